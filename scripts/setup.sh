@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine to build sealmail: Debian -dev packages, then the pinned
+# SQLite3 Multiple Ciphers amalgamation from npm (checked by SHA-256). Idempotent: a second run
+# installs nothing and fetches nothing.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost1.81-dev libsodium-dev libssl-dev libgmime-3.0-dev libre2-dev libzstd-dev
+  libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libzip-dev libgtest-dev libgmock-dev
+  clang libclang-rt-14-dev
+  python3
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Node.js and npm fetch the SQLite3 Multiple Ciphers amalgamation and run the interop test. A
+# machine may already have a Node.js that bundles npm (e.g. NodeSource); only install Debian's when
+# none is there, since the two conflict.
+if ! command -v npm >/dev/null 2>&1; then
+  missing=(nodejs npm)
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  ${sudo_cmd:-} apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive ${sudo_cmd:-} apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+"$here/scripts/fetch-sqlite3mc.sh"

@@ -1,0 +1,35 @@
+#include "admin/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "admin/mailbox_commands.h"
+#include "crypto/secret.h"
+
+namespace sealmail::admin {
+
+int run(int argc, char** argv) {
+  crypto::init();
+  CLI::App app{"sealmail: a privacy-first mail server; every mailbox an encrypted SQLite file"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "sealmail 0.1.0");
+  int exit_code = 0;
+  add_mailbox_commands(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // One clear line instead of CLI11's multi-line report.
+    std::fprintf(stderr, "sealmail: %s (see --help)\n", e.what());
+    return e.get_exit_code() == 0 ? 2 : e.get_exit_code();
+  }
+  return exit_code;
+}
+
+}  // namespace sealmail::admin

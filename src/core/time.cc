@@ -1,0 +1,42 @@
+#include "core/time.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace sealmail {
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string iso8601_utc(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::optional<int64_t> parse_iso8601_utc(std::string_view text) {
+  if (text.size() != 20 || text[19] != 'Z') return std::nullopt;
+  std::tm tm{};
+  std::string s(text);
+  int year = 0, mon = 0, day = 0, h = 0, m = 0, sec = 0;
+  char tail = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &year, &mon, &day, &h, &m, &sec, &tail) != 7)
+    return std::nullopt;
+  if (mon < 1 || mon > 12 || day < 1 || day > 31 || h > 23 || m > 59 || sec > 60) return std::nullopt;
+  tm.tm_year = year - 1900;
+  tm.tm_mon = mon - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = h;
+  tm.tm_min = m;
+  tm.tm_sec = sec;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+}  // namespace sealmail

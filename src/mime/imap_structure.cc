@@ -1,0 +1,313 @@
+#include "mime/imap_structure.h"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+#include "mime/gmime_ptr.h"
+#include "mime/imap_string.h"
+
+namespace sealmail::mime {
+
+using detail::GCharPtr;
+
+namespace {
+
+// Raw header value, unfolded (RFC 5322 §2.2.3), encoded words left as they are: the ENVELOPE
+// carries header text as it was written.
+std::string raw_header(GMimeObject* obj, const char* name) {
+  GMimeHeaderList* list = g_mime_object_get_header_list(obj);
+  GMimeHeader* h = g_mime_header_list_get_header(list, name);
+  if (h == nullptr) return {};
+  const char* raw = g_mime_header_get_raw_value(h);
+  if (raw == nullptr) return {};
+  std::string out;
+  for (const char* p = raw; *p != 0; ++p)
+    if (*p != '\r' && *p != '\n') out += *p;
+  size_t start = out.find_first_not_of(" \t");
+  size_t end = out.find_last_not_of(" \t");
+  return start == std::string::npos ? std::string() : out.substr(start, end - start + 1);
+}
+
+bool has_header(GMimeObject* obj, const char* name) {
+  return g_mime_header_list_contains(g_mime_object_get_header_list(obj), name);
+}
+
+void append_nstring_or_nil(std::string& out, const std::string& s, bool present) {
+  if (!present) out += "NIL";
+  else append_string(out, s);
+}
+
+void append_address(std::string& out, InternetAddress* addr);
+
+void append_address_list(std::string& out, InternetAddressList* list) {
+  if (list == nullptr || internet_address_list_length(list) == 0) {
+    out += "NIL";
+    return;
+  }
+  out += '(';
+  for (int i = 0; i < internet_address_list_length(list); ++i) append_address(out, internet_address_list_get_address(list, i));
+  out += ')';
+}
+
+void append_name(std::string& out, const char* name) {
+  if (name == nullptr || *name == 0) {
+    out += "NIL";
+    return;
+  }
+  bool ascii = true;
+  for (const char* p = name; *p != 0; ++p)
+    if (static_cast<unsigned char>(*p) >= 0x80) ascii = false;
+  if (ascii) {
+    append_string(out, name);
+    return;
+  }
+  GCharPtr encoded(g_mime_utils_header_encode_phrase(nullptr, name, "utf-8"));
+  append_string(out, encoded ? encoded.get() : name);
+}
+
+void append_address(std::string& out, InternetAddress* addr) {
+  if (INTERNET_ADDRESS_IS_GROUP(addr)) {
+    // RFC 9051 §7.5.2: a group is (NIL NIL name NIL) ... (NIL NIL NIL NIL).
+    out += "(NIL NIL ";
+    append_nstring(out, internet_address_get_name(addr));
+    out += " NIL)";
+    InternetAddressList* members = internet_address_group_get_members(INTERNET_ADDRESS_GROUP(addr));
+    for (int i = 0; members != nullptr && i < internet_address_list_length(members); ++i)
+      append_address(out, internet_address_list_get_address(members, i));
+    out += "(NIL NIL NIL NIL)";
+    return;
+  }
+  const char* email = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(addr));
+  std::string_view e = email != nullptr ? email : "";
+  size_t at = e.rfind('@');
+  out += '(';
+  append_name(out, internet_address_get_name(addr));
+  out += " NIL ";
+  if (at == std::string_view::npos) {
+    append_string(out, e);
+    out += " NIL";
+  } else {
+    append_string(out, e.substr(0, at));
+    out += ' ';
+    append_string(out, e.substr(at + 1));
+  }
+  out += ')';
+}
+
+void append_address_header(std::string& out, GMimeObject* obj, const char* name, const char* fallback = nullptr) {
+  if (!has_header(obj, name) && fallback != nullptr) name = fallback;
+  if (!has_header(obj, name)) {
+    out += "NIL";
+    return;
+  }
+  InternetAddressList* list = internet_address_list_parse(nullptr, raw_header(obj, name).c_str());
+  append_address_list(out, list);
+  if (list != nullptr) g_object_unref(list);
+}
+
+void append_params(std::string& out, GMimeParamList* params) {
+  int n = params != nullptr ? g_mime_param_list_length(params) : 0;
+  if (n == 0) {
+    out += "NIL";
+    return;
+  }
+  out += '(';
+  for (int i = 0; i < n; ++i) {
+    GMimeParam* p = g_mime_param_list_get_parameter_at(params, i);
+    if (i > 0) out += ' ';
+    append_string(out, g_mime_param_get_name(p));
+    out += ' ';
+    append_string(out, g_mime_param_get_value(p));
+  }
+  out += ')';
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// body-ext-1part / body-ext-mpart tail: disposition, language, location.
+void append_extension_tail(std::string& out, GMimeObject* obj) {
+  out += ' ';
+  GMimeContentDisposition* disp = g_mime_object_get_content_disposition(obj);
+  if (disp == nullptr || g_mime_content_disposition_get_disposition(disp) == nullptr) {
+    out += "NIL";
+  } else {
+    out += '(';
+    append_string(out, lower(g_mime_content_disposition_get_disposition(disp)));
+    out += ' ';
+    append_params(out, g_mime_content_disposition_get_parameters(disp));
+    out += ')';
+  }
+  out += ' ';
+  append_nstring_or_nil(out, raw_header(obj, "Content-Language"), has_header(obj, "Content-Language"));
+  out += ' ';
+  append_nstring_or_nil(out, raw_header(obj, "Content-Location"), has_header(obj, "Content-Location"));
+}
+
+struct Span {
+  int64_t begin = -1, end = -1;
+};
+
+void widen(Span& s, int64_t b, int64_t e) {
+  if (b < 0 || e < b) return;
+  if (s.begin < 0 || b < s.begin) s.begin = b;
+  if (e > s.end) s.end = e;
+}
+
+// The byte span that an object's leaf bodies cover, from its first header: what a message/rfc822
+// part's size is measured over.
+Span object_span(GMimeObject* obj) {
+  Span s;
+  GMimeHeaderList* list = g_mime_object_get_header_list(obj);
+  if (g_mime_header_list_get_count(list) > 0) {
+    int64_t off = g_mime_header_get_offset(g_mime_header_list_get_header_at(list, 0));
+    widen(s, off, off);
+  }
+  if (GMIME_IS_PART(obj)) {
+    GMimeDataWrapper* w = g_mime_part_get_content(GMIME_PART(obj));
+    GMimeStream* st = w != nullptr ? g_mime_data_wrapper_get_stream(w) : nullptr;
+    if (st != nullptr) widen(s, st->bound_start, st->bound_end);
+  } else if (GMIME_IS_MULTIPART(obj)) {
+    for (int i = 0; i < g_mime_multipart_get_count(GMIME_MULTIPART(obj)); ++i) {
+      Span c = object_span(g_mime_multipart_get_part(GMIME_MULTIPART(obj), i));
+      widen(s, c.begin, c.end);
+    }
+  } else if (GMIME_IS_MESSAGE_PART(obj)) {
+    GMimeMessage* m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+    if (m != nullptr) {
+      Span c = object_span(GMIME_OBJECT(m));
+      widen(s, c.begin, c.end);
+      if (m->mime_part != nullptr) {
+        Span b = object_span(m->mime_part);
+        widen(s, b.begin, b.end);
+      }
+    }
+  }
+  return s;
+}
+
+size_t count_lines(std::string_view raw, int64_t begin, int64_t end) {
+  if (begin < 0 || end < begin || static_cast<size_t>(end) > raw.size()) return 0;
+  auto part = raw.substr(static_cast<size_t>(begin), static_cast<size_t>(end - begin));
+  size_t n = static_cast<size_t>(std::count(part.begin(), part.end(), '\n'));
+  if (!part.empty() && part.back() != '\n') ++n;
+  return n;
+}
+
+void append_body(std::string& out, GMimeObject* obj, std::string_view raw);
+
+void append_single_part(std::string& out, GMimeObject* obj, std::string_view raw) {
+  GMimeContentType* type = g_mime_object_get_content_type(obj);
+  std::string media = type != nullptr ? lower(g_mime_content_type_get_media_type(type)) : "text";
+  std::string subtype = type != nullptr ? lower(g_mime_content_type_get_media_subtype(type)) : "plain";
+  out += '(';
+  append_string(out, media);
+  out += ' ';
+  append_string(out, subtype);
+  out += ' ';
+  GMimeParamList* params = type != nullptr ? g_mime_content_type_get_parameters(type) : nullptr;
+  if ((params == nullptr || g_mime_param_list_length(params) == 0) && media == "text")
+    out += "(\"charset\" \"us-ascii\")";  // RFC 2045 §5.2 default
+  else
+    append_params(out, params);
+  out += ' ';
+  append_nstring_or_nil(out, raw_header(obj, "Content-ID"), has_header(obj, "Content-ID"));
+  out += ' ';
+  append_nstring_or_nil(out, raw_header(obj, "Content-Description"), has_header(obj, "Content-Description"));
+  out += ' ';
+  std::string encoding = lower(raw_header(obj, "Content-Transfer-Encoding"));
+  append_string(out, encoding.empty() ? "7bit" : encoding);
+  out += ' ';
+
+  Span body;
+  if (GMIME_IS_PART(obj)) {
+    GMimeDataWrapper* w = g_mime_part_get_content(GMIME_PART(obj));
+    GMimeStream* st = w != nullptr ? g_mime_data_wrapper_get_stream(w) : nullptr;
+    if (st != nullptr) body = {st->bound_start, st->bound_end};
+  } else if (GMIME_IS_MESSAGE_PART(obj)) {
+    GMimeMessage* m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+    if (m != nullptr) body = object_span(GMIME_OBJECT(m));
+  }
+  int64_t size = (body.begin >= 0 && body.end >= body.begin) ? body.end - body.begin : 0;
+  out += std::to_string(size);
+
+  if (GMIME_IS_MESSAGE_PART(obj) && media == "message" && subtype == "rfc822") {
+    GMimeMessage* m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+    out += ' ';
+    out += m != nullptr ? imap_envelope(m) : "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)";
+    out += ' ';
+    if (m != nullptr && m->mime_part != nullptr) append_body(out, m->mime_part, raw);
+    else out += "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0)";
+    out += ' ';
+    out += std::to_string(count_lines(raw, body.begin, body.end));
+  } else if (media == "text") {
+    out += ' ';
+    out += std::to_string(count_lines(raw, body.begin, body.end));
+  }
+  out += ' ';
+  append_nstring_or_nil(out, raw_header(obj, "Content-MD5"), has_header(obj, "Content-MD5"));
+  append_extension_tail(out, obj);
+  out += ')';
+}
+
+void append_body(std::string& out, GMimeObject* obj, std::string_view raw) {
+  if (GMIME_IS_MULTIPART(obj)) {
+    GMimeMultipart* mp = GMIME_MULTIPART(obj);
+    out += '(';
+    int n = g_mime_multipart_get_count(mp);
+    for (int i = 0; i < n; ++i) append_body(out, g_mime_multipart_get_part(mp, i), raw);
+    if (n == 0) out += "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0)";
+    out += ' ';
+    GMimeContentType* type = g_mime_object_get_content_type(obj);
+    append_string(out, type != nullptr ? lower(g_mime_content_type_get_media_subtype(type)) : "mixed");
+    out += ' ';
+    append_params(out, type != nullptr ? g_mime_content_type_get_parameters(type) : nullptr);
+    append_extension_tail(out, obj);
+    out += ')';
+    return;
+  }
+  append_single_part(out, obj, raw);
+}
+
+}  // namespace
+
+std::string imap_envelope(GMimeMessage* message) {
+  GMimeObject* obj = GMIME_OBJECT(message);
+  std::string out = "(";
+  append_nstring_or_nil(out, raw_header(obj, "Date"), has_header(obj, "Date"));
+  out += ' ';
+  append_nstring_or_nil(out, raw_header(obj, "Subject"), has_header(obj, "Subject"));
+  out += ' ';
+  append_address_header(out, obj, "From");
+  out += ' ';
+  append_address_header(out, obj, "Sender", "From");  // RFC 9051: defaults to From
+  out += ' ';
+  append_address_header(out, obj, "Reply-To", "From");
+  out += ' ';
+  append_address_header(out, obj, "To");
+  out += ' ';
+  append_address_header(out, obj, "Cc");
+  out += ' ';
+  append_address_header(out, obj, "Bcc");
+  out += ' ';
+  append_nstring_or_nil(out, raw_header(obj, "In-Reply-To"), has_header(obj, "In-Reply-To"));
+  out += ' ';
+  append_nstring_or_nil(out, raw_header(obj, "Message-ID"), has_header(obj, "Message-ID"));
+  out += ')';
+  return out;
+}
+
+std::string imap_bodystructure(GMimeMessage* message, std::string_view raw) {
+  std::string out;
+  if (message->mime_part == nullptr) {
+    out = "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0 NIL NIL NIL NIL)";
+    return out;
+  }
+  append_body(out, message->mime_part, raw);
+  return out;
+}
+
+}  // namespace sealmail::mime

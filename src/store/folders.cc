@@ -1,0 +1,222 @@
+// Folders: names, special-use (RFC 6154), UIDVALIDITY/UIDNEXT/HIGHESTMODSEQ (RFC 9051 §2.3.1,
+// RFC 7162), create/rename/delete with their RFC 9051 §6.3 rules.
+#include <strings.h>
+
+#include "core/time.h"
+#include "store/mailbox_impl.h"
+
+namespace sealmail::store {
+
+namespace {
+constexpr size_t kMaxFolderName = 512;
+
+bool is_inbox(std::string_view name) { return name.size() == 5 && strncasecmp(name.data(), "INBOX", 5) == 0; }
+
+const char* const kSpecialUses[] = {"\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash"};
+}  // namespace
+
+std::string normalize_folder_name(std::string_view name) {
+  if (name.empty()) fail(Errc::invalid_argument, "folder name is empty");
+  if (name.size() > kMaxFolderName) fail(Errc::invalid_argument, "folder name is too long");
+  if (name.front() == '/' || name.back() == '/' || name.find("//") != std::string_view::npos)
+    fail(Errc::invalid_argument, "folder name has an empty level");
+  for (unsigned char c : name)
+    if (c < 0x20 || c == 0x7f) fail(Errc::invalid_argument, "folder name has a control character");
+  // RFC 9051 §5.1: INBOX is case-insensitive, also as the first level of a hierarchy.
+  size_t slash = name.find('/');
+  std::string_view first = name.substr(0, slash);
+  if (is_inbox(first)) return "INBOX" + std::string(slash == std::string_view::npos ? "" : name.substr(slash));
+  return std::string(name);
+}
+
+std::optional<FolderRow> find_folder(sql::Db& db, std::string_view name) {
+  auto& s = db.cached("SELECT id, name, uidvalidity, uidnext, highest_modseq FROM folders WHERE name = ?");
+  s.bind(1, std::string_view(normalize_folder_name(name)));
+  if (!s.step()) return std::nullopt;
+  FolderRow f{s.int64(0), std::string(s.text(1)), static_cast<uint32_t>(s.int64(2)), static_cast<uint32_t>(s.int64(3)),
+              static_cast<uint64_t>(s.int64(4))};
+  s.reset();
+  return f;
+}
+
+FolderRow require_folder(sql::Db& db, std::string_view name) {
+  auto f = find_folder(db, name);
+  if (!f) fail(Errc::not_found, "no such folder");
+  return *f;
+}
+
+uint64_t next_modseq(sql::Db& db, int64_t folder_id) {
+  auto& s = db.cached("UPDATE folders SET highest_modseq = highest_modseq + 1 WHERE id = ? RETURNING highest_modseq");
+  s.bind(1, folder_id);
+  if (!s.step()) fail(Errc::not_found, "no such folder");
+  auto m = static_cast<uint64_t>(s.int64(0));
+  s.reset();
+  return m;
+}
+
+// UIDVALIDITY must change whenever a name is reused for a new folder (RFC 9051 §2.3.1.1): a
+// strictly increasing counter seeded from the clock.
+uint32_t new_uidvalidity(sql::Db& db) {
+  auto get = db.prepare("SELECT value FROM meta WHERE key = 'last_uidvalidity'");
+  int64_t last = get.step() ? get.int64(0) : 0;
+  int64_t next = std::max<int64_t>(last + 1, unix_now() & 0x7fffffff);
+  if (next > 0xffffffffLL) next = 1;
+  auto put = db.prepare("INSERT INTO meta(key, value) VALUES ('last_uidvalidity', ?) "
+                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  put.bind(1, next).run();
+  return static_cast<uint32_t>(next);
+}
+
+void insert_folder(sql::Db& db, std::string_view name, std::string_view special_use) {
+  std::string n = normalize_folder_name(name);
+  if (!special_use.empty()) {
+    bool known = false;
+    for (const char* s : kSpecialUses)
+      if (strcasecmp(s, std::string(special_use).c_str()) == 0) known = true;
+    if (!known) fail(Errc::invalid_argument, "unknown special-use attribute");
+  }
+  if (find_folder(db, n)) fail(Errc::already_exists, "folder already exists");
+  auto s = db.prepare(
+      "INSERT INTO folders(name, special_use, subscribed, uidvalidity, uidnext, highest_modseq, created_at) "
+      "VALUES (?, ?, 1, ?, 1, 1, ?)");
+  s.bind(1, std::string_view(n));
+  if (special_use.empty()) s.bind_null(2);
+  else s.bind(2, special_use);
+  s.bind(3, static_cast<int64_t>(new_uidvalidity(db))).bind(4, std::string_view(iso8601_utc(unix_now()))).run();
+}
+
+Result<std::vector<FolderInfo>> Mailbox::list_folders() {
+  return guarded<Result<std::vector<FolderInfo>>>([&]() -> Result<std::vector<FolderInfo>> {
+    auto r = impl_->reader();
+    auto s = r.db().prepare(
+        "SELECT f.id, f.name, coalesce(f.special_use, ''), f.subscribed, f.uidvalidity, f.uidnext, f.highest_modseq, "
+        "  (SELECT count(*) FROM messages m WHERE m.folder_id = f.id), "
+        "  (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND (m.flags & 1) = 0), "
+        "  (SELECT coalesce(sum(size), 0) FROM messages m WHERE m.folder_id = f.id) "
+        "FROM folders f ORDER BY f.name = 'INBOX' DESC, f.name");
+    std::vector<FolderInfo> out;
+    while (s.step()) {
+      FolderInfo f;
+      f.id = s.int64(0);
+      f.name = s.text(1);
+      f.special_use = s.text(2);
+      f.subscribed = s.int64(3) != 0;
+      f.uidvalidity = static_cast<uint32_t>(s.int64(4));
+      f.uidnext = static_cast<uint32_t>(s.int64(5));
+      f.highest_modseq = static_cast<uint64_t>(s.int64(6));
+      f.messages = static_cast<uint32_t>(s.int64(7));
+      f.unseen = static_cast<uint32_t>(s.int64(8));
+      f.size = static_cast<uint64_t>(s.int64(9));
+      out.push_back(std::move(f));
+    }
+    return out;
+  });
+}
+
+Result<FolderInfo> Mailbox::folder(std::string_view name) {
+  auto all = list_folders();
+  if (!all) return all.error();
+  std::string n;
+  try {
+    n = normalize_folder_name(name);
+  } catch (const StoreError& e) {
+    return e.error;
+  }
+  for (auto& f : *all)
+    if (f.name == n) return f;
+  return make_error(Errc::not_found, "no such folder");
+}
+
+Status Mailbox::create_folder(std::string_view name, std::string_view special_use) {
+  return guarded<Status>([&]() -> Status {
+    std::lock_guard lock(impl_->write_mutex);
+    sql::transaction(impl_->writer, [&] {
+      // RFC 9051 §6.3.4: creating "a/b/c" also creates the missing superiors.
+      std::string n = normalize_folder_name(name);
+      for (size_t pos = n.find('/'); pos != std::string::npos; pos = n.find('/', pos + 1))
+        if (!find_folder(impl_->writer, n.substr(0, pos))) insert_folder(impl_->writer, n.substr(0, pos), "");
+      insert_folder(impl_->writer, n, special_use);
+    });
+    impl_->notify({ChangeEvent::Kind::folders, std::string(name), 0, {}});
+    return {};
+  });
+}
+
+Status Mailbox::rename_folder(std::string_view from, std::string_view to) {
+  return guarded<Status>([&]() -> Status {
+    std::lock_guard lock(impl_->write_mutex);
+    auto& db = impl_->writer;
+    sql::transaction(db, [&] {
+      FolderRow src = require_folder(db, from);
+      std::string dst = normalize_folder_name(to);
+      if (find_folder(db, dst)) fail(Errc::already_exists, "target folder already exists");
+      if (dst.rfind(src.name + "/", 0) == 0) fail(Errc::invalid_argument, "cannot move a folder into itself");
+      for (size_t pos = dst.find('/'); pos != std::string::npos; pos = dst.find('/', pos + 1))
+        if (!find_folder(db, dst.substr(0, pos))) insert_folder(db, dst.substr(0, pos), "");
+      if (src.name == "INBOX") {
+        // RFC 9051 §6.3.6: renaming INBOX moves its messages to the new folder; INBOX stays, empty.
+        insert_folder(db, dst, "");
+        FolderRow target = require_folder(db, dst);
+        uint64_t modseq = next_modseq(db, src.id);
+        db.prepare("INSERT OR REPLACE INTO expunged(folder_id, uid, modseq) SELECT ?1, uid, ?2 FROM messages "
+                   "WHERE folder_id = ?1")
+            .bind(1, src.id)
+            .bind(2, static_cast<int64_t>(modseq))
+            .run();
+        // The new folder has a fresh UIDVALIDITY, so the messages keep their UIDs there.
+        db.prepare("UPDATE messages SET folder_id = ?1 WHERE folder_id = ?2").bind(1, target.id).bind(2, src.id).run();
+        db.prepare("UPDATE folders SET uidnext = ?2, highest_modseq = ?3 WHERE id = ?1")
+            .bind(1, target.id)
+            .bind(2, static_cast<int64_t>(src.uidnext))
+            .bind(3, static_cast<int64_t>(modseq))
+            .run();
+        return;
+      }
+      // The folder and its inferiors keep their ids (and UIDVALIDITY) under the new names.
+      auto s = db.prepare(
+          "UPDATE folders SET name = ?2 || substr(name, length(?1) + 1) WHERE name = ?1 OR name LIKE ?3 ESCAPE '\\'");
+      std::string like;
+      for (char c : src.name) {
+        if (c == '%' || c == '_' || c == '\\') like += '\\';
+        like += c;
+      }
+      like += "/%";
+      s.bind(1, std::string_view(src.name)).bind(2, std::string_view(dst)).bind(3, std::string_view(like)).run();
+    });
+    impl_->notify({ChangeEvent::Kind::folders, std::string(from), 0, {}});
+    return {};
+  });
+}
+
+Status Mailbox::delete_folder(std::string_view name) {
+  return guarded<Status>([&]() -> Status {
+    std::lock_guard lock(impl_->write_mutex);
+    auto& db = impl_->writer;
+    sql::transaction(db, [&] {
+      FolderRow f = require_folder(db, name);
+      if (f.name == "INBOX") fail(Errc::invalid_argument, "INBOX cannot be deleted");
+      // Messages go with the folder (RFC 9051 §6.3.5); bodies and attachments lose a reference.
+      auto list = db.prepare("SELECT id, body_id FROM messages WHERE folder_id = ?");
+      list.bind(1, f.id);
+      std::vector<int64_t> bodies;
+      while (list.step()) bodies.push_back(list.int64(1));
+      db.prepare("DELETE FROM messages WHERE folder_id = ?").bind(1, f.id).run();
+      for (int64_t b : bodies) release_body(db, b);
+      db.prepare("DELETE FROM expunged WHERE folder_id = ?").bind(1, f.id).run();
+      db.prepare("DELETE FROM folders WHERE id = ?").bind(1, f.id).run();
+    });
+    impl_->notify({ChangeEvent::Kind::folders, std::string(name), 0, {}});
+    return {};
+  });
+}
+
+Status Mailbox::set_subscribed(std::string_view name, bool subscribed) {
+  return guarded<Status>([&]() -> Status {
+    std::lock_guard lock(impl_->write_mutex);
+    FolderRow f = require_folder(impl_->writer, name);
+    impl_->writer.prepare("UPDATE folders SET subscribed = ? WHERE id = ?").bind(1, subscribed ? 1 : 0).bind(2, f.id).run();
+    return {};
+  });
+}
+
+}  // namespace sealmail::store

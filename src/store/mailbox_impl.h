@@ -1,0 +1,101 @@
+// Internals of Mailbox shared by its implementation files (src/store only).
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/mailbox.h"
+#include "store/content.h"
+#include "store/sqlite.h"
+
+namespace sealmail::store {
+
+// A user-facing failure inside the store (folder not found, bad name, ...); caught by guarded().
+struct StoreError {
+  Error error;
+};
+[[noreturn]] inline void fail(Errc code, std::string message) { throw StoreError{{code, std::move(message)}}; }
+
+// Runs `fn`, turning the store's internal exceptions into a Result/Status.
+template <typename R, typename F>
+R guarded(F&& fn) {
+  try {
+    return fn();
+  } catch (const StoreError& e) {
+    return e.error;
+  } catch (const sql::Error& e) {
+    return sql::to_error(e);
+  }
+}
+
+struct FolderRow {
+  int64_t id = 0;
+  std::string name;
+  uint32_t uidvalidity = 0;
+  uint32_t uidnext = 1;
+  uint64_t highest_modseq = 1;
+};
+
+struct Mailbox::Impl {
+  std::filesystem::path path;
+  crypto::MailboxKey key;
+  Options options;
+  int lock_fd = -1;
+
+  std::mutex write_mutex;  // serializes every write on `writer`
+  sql::Db writer;
+
+  std::mutex readers_mutex;
+  std::vector<sql::Db> idle_readers;
+
+  std::mutex listeners_mutex;
+  std::map<int, Listener> listeners;
+  int next_listener = 1;
+
+  Impl(std::filesystem::path p, crypto::MailboxKey k, Options o)
+      : path(std::move(p)), key(std::move(k)), options(o) {}
+  ~Impl();
+
+  // A connection with the key and the pragmas applied.
+  sql::Db connect(bool create) const;
+
+  // A reader connection, returned to the pool when the lease ends.
+  class Reader {
+   public:
+    Reader(Impl& impl, sql::Db db) : impl_(impl), db_(std::move(db)) {}
+    ~Reader();
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+    sql::Db& db() { return db_; }
+
+   private:
+    Impl& impl_;
+    sql::Db db_;
+  };
+  Reader reader();
+  void drop_readers();
+
+  void notify(const ChangeEvent& event);
+};
+
+// Folder helpers (folders.cc), used across the store.
+std::string normalize_folder_name(std::string_view name);  // validates; throws StoreError
+std::optional<FolderRow> find_folder(sql::Db& db, std::string_view name);
+FolderRow require_folder(sql::Db& db, std::string_view name);
+// Allocates the next MODSEQ of a folder (inside the caller's transaction).
+uint64_t next_modseq(sql::Db& db, int64_t folder_id);
+uint32_t new_uidvalidity(sql::Db& db);
+void insert_folder(sql::Db& db, std::string_view name, std::string_view special_use);
+
+// Flags helpers (flags.cc).
+void write_keywords(sql::Db& db, int64_t message_id, const std::vector<std::string>& keywords);
+std::vector<std::string> read_keywords(sql::Db& db, int64_t message_id);
+void validate_flags(const Flags& flags);
+
+// UID set -> SQL: "(uid BETWEEN ? AND ? OR ...)", with its parameters appended to `params`.
+std::string uid_set_sql(const UidSet& uids, std::vector<int64_t>& params, const char* column = "uid");
+
+}  // namespace sealmail::store

@@ -1,0 +1,361 @@
+// Messages: append (UIDPLUS APPENDUID data), fetch, copy and move (COPYUID), expunge with the
+// expunge log for QRESYNC, and changes since a MODSEQ (RFC 7162).
+#include <algorithm>
+
+#include "core/time.h"
+#include "store/mailbox_impl.h"
+
+namespace sealmail::store {
+
+namespace {
+
+constexpr uint64_t kMaxMessageSize = 512ull << 20;
+
+std::string join_refs(const std::vector<std::string>& refs) {
+  std::string s;
+  for (const auto& r : refs) {
+    if (!s.empty()) s += ' ';
+    s += r;
+  }
+  return s;
+}
+
+// The thread a message joins: the thread of its parent (In-Reply-To, then References from the
+// nearest), or a new one named by its own row id.
+int64_t find_thread(sql::Db& db, const mime::HeaderFields& f) {
+  std::vector<const std::string*> parents;
+  if (!f.in_reply_to.empty()) parents.push_back(&f.in_reply_to);
+  for (auto it = f.references.rbegin(); it != f.references.rend(); ++it) parents.push_back(&*it);
+  auto& s = db.cached("SELECT thread_id FROM messages WHERE message_id = ? LIMIT 1");
+  for (const auto* id : parents) {
+    if (id->empty()) continue;
+    s.bind(1, std::string_view(*id));
+    if (s.step()) {
+      int64_t t = s.int64(0);
+      s.reset();
+      return t;
+    }
+    s.reset();
+  }
+  return 0;
+}
+
+uint32_t take_uid(sql::Db& db, int64_t folder_id) {
+  auto& s = db.cached("UPDATE folders SET uidnext = uidnext + 1 WHERE id = ? RETURNING uidnext - 1");
+  s.bind(1, folder_id);
+  if (!s.step()) fail(Errc::not_found, "no such folder");
+  auto uid = static_cast<uint32_t>(s.int64(0));
+  s.reset();
+  if (uid == UINT32_MAX) fail(Errc::invalid_argument, "folder has run out of UIDs");
+  return uid;
+}
+
+struct MessageRow {
+  int64_t id;
+  uint32_t uid;
+  int64_t body_id;
+};
+
+std::vector<MessageRow> select_rows(sql::Db& db, int64_t folder_id, const UidSet& uids, const char* extra = "") {
+  std::vector<int64_t> params{folder_id};
+  std::string sql = "SELECT id, uid, body_id FROM messages WHERE folder_id = ? AND " + uid_set_sql(uids, params) + extra +
+                    " ORDER BY uid";
+  auto s = db.prepare(sql);
+  for (size_t i = 0; i < params.size(); ++i) s.bind(static_cast<int>(i + 1), params[i]);
+  std::vector<MessageRow> rows;
+  while (s.step()) rows.push_back({s.int64(0), static_cast<uint32_t>(s.int64(1)), s.int64(2)});
+  return rows;
+}
+
+// Copies message rows into `to` with new UIDs and MODSEQ, sharing the bodies.
+CopyResult copy_rows(sql::Db& db, const std::vector<MessageRow>& rows, const FolderRow& to) {
+  CopyResult result;
+  result.destination_uidvalidity = to.uidvalidity;
+  if (rows.empty()) return result;
+  uint64_t modseq = next_modseq(db, to.id);
+  for (const auto& r : rows) {
+    uint32_t uid = take_uid(db, to.id);
+    auto& ins = db.cached(
+        "INSERT INTO messages(folder_id, uid, modseq, body_id, internal_date, size, flags, thread_id, sent_date, "
+        "subject, from_addr, to_addr, cc_addr, bcc_addr, message_id, in_reply_to, refs, has_attachment) "
+        "SELECT ?1, ?2, ?3, body_id, internal_date, size, flags, thread_id, sent_date, subject, from_addr, to_addr, "
+        "cc_addr, bcc_addr, message_id, in_reply_to, refs, has_attachment FROM messages WHERE id = ?4");
+    ins.bind(1, to.id).bind(2, static_cast<int64_t>(uid)).bind(3, static_cast<int64_t>(modseq)).bind(4, r.id).run();
+    int64_t new_id = db.last_insert_rowid();
+    db.cached("INSERT INTO message_keywords(message_id, keyword_id) SELECT ?1, keyword_id FROM message_keywords "
+              "WHERE message_id = ?2")
+        .bind(1, new_id)
+        .bind(2, r.id)
+        .run();
+    db.cached("UPDATE bodies SET refcount = refcount + 1 WHERE id = ?").bind(1, r.body_id).run();
+    result.uids.emplace_back(r.uid, uid);
+  }
+  return result;
+}
+
+// Deletes message rows, logs them as expunged with one new MODSEQ, releases their bodies.
+void remove_rows(sql::Db& db, const FolderRow& folder, const std::vector<MessageRow>& rows) {
+  if (rows.empty()) return;
+  uint64_t modseq = next_modseq(db, folder.id);
+  for (const auto& r : rows) {
+    db.cached("DELETE FROM messages WHERE id = ?").bind(1, r.id).run();
+    db.cached("INSERT OR REPLACE INTO expunged(folder_id, uid, modseq) VALUES (?, ?, ?)")
+        .bind(1, folder.id)
+        .bind(2, static_cast<int64_t>(r.uid))
+        .bind(3, static_cast<int64_t>(modseq))
+        .run();
+    release_body(db, r.body_id);
+  }
+}
+
+std::vector<uint32_t> uids_of(const std::vector<MessageRow>& rows) {
+  std::vector<uint32_t> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(r.uid);
+  return out;
+}
+
+}  // namespace
+
+std::string uid_set_sql(const UidSet& uids, std::vector<int64_t>& params, const char* column) {
+  if (uids.empty()) return "0";
+  std::string sql = "(";
+  for (size_t i = 0; i < uids.size(); ++i) {
+    if (i > 0) sql += " OR ";
+    auto lo = std::min(uids[i].first, uids[i].last), hi = std::max(uids[i].first, uids[i].last);
+    if (lo == hi) {
+      sql += column;
+      sql += " = ?";
+      params.push_back(lo);
+    } else {
+      sql += column;
+      sql += " BETWEEN ? AND ?";
+      params.push_back(lo);
+      params.push_back(hi);
+    }
+  }
+  sql += ')';
+  return sql;
+}
+
+Result<std::vector<AppendResult>> Mailbox::append_batch(std::span<const AppendRequest> requests) {
+  return guarded<Result<std::vector<AppendResult>>>([&]() -> Result<std::vector<AppendResult>> {
+    // Parse, split, hash and compress before taking the write lock: that is the CPU-heavy part.
+    std::vector<PreparedMessage> prepared;
+    prepared.reserve(requests.size());
+    for (const auto& r : requests) {
+      if (r.message.size() > kMaxMessageSize) fail(Errc::invalid_argument, "message is too large");
+      validate_flags(r.flags);
+      prepared.push_back(prepare_message(r.message, impl_->options));
+    }
+    std::vector<AppendResult> results;
+    std::vector<ChangeEvent> events;
+    {
+      std::lock_guard lock(impl_->write_mutex);
+      auto& db = impl_->writer;
+      sql::transaction(db, [&] {
+        for (size_t i = 0; i < requests.size(); ++i) {
+          const auto& r = requests[i];
+          const auto& p = prepared[i];
+          FolderRow folder = require_folder(db, r.folder);
+          int64_t body_id = insert_body(db, p);
+          uint32_t uid = take_uid(db, folder.id);
+          uint64_t modseq = next_modseq(db, folder.id);
+          int64_t thread = find_thread(db, p.info.fields);
+          const auto& f = p.info.fields;
+          auto& ins = db.cached(
+              "INSERT INTO messages(folder_id, uid, modseq, body_id, internal_date, size, flags, thread_id, "
+              "sent_date, subject, from_addr, to_addr, cc_addr, bcc_addr, message_id, in_reply_to, refs, "
+              "has_attachment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+          ins.bind(1, folder.id)
+              .bind(2, static_cast<int64_t>(uid))
+              .bind(3, static_cast<int64_t>(modseq))
+              .bind(4, body_id)
+              .bind(5, std::string_view(iso8601_utc(r.internal_date.value_or(unix_now()))))
+              .bind(6, static_cast<int64_t>(p.size))
+              .bind(7, static_cast<int64_t>(r.flags.system))
+              .bind(8, thread);
+          if (f.date) ins.bind(9, std::string_view(iso8601_utc(*f.date)));
+          else ins.bind_null(9);
+          ins.bind(10, std::string_view(f.subject))
+              .bind(11, std::string_view(f.from))
+              .bind(12, std::string_view(f.to))
+              .bind(13, std::string_view(f.cc))
+              .bind(14, std::string_view(f.bcc))
+              .bind(15, std::string_view(f.message_id))
+              .bind(16, std::string_view(f.in_reply_to))
+              .bind(17, std::string_view(join_refs(f.references)))
+              .bind(18, p.info.has_attachment ? 1 : 0)
+              .run();
+          int64_t id = db.last_insert_rowid();
+          if (thread == 0) db.cached("UPDATE messages SET thread_id = id WHERE id = ?").bind(1, id).run();
+          if (!r.flags.keywords.empty()) write_keywords(db, id, r.flags.keywords);
+          results.push_back({folder.uidvalidity, uid, modseq});
+          events.push_back({ChangeEvent::Kind::exists, folder.name, modseq, {uid}});
+        }
+      });
+    }
+    for (const auto& e : events) impl_->notify(e);
+    return results;
+  });
+}
+
+Result<AppendResult> Mailbox::append(const AppendRequest& request) {
+  auto r = append_batch(std::span<const AppendRequest>(&request, 1));
+  if (!r) return r.error();
+  return r->front();
+}
+
+Result<std::string> Mailbox::fetch_raw(std::string_view folder, uint32_t uid) {
+  return guarded<Result<std::string>>([&]() -> Result<std::string> {
+    auto r = impl_->reader();
+    auto& db = r.db();
+    return sql::transaction_read(db, [&] {
+      FolderRow f = require_folder(db, folder);
+      auto& s = db.cached("SELECT body_id FROM messages WHERE folder_id = ? AND uid = ?");
+      s.bind(1, f.id).bind(2, static_cast<int64_t>(uid));
+      if (!s.step()) fail(Errc::not_found, "no such message");
+      int64_t body_id = s.int64(0);
+      s.reset();
+      return load_message(db, body_id);
+    });
+  });
+}
+
+Result<std::vector<MessageSummary>> Mailbox::list_messages(std::string_view folder, const UidSet& uids) {
+  return guarded<Result<std::vector<MessageSummary>>>([&]() -> Result<std::vector<MessageSummary>> {
+    auto r = impl_->reader();
+    auto& db = r.db();
+    FolderRow f = require_folder(db, folder);
+    std::vector<int64_t> params{f.id};
+    std::string where = uid_set_sql(uids, params, "m.uid");
+    auto s = db.prepare(
+        "SELECT m.id, m.uid, m.modseq, m.internal_date, m.size, m.flags, m.thread_id, b.envelope, b.bodystructure, "
+        "  (SELECT group_concat(k.name, ' ') FROM message_keywords mk JOIN keywords k ON k.id = mk.keyword_id "
+        "   WHERE mk.message_id = m.id) "
+        "FROM messages m JOIN bodies b ON b.id = m.body_id WHERE m.folder_id = ? AND " +
+        where + " ORDER BY m.uid");
+    for (size_t i = 0; i < params.size(); ++i) s.bind(static_cast<int>(i + 1), params[i]);
+    std::vector<MessageSummary> out;
+    while (s.step()) {
+      MessageSummary m;
+      m.id = s.int64(0);
+      m.uid = static_cast<uint32_t>(s.int64(1));
+      m.modseq = static_cast<uint64_t>(s.int64(2));
+      m.internal_date = s.text(3);
+      m.size = static_cast<uint64_t>(s.int64(4));
+      m.flags.system = static_cast<uint32_t>(s.int64(5));
+      m.thread_id = s.int64(6);
+      m.envelope = s.text(7);
+      m.bodystructure = s.text(8);
+      std::string_view kw = s.text(9);
+      while (!kw.empty()) {
+        size_t sp = kw.find(' ');
+        m.flags.keywords.emplace_back(kw.substr(0, sp));
+        kw = sp == std::string_view::npos ? std::string_view() : kw.substr(sp + 1);
+      }
+      out.push_back(std::move(m));
+    }
+    return out;
+  });
+}
+
+Result<CopyResult> Mailbox::copy(std::string_view from, const UidSet& uids, std::string_view to) {
+  return guarded<Result<CopyResult>>([&]() -> Result<CopyResult> {
+    CopyResult result;
+    std::string to_name;
+    {
+      std::lock_guard lock(impl_->write_mutex);
+      auto& db = impl_->writer;
+      result = sql::transaction(db, [&] {
+        FolderRow src = require_folder(db, from);
+        FolderRow dst = require_folder(db, to);
+        to_name = dst.name;
+        return copy_rows(db, select_rows(db, src.id, uids), dst);
+      });
+    }
+    if (!result.uids.empty()) {
+      std::vector<uint32_t> new_uids;
+      for (auto& [a, b] : result.uids) new_uids.push_back(b);
+      impl_->notify({ChangeEvent::Kind::exists, to_name, 0, new_uids});
+    }
+    return result;
+  });
+}
+
+Result<CopyResult> Mailbox::move(std::string_view from, const UidSet& uids, std::string_view to) {
+  return guarded<Result<CopyResult>>([&]() -> Result<CopyResult> {
+    CopyResult result;
+    std::string from_name, to_name;
+    std::vector<uint32_t> removed;
+    {
+      std::lock_guard lock(impl_->write_mutex);
+      auto& db = impl_->writer;
+      result = sql::transaction(db, [&] {
+        FolderRow src = require_folder(db, from);
+        FolderRow dst = require_folder(db, to);
+        if (src.id == dst.id) fail(Errc::invalid_argument, "source and target folder are the same");
+        from_name = src.name;
+        to_name = dst.name;
+        auto rows = select_rows(db, src.id, uids);
+        auto copied = copy_rows(db, rows, dst);
+        remove_rows(db, src, rows);  // bodies keep the reference the copies took
+        removed = uids_of(rows);
+        return copied;
+      });
+    }
+    if (!removed.empty()) {
+      std::vector<uint32_t> new_uids;
+      for (auto& [a, b] : result.uids) new_uids.push_back(b);
+      impl_->notify({ChangeEvent::Kind::exists, to_name, 0, new_uids});
+      impl_->notify({ChangeEvent::Kind::expunge, from_name, 0, removed});
+    }
+    return result;
+  });
+}
+
+Result<std::vector<uint32_t>> Mailbox::expunge(std::string_view folder, const UidSet& uids) {
+  return guarded<Result<std::vector<uint32_t>>>([&]() -> Result<std::vector<uint32_t>> {
+    std::vector<uint32_t> removed;
+    std::string name;
+    {
+      std::lock_guard lock(impl_->write_mutex);
+      auto& db = impl_->writer;
+      sql::transaction(db, [&] {
+        FolderRow f = require_folder(db, folder);
+        name = f.name;
+        auto rows = select_rows(db, f.id, uids, " AND (flags & 8) != 0");
+        remove_rows(db, f, rows);
+        removed = uids_of(rows);
+      });
+    }
+    if (!removed.empty()) impl_->notify({ChangeEvent::Kind::expunge, name, 0, removed});
+    return removed;
+  });
+}
+
+Result<Changes> Mailbox::changes_since(std::string_view folder, uint64_t modseq) {
+  return guarded<Result<Changes>>([&]() -> Result<Changes> {
+    auto r = impl_->reader();
+    auto& db = r.db();
+    return sql::transaction_read(db, [&] {
+      FolderRow f = require_folder(db, folder);
+      Changes c;
+      c.highest_modseq = f.highest_modseq;
+      auto s = db.prepare("SELECT id, uid, modseq, flags FROM messages WHERE folder_id = ? AND modseq > ? ORDER BY uid");
+      s.bind(1, f.id).bind(2, static_cast<int64_t>(modseq));
+      while (s.step()) {
+        FlagUpdate u{static_cast<uint32_t>(s.int64(1)), static_cast<uint64_t>(s.int64(2)), {}};
+        u.flags.system = static_cast<uint32_t>(s.int64(3));
+        u.flags.keywords = read_keywords(db, s.int64(0));
+        c.changed.push_back(std::move(u));
+      }
+      auto v = db.prepare("SELECT uid FROM expunged WHERE folder_id = ? AND modseq > ? ORDER BY uid");
+      v.bind(1, f.id).bind(2, static_cast<int64_t>(modseq));
+      while (v.step()) c.vanished.push_back(static_cast<uint32_t>(v.int64(0)));
+      return c;
+    });
+  });
+}
+
+}  // namespace sealmail::store

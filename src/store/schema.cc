@@ -1,0 +1,254 @@
+#include "store/schema.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace sealmail::store {
+
+namespace {
+
+struct Column {
+  const char* name;
+  const char* type;        // declared type, as pragma table_info reports it
+  const char* definition;  // what follows the name in CREATE TABLE / ALTER TABLE ADD COLUMN
+};
+
+struct Table {
+  const char* name;
+  std::vector<Column> columns;
+  const char* constraints;  // table constraints after the columns, may be ""
+  const char* options;      // e.g. "WITHOUT ROWID", may be ""
+};
+
+// Dates are ISO 8601 UTC text. Every attribute SEARCH or SORT can ask for has an index below.
+const std::vector<Table>& tables() {
+  static const std::vector<Table> t = {
+      {"meta", {{"key", "TEXT", "TEXT PRIMARY KEY"}, {"value", "", ""}}, "", ""},
+      {"secrets", {{"name", "TEXT", "TEXT PRIMARY KEY"}, {"value", "BLOB", "BLOB NOT NULL"}}, "", ""},
+      {"folders",
+       {{"id", "INTEGER", "INTEGER PRIMARY KEY"},
+        {"name", "TEXT", "TEXT NOT NULL UNIQUE"},
+        {"special_use", "TEXT", "TEXT"},
+        {"subscribed", "INTEGER", "INTEGER NOT NULL DEFAULT 1"},
+        {"uidvalidity", "INTEGER", "INTEGER NOT NULL"},
+        {"uidnext", "INTEGER", "INTEGER NOT NULL DEFAULT 1"},
+        {"highest_modseq", "INTEGER", "INTEGER NOT NULL DEFAULT 1"},
+        {"created_at", "TEXT", "TEXT NOT NULL"}},
+       "",
+       ""},
+      {"attachments",
+       {{"id", "INTEGER", "INTEGER PRIMARY KEY"},
+        {"sha256", "BLOB", "BLOB NOT NULL UNIQUE"},
+        {"refcount", "INTEGER", "INTEGER NOT NULL"},
+        {"size", "INTEGER", "INTEGER NOT NULL"},
+        {"compressed", "INTEGER", "INTEGER NOT NULL DEFAULT 0"},
+        {"data", "BLOB", "BLOB NOT NULL"}},
+       "",
+       ""},
+      {"bodies",
+       {{"id", "INTEGER", "INTEGER PRIMARY KEY"},
+        {"refcount", "INTEGER", "INTEGER NOT NULL"},
+        {"size", "INTEGER", "INTEGER NOT NULL"},
+        {"sha256", "BLOB", "BLOB NOT NULL"},
+        {"compressed", "INTEGER", "INTEGER NOT NULL DEFAULT 0"},
+        {"skeleton", "BLOB", "BLOB NOT NULL"},
+        {"envelope", "TEXT", "TEXT NOT NULL DEFAULT ''"},
+        {"bodystructure", "TEXT", "TEXT NOT NULL DEFAULT ''"}},
+       "",
+       ""},
+      {"body_parts",
+       {{"body_id", "INTEGER", "INTEGER NOT NULL REFERENCES bodies(id) ON DELETE CASCADE"},
+        {"seq", "INTEGER", "INTEGER NOT NULL"},
+        {"skeleton_offset", "INTEGER", "INTEGER NOT NULL"},
+        {"attachment_id", "INTEGER", "INTEGER NOT NULL REFERENCES attachments(id)"}},
+       "PRIMARY KEY (body_id, seq)",
+       "WITHOUT ROWID"},
+      {"messages",
+       {{"id", "INTEGER", "INTEGER PRIMARY KEY"},
+        {"folder_id", "INTEGER", "INTEGER NOT NULL REFERENCES folders(id)"},
+        {"uid", "INTEGER", "INTEGER NOT NULL"},
+        {"modseq", "INTEGER", "INTEGER NOT NULL"},
+        {"body_id", "INTEGER", "INTEGER NOT NULL REFERENCES bodies(id)"},
+        {"internal_date", "TEXT", "TEXT NOT NULL"},
+        {"size", "INTEGER", "INTEGER NOT NULL"},
+        {"flags", "INTEGER", "INTEGER NOT NULL DEFAULT 0"},
+        {"thread_id", "INTEGER", "INTEGER NOT NULL DEFAULT 0"},
+        {"sent_date", "TEXT", "TEXT"},
+        {"subject", "TEXT", "TEXT NOT NULL DEFAULT ''"},
+        {"from_addr", "TEXT", "TEXT NOT NULL DEFAULT ''"},
+        {"to_addr", "TEXT", "TEXT NOT NULL DEFAULT ''"},
+        {"cc_addr", "TEXT", "TEXT NOT NULL DEFAULT ''"},
+        {"bcc_addr", "TEXT", "TEXT NOT NULL DEFAULT ''"},
+        {"message_id", "TEXT", "TEXT NOT NULL DEFAULT ''"},
+        {"in_reply_to", "TEXT", "TEXT NOT NULL DEFAULT ''"},
+        {"refs", "TEXT", "TEXT NOT NULL DEFAULT ''"},
+        {"has_attachment", "INTEGER", "INTEGER NOT NULL DEFAULT 0"}},
+       "UNIQUE (folder_id, uid)",
+       ""},
+      {"keywords",
+       {{"id", "INTEGER", "INTEGER PRIMARY KEY"}, {"name", "TEXT", "TEXT NOT NULL UNIQUE COLLATE NOCASE"}},
+       "",
+       ""},
+      {"message_keywords",
+       {{"message_id", "INTEGER", "INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE"},
+        {"keyword_id", "INTEGER", "INTEGER NOT NULL REFERENCES keywords(id)"}},
+       "PRIMARY KEY (message_id, keyword_id)",
+       "WITHOUT ROWID"},
+      // What QRESYNC's VANISHED needs (RFC 7162 §3.2.10): expunged UIDs with the MODSEQ of expunge.
+      {"expunged",
+       {{"folder_id", "INTEGER", "INTEGER NOT NULL"},
+        {"uid", "INTEGER", "INTEGER NOT NULL"},
+        {"modseq", "INTEGER", "INTEGER NOT NULL"}},
+       "PRIMARY KEY (folder_id, uid)",
+       "WITHOUT ROWID"},
+  };
+  return t;
+}
+
+struct Index {
+  const char* name;
+  const char* definition;  // after "CREATE INDEX name ON "
+};
+
+const std::vector<Index>& indexes() {
+  static const std::vector<Index> i = {
+      {"messages_folder_modseq", "messages(folder_id, modseq)"},
+      {"messages_folder_internal_date", "messages(folder_id, internal_date)"},
+      {"messages_folder_sent_date", "messages(folder_id, sent_date)"},
+      {"messages_folder_size", "messages(folder_id, size)"},
+      {"messages_folder_subject", "messages(folder_id, subject COLLATE NOCASE)"},
+      {"messages_folder_from", "messages(folder_id, from_addr COLLATE NOCASE)"},
+      {"messages_folder_to", "messages(folder_id, to_addr COLLATE NOCASE)"},
+      {"messages_folder_cc", "messages(folder_id, cc_addr COLLATE NOCASE)"},
+      {"messages_folder_flags", "messages(folder_id, flags)"},
+      {"messages_message_id", "messages(message_id)"},
+      {"messages_thread", "messages(thread_id)"},
+      {"messages_body", "messages(body_id)"},
+      {"body_parts_attachment", "body_parts(attachment_id)"},
+      {"message_keywords_keyword", "message_keywords(keyword_id)"},
+      {"expunged_modseq", "expunged(folder_id, modseq)"},
+  };
+  return i;
+}
+
+// Full text: FTS5 with the trigram tokenizer, so that IMAP's case-insensitive substring search
+// (RFC 9051 §6.4.4) is answered from the index; LIKE patterns under three characters scan.
+constexpr const char* kFtsTable =
+    "CREATE VIRTUAL TABLE message_text USING fts5(subject, addresses, headers, body, "
+    "tokenize = 'trigram case_sensitive 0')";
+
+std::string create_table_sql(const Table& t) {
+  std::string sql = "CREATE TABLE ";
+  sql += t.name;
+  sql += " (";
+  bool first = true;
+  for (const auto& c : t.columns) {
+    if (!first) sql += ", ";
+    first = false;
+    sql += c.name;
+    if (*c.definition != 0) {
+      sql += ' ';
+      sql += c.definition;
+    }
+  }
+  if (*t.constraints != 0) {
+    sql += ", ";
+    sql += t.constraints;
+  }
+  sql += ')';
+  if (*t.options != 0) {
+    sql += ' ';
+    sql += t.options;
+  }
+  return sql;
+}
+
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool is_internal_table(const std::string& name) {
+  return name.rfind("sqlite_", 0) == 0 || name.rfind("message_text", 0) == 0;
+}
+
+// Numbered migrations: migration[v] brings a database from version v to v + 1. Version 0 is a
+// database that predates versioning (or one made by a newer layout's additive changes only); the
+// additive repair below handles it, so the list is empty at version 1.
+using Migration = void (*)(sql::Db&);
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> m = {};
+  return m;
+}
+
+}  // namespace
+
+void create_schema(sql::Db& db) {
+  for (const auto& t : tables()) db.exec(create_table_sql(t).c_str());
+  for (const auto& i : indexes()) db.exec(("CREATE INDEX " + std::string(i.name) + " ON " + i.definition).c_str());
+  db.exec(kFtsTable);
+  db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+}
+
+Status migrate_and_validate(sql::Db& db) {
+  return sql::transaction(db, [&]() -> Status {
+    auto version_stmt = db.prepare("PRAGMA user_version");
+    version_stmt.step();
+    int version = static_cast<int>(version_stmt.int64(0));
+    version_stmt = {};
+    if (version > kSchemaVersion)
+      return make_error(Errc::schema_mismatch, "mailbox schema version " + std::to_string(version) +
+                                                   " is newer than this sealmail (" + std::to_string(kSchemaVersion) +
+                                                   "): upgrade sealmail");
+    for (int v = version; v < kSchemaVersion && v < static_cast<int>(migrations().size()); ++v) migrations()[v](db);
+
+    std::set<std::string> live_tables, live_indexes;
+    {
+      auto s = db.prepare("SELECT type, name FROM sqlite_schema");
+      while (s.step()) {
+        std::string type(s.text(0)), name(s.text(1));
+        (type == "table" ? live_tables : live_indexes).insert(name);
+      }
+    }
+    std::set<std::string> known;
+    for (const auto& t : tables()) {
+      known.insert(t.name);
+      if (!live_tables.count(t.name)) {
+        db.exec(create_table_sql(t).c_str());
+        continue;
+      }
+      std::map<std::string, std::string> live_columns;
+      auto info = db.prepare("SELECT name, type FROM pragma_table_info(?)");
+      info.bind(1, std::string_view(t.name));
+      while (info.step()) live_columns[std::string(info.text(0))] = upper(std::string(info.text(1)));
+      for (const auto& c : t.columns) {
+        auto it = live_columns.find(c.name);
+        if (it == live_columns.end()) {
+          db.exec(("ALTER TABLE " + std::string(t.name) + " ADD COLUMN " + c.name + " " + c.definition).c_str());
+        } else if (it->second != c.type) {
+          return make_error(Errc::schema_mismatch, std::string("column ") + t.name + "." + c.name + " has type '" +
+                                                       it->second + "', expected '" + c.type + "'");
+        }
+        live_columns.erase(c.name);
+      }
+      if (!live_columns.empty())
+        return make_error(Errc::schema_mismatch,
+                          std::string("table ") + t.name + " has an unknown column '" + live_columns.begin()->first + "'");
+    }
+    if (!live_tables.count("message_text")) db.exec(kFtsTable);
+    for (const auto& name : live_tables)
+      if (!known.count(name) && !is_internal_table(name))
+        return make_error(Errc::schema_mismatch, "unknown table '" + name + "' in mailbox");
+    for (const auto& i : indexes())
+      if (!live_indexes.count(i.name))
+        db.exec(("CREATE INDEX " + std::string(i.name) + " ON " + i.definition).c_str());
+    if (version != kSchemaVersion) db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+    return {};
+  });
+}
+
+}  // namespace sealmail::store

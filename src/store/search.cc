@@ -1,0 +1,235 @@
+// SearchKey -> one SQL statement over the indexed columns and the FTS5 trigram index.
+// Semantics follow RFC 9051 §6.4.4: string keys are case-insensitive substring matches; BEFORE/ON/
+// SINCE compare the internal date and SENTBEFORE/SENTON/SENTSINCE the Date header, by day.
+#include <variant>
+
+#include "core/time.h"
+#include "store/mailbox_impl.h"
+#include "store/sql_functions.h"
+
+namespace sealmail::store {
+
+namespace {
+
+using Param = std::variant<int64_t, std::string>;
+
+size_t utf8_length(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xc0) != 0x80) ++n;
+  return n;
+}
+
+std::string like_pattern(std::string_view text) {
+  std::string p = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') p += '\\';
+    p += c;
+  }
+  p += '%';
+  return p;
+}
+
+// An FTS5 phrase: the trigram tokenizer turns it into consecutive trigrams, i.e. a substring.
+std::string fts_phrase(std::string_view columns, std::string_view text) {
+  std::string q = "{";
+  q += columns;
+  q += "} : \"";
+  for (char c : text) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  q += '"';
+  return q;
+}
+
+// "YYYY-MM-DD" -> [day start, next day start) as ISO 8601 UTC text.
+std::pair<std::string, std::string> day_bounds(const std::string& date) {
+  auto t = parse_iso8601_utc(date + "T00:00:00Z");
+  if (date.size() != 10 || !t) fail(Errc::invalid_argument, "dates are YYYY-MM-DD");
+  return {iso8601_utc(*t), iso8601_utc(*t + 86400)};
+}
+
+class Compiler {
+ public:
+  std::vector<Param> params;
+
+  std::string compile(const SearchKey& k) {
+    using K = SearchKey::Kind;
+    switch (k.kind) {
+      case K::all: return "1";
+      case K::and_:
+      case K::or_: {
+        if (k.children.empty()) return k.kind == K::and_ ? "1" : "0";
+        std::string s = "(";
+        for (size_t i = 0; i < k.children.size(); ++i) {
+          if (i > 0) s += k.kind == K::and_ ? " AND " : " OR ";
+          s += compile(k.children[i]);
+        }
+        return s + ")";
+      }
+      case K::not_:
+        if (k.children.size() != 1) fail(Errc::invalid_argument, "NOT takes one key");
+        return "NOT " + compile(k.children[0]);
+      case K::uids: {
+        std::vector<int64_t> p;
+        std::string s = uid_set_sql(k.uids, p, "m.uid");
+        for (auto v : p) params.emplace_back(v);
+        return s;
+      }
+      case K::flag_set:
+        params.emplace_back(k.number);
+        params.emplace_back(k.number);
+        return "(m.flags & ?) = ?";
+      case K::flag_unset:
+        params.emplace_back(k.number);
+        return "(m.flags & ?) = 0";
+      case K::keyword:
+      case K::unkeyword:
+        params.emplace_back(k.text);
+        return std::string(k.kind == K::unkeyword ? "NOT " : "") +
+               "EXISTS (SELECT 1 FROM message_keywords mk JOIN keywords kw ON kw.id = mk.keyword_id "
+               "WHERE mk.message_id = m.id AND kw.name = ?)";
+      case K::subject: return column_contains("m.subject", k.text);
+      case K::from: return column_contains("m.from_addr", k.text);
+      case K::to: return column_contains("m.to_addr", k.text);
+      case K::cc: return column_contains("m.cc_addr", k.text);
+      case K::bcc: return column_contains("m.bcc_addr", k.text);
+      case K::header: return header(k.field, k.text);
+      case K::body: return full_text("body", k.text);
+      case K::text: return full_text("headers body", k.text);
+      case K::larger: params.emplace_back(k.number); return "m.size > ?";
+      case K::smaller: params.emplace_back(k.number); return "m.size < ?";
+      case K::before: return date_compare("m.internal_date", k.text, '<');
+      case K::on: return date_compare("m.internal_date", k.text, '=');
+      case K::since: return date_compare("m.internal_date", k.text, '>');
+      case K::sent_before: return date_compare("m.sent_date", k.text, '<');
+      case K::sent_on: return date_compare("m.sent_date", k.text, '=');
+      case K::sent_since: return date_compare("m.sent_date", k.text, '>');
+      case K::modseq_ge: params.emplace_back(k.number); return "m.modseq >= ?";
+      case K::thread: params.emplace_back(k.number); return "m.thread_id = ?";
+      case K::regex: return regex(k.field, k.text);
+    }
+    fail(Errc::invalid_argument, "unknown search key");
+  }
+
+ private:
+  std::string column_contains(const char* column, const std::string& text) {
+    params.emplace_back(like_pattern(text));
+    return std::string(column) + " LIKE ? ESCAPE '\\'";
+  }
+
+  // Substrings of three characters or more are answered by the trigram index; shorter ones scan
+  // the index's text (FTS5 does that for LIKE).
+  std::string full_text(std::string_view columns, const std::string& text) {
+    if (text.empty()) return "1";
+    if (utf8_length(text) >= 3) {
+      params.emplace_back(fts_phrase(columns, text));
+      return "m.body_id IN (SELECT rowid FROM message_text WHERE message_text MATCH ?)";
+    }
+    std::string s = "m.body_id IN (SELECT rowid FROM message_text WHERE ";
+    bool first = true;
+    std::string_view cols = columns;
+    while (!cols.empty()) {
+      size_t sp = cols.find(' ');
+      std::string col(cols.substr(0, sp));
+      cols = sp == std::string_view::npos ? std::string_view() : cols.substr(sp + 1);
+      if (!first) s += " OR ";
+      first = false;
+      s += col + " LIKE ? ESCAPE '\\'";
+      params.emplace_back(like_pattern(text));
+    }
+    return s + ")";
+  }
+
+  std::string header(const std::string& field, const std::string& text) {
+    if (field.empty()) fail(Errc::invalid_argument, "HEADER needs a field name");
+    for (char c : field)
+      if (static_cast<unsigned char>(c) <= 0x20 || c == ':' || static_cast<unsigned char>(c) >= 0x7f)
+        fail(Errc::invalid_argument, "bad header field name");
+    std::string s = "m.body_id IN (SELECT rowid FROM message_text WHERE ";
+    if (utf8_length(text) >= 3) {
+      params.emplace_back(fts_phrase("headers", text));
+      s += "message_text MATCH ? AND ";
+    }
+    params.emplace_back(field);
+    params.emplace_back(text);
+    return s + "header_has(headers, ?, ?))";
+  }
+
+  std::string date_compare(const char* column, const std::string& date, char op) {
+    auto [start, end] = day_bounds(date);
+    std::string c(column);
+    if (op == '<') {
+      params.emplace_back(start);
+      return c + " < ?";
+    }
+    if (op == '>') {
+      params.emplace_back(start);
+      return c + " >= ?";
+    }
+    params.emplace_back(start);
+    params.emplace_back(end);
+    return "(" + c + " >= ? AND " + c + " < ?)";
+  }
+
+  std::string regex(const std::string& field, const std::string& pattern) {
+    std::string error;
+    if (!valid_regex(pattern, error)) fail(Errc::invalid_argument, "invalid regular expression: " + error);
+    params.emplace_back(pattern);
+    if (field == "body" || field.empty()) return "m.body_id IN (SELECT rowid FROM message_text WHERE regexp(?, body))";
+    if (field == "headers") return "m.body_id IN (SELECT rowid FROM message_text WHERE regexp(?, headers))";
+    if (field == "subject") return "regexp(?, m.subject)";
+    if (field == "from") return "regexp(?, m.from_addr)";
+    if (field == "to") return "regexp(?, m.to_addr)";
+    if (field == "cc") return "regexp(?, m.cc_addr)";
+    fail(Errc::invalid_argument, "regular expressions search body, headers, subject, from, to or cc");
+  }
+};
+
+const char* sort_column(SortKey k) {
+  switch (k) {
+    case SortKey::uid: return "m.uid";
+    case SortKey::arrival: return "m.internal_date";
+    case SortKey::date: return "coalesce(m.sent_date, m.internal_date)";
+    case SortKey::size: return "m.size";
+    case SortKey::subject: return "m.subject COLLATE NOCASE";
+    case SortKey::from: return "m.from_addr COLLATE NOCASE";
+    case SortKey::to: return "m.to_addr COLLATE NOCASE";
+    case SortKey::cc: return "m.cc_addr COLLATE NOCASE";
+  }
+  return "m.uid";
+}
+
+}  // namespace
+
+Result<std::vector<uint32_t>> Mailbox::search(std::string_view folder, const SearchKey& key, const SearchOptions& options) {
+  return guarded<Result<std::vector<uint32_t>>>([&]() -> Result<std::vector<uint32_t>> {
+    Compiler c;
+    std::string where = c.compile(key);
+    auto r = impl_->reader();
+    auto& db = r.db();
+    return sql::transaction_read(db, [&] {
+      FolderRow f = require_folder(db, folder);
+      std::string sql = "SELECT m.uid FROM messages m WHERE m.folder_id = ? AND " + where + " ORDER BY ";
+      for (const auto& [k, reverse] : options.sort) {
+        sql += sort_column(k);
+        sql += reverse ? " DESC, " : ", ";
+      }
+      sql += "m.uid";
+      if (options.limit > 0) sql += " LIMIT " + std::to_string(options.limit);
+      auto s = db.prepare(sql);
+      s.bind(1, f.id);
+      int i = 2;
+      for (const auto& p : c.params) {
+        if (std::holds_alternative<int64_t>(p)) s.bind(i++, std::get<int64_t>(p));
+        else s.bind(i++, std::string_view(std::get<std::string>(p)));
+      }
+      std::vector<uint32_t> uids;
+      while (s.step()) uids.push_back(static_cast<uint32_t>(s.int64(0)));
+      return uids;
+    });
+  });
+}
+
+}  // namespace sealmail::store

@@ -1,0 +1,17 @@
+// SQL functions the store registers on every connection (src/store internal):
+//   regexp(pattern, text)             RE2 (linear time, no backtracking): `text REGEXP pattern`
+//   header_has(headers, name, value)  a header `name` whose decoded value contains `value`
+//                                     (ASCII case-insensitive); empty value: the header exists
+#pragma once
+
+#include <string>
+
+#include "store/sqlite.h"
+
+namespace sealmail::store {
+
+void register_sql_functions(sql::Db& db);
+// Whether RE2 accepts the pattern; fills `error` when not.
+bool valid_regex(const std::string& pattern, std::string& error);
+
+}  // namespace sealmail::store
