@@ -10,6 +10,8 @@ jobs=$(nproc)
 "$here/scripts/setup.sh"
 
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+# Build trees share cache entries (the fuzz tree and developer trees compile the same files).
+export CCACHE_NOHASHDIR=true
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"
 
