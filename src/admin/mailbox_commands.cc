@@ -145,7 +145,7 @@ void add_mailbox_commands(CLI::App& app, int& exit_code) {
     cmd->add_option("terms", *terms,
                     "terms, all must match: from:X to:X cc:X subject:X body:X text:X header:Name=X keyword:X "
                     "since:/before:/on:YYYY-MM-DD larger:N smaller:N seen unseen flagged deleted draft "
-                    "regex:RE2 uid:A-B; -term negates; a bare word is text:word");
+                    "regex:RE2 uid:A-B; not:TERM negates; a bare word is text:word");
     cmd->callback([c, folder, terms, &exit_code] {
       auto key = parse_search_query(*terms);
       if (!key) return void(exit_code = report(key.error()));

@@ -72,8 +72,8 @@ Result<store::SearchKey> term(const std::string& t) {
 Result<store::SearchKey> parse_search_query(const std::vector<std::string>& terms) {
   std::vector<store::SearchKey> keys;
   for (const auto& t : terms) {
-    bool negate = t.size() > 1 && t[0] == '-';
-    auto k = term(negate ? t.substr(1) : t);
+    bool negate = t.rfind("not:", 0) == 0 && t.size() > 4;
+    auto k = term(negate ? t.substr(4) : t);
     if (!k) return k.error();
     keys.push_back(negate ? store::SearchKey::combine(K::not_, {std::move(*k)}) : std::move(*k));
   }

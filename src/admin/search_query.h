@@ -2,7 +2,7 @@
 //   from:X to:X cc:X bcc:X subject:X body:X text:X header:Name=X keyword:X
 //   since:YYYY-MM-DD before:YYYY-MM-DD on:YYYY-MM-DD larger:N smaller:N
 //   seen unseen flagged unflagged answered deleted draft   regex:PATTERN (body)   uid:A-B
-// A bare word is text:word. A leading '-' negates a term ("-seen").
+// A bare word is text:word. "not:" negates a term ("not:seen", "not:from:alice").
 #pragma once
 
 #include <string>

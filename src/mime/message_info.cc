@@ -129,6 +129,9 @@ MessageInfo analyze(std::string_view raw, const AnalyzeOptions& options) {
   }
   info.fields = header_fields(msg.get());
   append_search_headers(info.search_headers, GMIME_OBJECT(msg.get()), options.max_search_text);
+  // GMime keeps the Content-* headers of the top level on the message's MIME part.
+  if (GMimeObject* top = g_mime_message_get_mime_part(msg.get()))
+    append_search_headers(info.search_headers, top, options.max_search_text);
   Walk walk{raw, options, info};
   g_mime_message_foreach(msg.get(), collect_part, &walk);
   normalise_ranges(info.attachments);

@@ -49,9 +49,15 @@ std::string html_to_text(std::string_view html) {
           break;
         }
       }
-      if (matched) continue;
+      if (matched) {
+        if (out.size() >= 2 && out.back() == ' ' && out[out.size() - 2] == ' ') out.pop_back();
+        continue;
+      }
     }
-    out += c;
+    // Runs of white space (and the spaces that replaced tags) fold to one space.
+    bool space = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    if (!space) out += c;
+    else if (!out.empty() && out.back() != ' ') out += ' ';
     ++i;
   }
   return out;

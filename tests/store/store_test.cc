@@ -1,0 +1,526 @@
+// The encrypted mailbox store: what a user of it (the IMAP, POP3 and SMTP servers) relies on.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "core/fs.h"
+#include "store/corpus.h"
+#include "store/mailbox.h"
+#include "store/test_support.h"
+
+namespace sealmail::store {
+namespace {
+
+using testing::TempDir;
+using K = SearchKey::Kind;
+
+const std::string kPassword = "correct horse battery staple";
+
+class StoreTest : public ::testing::Test {
+ protected:
+  std::filesystem::path file() const { return dir_ / "3f9a1c7e.sqlite"; }
+  std::unique_ptr<Mailbox> create(Options o = {}) {
+    auto m = Mailbox::create(file(), testing::secret(kPassword), o);
+    EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().message);
+    return std::move(*m);
+  }
+  std::unique_ptr<Mailbox> reopen(const std::string& password = kPassword) {
+    auto m = Mailbox::open(file(), testing::secret(password));
+    EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().message);
+    return m.ok() ? std::move(*m) : nullptr;
+  }
+  static AppendResult append(Mailbox& m, const std::string& raw, const std::string& folder = "INBOX", Flags f = {}) {
+    AppendRequest r;
+    r.folder = folder;
+    r.message = raw;
+    r.flags = std::move(f);
+    auto res = m.append(r);
+    EXPECT_TRUE(res.ok()) << (res.ok() ? "" : res.error().message);
+    return res.ok() ? *res : AppendResult{};
+  }
+  int64_t count(const std::string& sql) {
+    return std::stoll(testing::query_with_password(file(), kPassword, sql));
+  }
+  TempDir dir_;
+};
+
+TEST_F(StoreTest, NewMailboxHasTheStandardFoldersWithSpecialUse) {
+  auto m = create();
+  auto folders = m->list_folders();
+  ASSERT_TRUE(folders.ok());
+  std::map<std::string, std::string> uses;
+  for (const auto& f : *folders) uses[f.name] = f.special_use;
+  EXPECT_EQ(uses, (std::map<std::string, std::string>{{"INBOX", ""},
+                                                      {"Drafts", "\\Drafts"},
+                                                      {"Sent", "\\Sent"},
+                                                      {"Junk", "\\Junk"},
+                                                      {"Trash", "\\Trash"},
+                                                      {"Archive", "\\Archive"}}));
+  EXPECT_EQ(folders->front().name, "INBOX");
+  EXPECT_EQ(std::filesystem::status(file()).permissions() & std::filesystem::perms::group_read,
+            std::filesystem::perms::none);
+  EXPECT_EQ(Mailbox::create(file(), testing::secret(kPassword)).error().code, Errc::already_exists);
+}
+
+TEST_F(StoreTest, PragmasAreThoseTheDesignNames) {
+  create();
+  EXPECT_EQ(testing::query_with_password(file(), kPassword, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(testing::query_with_password(file(), kPassword, "PRAGMA auto_vacuum"), "1");  // FULL
+  EXPECT_EQ(testing::query_with_password(file(), kPassword, "PRAGMA encoding"), "UTF-8");
+  EXPECT_EQ(testing::query_with_password(file(), kPassword, "PRAGMA user_version"), "1");
+}
+
+TEST_F(StoreTest, CorpusComesBackByteExact) {
+  auto m = create();
+  auto corpus = testing::corpus();
+  std::vector<uint32_t> uids;
+  for (const auto& c : corpus) uids.push_back(append(*m, c.raw).uid);
+  auto check = [&](Mailbox& mb) {
+    auto list = mb.list_messages("INBOX");
+    ASSERT_TRUE(list.ok());
+    ASSERT_EQ(list->size(), corpus.size());
+    for (size_t i = 0; i < corpus.size(); ++i) {
+      auto raw = mb.fetch_raw("INBOX", uids[i]);
+      ASSERT_TRUE(raw.ok()) << corpus[i].name;
+      EXPECT_TRUE(*raw == corpus[i].raw) << corpus[i].name << ": " << raw->size() << " vs " << corpus[i].raw.size();
+      EXPECT_EQ((*list)[i].size, corpus[i].raw.size()) << corpus[i].name;
+      EXPECT_FALSE((*list)[i].envelope.empty());
+      EXPECT_FALSE((*list)[i].bodystructure.empty());
+    }
+  };
+  check(*m);
+  m.reset();
+  check(*reopen());
+  // The 10 MB attachment is stored compressed-or-not but once, and split out of its skeleton.
+  EXPECT_GE(count("SELECT count(*) FROM attachments"), 4);
+  EXPECT_GE(count("SELECT count(*) FROM bodies WHERE compressed = 1"), 1);
+}
+
+TEST_F(StoreTest, SameAttachmentIsStoredOnceAndSurvivesExpungeOfOneCopy) {
+  auto m = create();
+  std::string blob = testing::base64_blob(200000, 5);
+  std::string a = testing::mixed_with_attachment("first", blob), b = testing::mixed_with_attachment("second", blob);
+  auto ua = append(*m, a).uid;
+  auto ub = append(*m, b).uid;
+  EXPECT_EQ(count("SELECT count(*) FROM attachments"), 1);
+  EXPECT_EQ(count("SELECT refcount FROM attachments"), 2);
+  ASSERT_TRUE(m->store_flags("INBOX", {{ua, ua}}, FlagMode::add, {kDeleted, {}}).ok());
+  auto gone = m->expunge("INBOX");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_EQ(*gone, std::vector<uint32_t>{ua});
+  EXPECT_EQ(m->fetch_raw("INBOX", ub).value(), b);
+  EXPECT_EQ(m->fetch_raw("INBOX", ua).error().code, Errc::not_found);
+  EXPECT_EQ(count("SELECT refcount FROM attachments"), 1);
+  ASSERT_TRUE(m->store_flags("INBOX", {{ub, ub}}, FlagMode::add, {kDeleted, {}}).ok());
+  ASSERT_TRUE(m->expunge("INBOX").ok());
+  EXPECT_EQ(count("SELECT count(*) FROM attachments"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM bodies"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM message_text"), 0);
+}
+
+TEST_F(StoreTest, NoPlaintextInTheFileItsWalOrABackup) {
+  const std::string marker = "PLAINTEXTMARKER7731";
+  auto m = create();
+  std::string raw = testing::plain_message("the body says " + marker);
+  raw.replace(raw.find("Subject: Plain message"), 22, "Subject: " + marker);
+  append(*m, raw);
+  append(*m, testing::mixed_with_attachment(marker, "U0VDUkVU" + marker + testing::base64_blob(8000, 2)));
+  // While open, the newest pages sit in the WAL.
+  auto wal = std::filesystem::path(file().string() + "-wal");
+  ASSERT_TRUE(std::filesystem::exists(wal));
+  EXPECT_GT(std::filesystem::file_size(wal), 0u);
+  EXPECT_FALSE(testing::file_contains(wal, marker));
+  EXPECT_FALSE(testing::file_contains(file(), marker));
+  auto snap = m->backup_snapshot(dir_ / "backup.sqlite");
+  ASSERT_TRUE(snap.ok()) << snap.error().message;
+  EXPECT_FALSE(testing::file_contains(dir_ / "backup.sqlite", marker));
+  EXPECT_FALSE(testing::file_contains(file(), "SQLite format 3"));
+  m.reset();
+  EXPECT_FALSE(testing::file_contains(file(), marker));
+  // ...and yet the mail is there for the owner.
+  EXPECT_EQ(reopen()->search("INBOX", SearchKey::of(K::text, marker)).value().size(), 2u);
+}
+
+TEST_F(StoreTest, WrongPasswordFailsCleanlyAndChangesNothing) {
+  {
+    auto m = create();
+    append(*m, testing::plain_message());
+  }
+  std::string before = testing::read_bytes(file());
+  auto bad = Mailbox::open(file(), testing::secret("wrong password"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, Errc::wrong_password);
+  EXPECT_EQ(bad.error().message, "wrong password or not a sealmail mailbox");
+  EXPECT_TRUE(testing::read_bytes(file()) == before);
+  // Not a mailbox at all.
+  ASSERT_TRUE(fs::write_file_durably(dir_ / "junk.sqlite", std::string(8192, 'x')));
+  EXPECT_EQ(Mailbox::open(dir_ / "junk.sqlite", testing::secret(kPassword)).error().code, Errc::wrong_password);
+  EXPECT_EQ(Mailbox::open(dir_ / "missing.sqlite", testing::secret(kPassword)).error().code, Errc::not_found);
+  EXPECT_NE(reopen(), nullptr);
+}
+
+TEST_F(StoreTest, TheOwnerOpensTheFileWithAnySqliteMultipleCiphersToolGivenThePassword) {
+  auto m = create();
+  append(*m, testing::plain_message("portable body"));
+  m.reset();
+  int rc = 0;
+  EXPECT_EQ(testing::query_with_password(file(), kPassword, "SELECT count(*) FROM messages", &rc), "1");
+  EXPECT_EQ(rc, SQLITE_OK);
+  testing::query_with_password(file(), "not it", "SELECT count(*) FROM messages", &rc);
+  EXPECT_EQ(rc & 0xff, SQLITE_NOTADB);
+}
+
+TEST_F(StoreTest, RekeyOpensWithTheNewPasswordOnly) {
+  auto m = create();
+  auto corpus = testing::corpus();
+  for (size_t i = 0; i < 5; ++i) append(*m, corpus[i].raw);
+  ASSERT_TRUE(m->rekey(testing::secret("new password 2")).ok());
+  // Still usable after the swap, under the new key.
+  append(*m, testing::plain_message("after rekey"));
+  EXPECT_EQ(m->fetch_raw("INBOX", 1).value(), corpus[0].raw);
+  m.reset();
+  EXPECT_EQ(Mailbox::open(file(), testing::secret(kPassword)).error().code, Errc::wrong_password);
+  auto again = reopen("new password 2");
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->list_messages("INBOX").value().size(), 6u);
+  EXPECT_TRUE(again->check().ok());
+  EXPECT_FALSE(std::filesystem::exists(file().string() + ".rekey"));
+}
+
+TEST_F(StoreTest, RekeyRefusesWhileAnotherUserHasTheFileOpen) {
+  auto m = create();
+  auto other = reopen();  // a second open: e.g. another process
+  EXPECT_EQ(m->rekey(testing::secret("x")).error().code, Errc::busy);
+  other.reset();
+  EXPECT_TRUE(m->rekey(testing::secret("x")).ok());
+}
+
+TEST_F(StoreTest, OlderSchemaIsMigratedAtOpen) {
+  {
+    auto m = create();
+    append(*m, testing::plain_message("kept across migration"));
+  }
+  // An older mailbox: without a column and an index that this version has, at version 0.
+  ASSERT_EQ(testing::exec_with_password(file(), kPassword,
+                                        "DROP INDEX messages_folder_size; "
+                                        "ALTER TABLE messages DROP COLUMN has_attachment; "
+                                        "PRAGMA user_version = 0;"),
+            SQLITE_OK);
+  EXPECT_EQ(count("SELECT count(*) FROM pragma_table_info('messages') WHERE name = 'has_attachment'"), 0);
+  auto m = reopen();
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(count("SELECT count(*) FROM pragma_table_info('messages') WHERE name = 'has_attachment'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM sqlite_schema WHERE name = 'messages_folder_size'"), 1);
+  EXPECT_EQ(count("PRAGMA user_version"), 1);
+  EXPECT_EQ(m->search("INBOX", SearchKey::of(K::body, "kept across")).value().size(), 1u);
+}
+
+TEST_F(StoreTest, SchemaDifferencesItCannotRepairAreClearErrors) {
+  create();
+  ASSERT_EQ(testing::exec_with_password(file(), kPassword, "CREATE TABLE stray(x)"), SQLITE_OK);
+  auto m = Mailbox::open(file(), testing::secret(kPassword));
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().code, Errc::schema_mismatch);
+  EXPECT_NE(m.error().message.find("stray"), std::string::npos);
+  ASSERT_EQ(testing::exec_with_password(file(), kPassword, "DROP TABLE stray; PRAGMA user_version = 99"), SQLITE_OK);
+  m = Mailbox::open(file(), testing::secret(kPassword));
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.error().message.find("newer"), std::string::npos);
+}
+
+TEST_F(StoreTest, FlagsBumpModseqAndHonourUnchangedSince) {
+  auto m = create();
+  auto a = append(*m, testing::plain_message("one"));
+  auto b = append(*m, testing::plain_message("two"), "INBOX", {kSeen, {"$Forwarded"}});
+  EXPECT_EQ(a.uid, 1u);
+  EXPECT_EQ(b.uid, 2u);
+  EXPECT_GT(b.modseq, a.modseq);
+  auto r = m->store_flags("INBOX", all_uids(), FlagMode::add, {kFlagged, {"$Junk"}});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->updated.size(), 2u);
+  uint64_t after = r->updated[0].modseq;
+  EXPECT_GT(after, b.modseq);
+  EXPECT_EQ(r->updated[1].flags.system, kSeen | kFlagged);
+  EXPECT_EQ(r->updated[1].flags.keywords, (std::vector<std::string>{"$Forwarded", "$Junk"}));
+  // Nothing changes: no new modseq.
+  auto same = m->store_flags("INBOX", all_uids(), FlagMode::add, {kFlagged, {}});
+  EXPECT_TRUE(same->updated.empty());
+  // UNCHANGEDSINCE older than the message's modseq: refused for that message (RFC 7162 MODIFIED).
+  auto cond = m->store_flags("INBOX", {{1, 1}}, FlagMode::remove, {kFlagged, {}}, b.modseq);
+  EXPECT_EQ(cond->modified, std::vector<uint32_t>{1});
+  EXPECT_TRUE(cond->updated.empty());
+  auto replace = m->store_flags("INBOX", {{2, 2}}, FlagMode::replace, {kAnswered, {}});
+  EXPECT_EQ(replace->updated[0].flags, (Flags{kAnswered, {}}));
+  auto changes = m->changes_since("INBOX", after);
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(changes->changed.size(), 1u);
+  EXPECT_EQ(changes->changed[0].uid, 2u);
+  EXPECT_EQ(m->folder("INBOX")->highest_modseq, replace->updated[0].modseq);
+  EXPECT_EQ(m->store_flags("INBOX", all_uids(), FlagMode::add, {1u << 9, {}}).error().code, Errc::invalid_argument);
+  EXPECT_EQ(m->store_flags("INBOX", all_uids(), FlagMode::add, {0, {"bad keyword"}}).error().code,
+            Errc::invalid_argument);
+}
+
+TEST_F(StoreTest, ExpungeIsLoggedForQresync) {
+  auto m = create();
+  for (int i = 0; i < 4; ++i) append(*m, testing::plain_message("m" + std::to_string(i)));
+  uint64_t before = m->folder("INBOX")->highest_modseq;
+  ASSERT_TRUE(m->store_flags("INBOX", {{2, 3}}, FlagMode::add, {kDeleted, {}}).ok());
+  // UID EXPUNGE of 3 only (UIDPLUS): 2 stays although \Deleted.
+  EXPECT_EQ(m->expunge("INBOX", {{3, 3}}).value(), std::vector<uint32_t>{3});
+  auto c = m->changes_since("INBOX", before);
+  EXPECT_EQ(c->vanished, std::vector<uint32_t>{3});
+  EXPECT_EQ(m->expunge("INBOX").value(), std::vector<uint32_t>{2});
+  EXPECT_EQ(m->changes_since("INBOX", before)->vanished, (std::vector<uint32_t>{2, 3}));
+  // UIDs are never reused.
+  EXPECT_EQ(append(*m, testing::plain_message("new")).uid, 5u);
+}
+
+TEST_F(StoreTest, CopyAndMoveKeepBytesFlagsAndReportUids) {
+  auto m = create();
+  std::string raw = testing::mixed_with_attachment("moving", testing::base64_blob(30000, 9));
+  append(*m, testing::plain_message("first"));
+  append(*m, raw, "INBOX", {kSeen, {"$Important"}});
+  auto copied = m->copy("INBOX", {{2, 2}}, "Archive");
+  ASSERT_TRUE(copied.ok());
+  EXPECT_EQ(copied->destination_uidvalidity, m->folder("Archive")->uidvalidity);
+  ASSERT_EQ(copied->uids.size(), 1u);
+  EXPECT_EQ(copied->uids[0], std::make_pair(2u, 1u));
+  EXPECT_EQ(m->fetch_raw("Archive", 1).value(), raw);
+  EXPECT_EQ(m->list_messages("Archive")->front().flags, (Flags{kSeen, {"$Important"}}));
+  EXPECT_EQ(count("SELECT refcount FROM bodies WHERE size = " + std::to_string(raw.size())), 2);
+  auto moved = m->move("INBOX", {{1, 2}}, "Trash");
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->uids.size(), 2u);
+  EXPECT_TRUE(m->list_messages("INBOX")->empty());
+  EXPECT_EQ(m->fetch_raw("Trash", moved->uids[1].second).value(), raw);
+  EXPECT_EQ(m->changes_since("INBOX", 0)->vanished, (std::vector<uint32_t>{1, 2}));
+  EXPECT_EQ(m->move("INBOX", all_uids(), "Nowhere").error().code, Errc::not_found);
+  EXPECT_EQ(m->move("Trash", all_uids(), "Trash").error().code, Errc::invalid_argument);
+}
+
+TEST_F(StoreTest, FoldersCreateRenameDelete) {
+  auto m = create();
+  ASSERT_TRUE(m->create_folder("Work/Projects/2026").ok());  // superiors created too
+  EXPECT_TRUE(m->folder("Work").ok());
+  EXPECT_TRUE(m->folder("Work/Projects").ok());
+  EXPECT_EQ(m->create_folder("Work").error().code, Errc::already_exists);
+  EXPECT_EQ(m->create_folder("a//b").error().code, Errc::invalid_argument);
+  EXPECT_EQ(m->create_folder("/a").error().code, Errc::invalid_argument);
+  EXPECT_EQ(m->create_folder("").error().code, Errc::invalid_argument);
+  EXPECT_EQ(m->create_folder("x", "\\Bogus").error().code, Errc::invalid_argument);
+  EXPECT_TRUE(m->folder("inbox").ok());  // INBOX is case-insensitive
+  append(*m, testing::plain_message("in projects"), "Work/Projects");
+  uint32_t validity = m->folder("Work/Projects")->uidvalidity;
+  ASSERT_TRUE(m->rename_folder("Work", "Jobs").ok());
+  EXPECT_EQ(m->folder("Work/Projects").error().code, Errc::not_found);
+  EXPECT_EQ(m->folder("Jobs/Projects")->uidvalidity, validity);
+  EXPECT_EQ(m->list_messages("Jobs/Projects")->size(), 1u);
+  EXPECT_TRUE(m->folder("Jobs/Projects/2026").ok());
+  EXPECT_EQ(m->rename_folder("Jobs", "Jobs/Inner").error().code, Errc::invalid_argument);
+  ASSERT_TRUE(m->delete_folder("Jobs/Projects").ok());
+  EXPECT_EQ(count("SELECT count(*) FROM bodies"), 0);
+  ASSERT_TRUE(m->create_folder("Jobs/Projects").ok());
+  EXPECT_NE(m->folder("Jobs/Projects")->uidvalidity, validity);  // a reused name is a new folder
+  EXPECT_EQ(m->delete_folder("INBOX").error().code, Errc::invalid_argument);
+  // Renaming INBOX moves its messages and leaves INBOX empty (RFC 9051 §6.3.6).
+  append(*m, testing::plain_message("inbox mail"));
+  ASSERT_TRUE(m->rename_folder("INBOX", "Old Inbox").ok());
+  EXPECT_EQ(m->list_messages("Old Inbox")->size(), 1u);
+  EXPECT_TRUE(m->list_messages("INBOX")->empty());
+  EXPECT_EQ(append(*m, testing::plain_message("next")).uid, 2u);  // INBOX UIDs keep increasing
+  ASSERT_TRUE(m->set_subscribed("Archive", false).ok());
+  EXPECT_FALSE(m->folder("Archive")->subscribed);
+}
+
+TEST_F(StoreTest, SearchAnswersEveryKindOfKey) {
+  auto m = create();
+  AppendRequest r;
+  r.message = testing::plain_message("The quick brown fox jumps");
+  r.internal_date = 1795409022;  // 2026-11-23
+  auto u1 = m->append(r)->uid;
+  r.message = testing::encoded_words_message();  // subject "Café ☕ und Grüße 你好", from Élodée
+  r.internal_date = 1795409022 - 86400 * 10;
+  auto u2 = m->append(r)->uid;
+  r.message = testing::html_message();
+  r.internal_date = 1795409022 + 86400;
+  r.flags = {kSeen | kFlagged, {"$Junk"}};
+  auto u3 = m->append(r)->uid;
+  r.message = testing::mixed_with_attachment("Quarterly report", testing::base64_blob(9000, 4));
+  r.flags = {};
+  auto u4 = m->append(r)->uid;
+
+  auto s = [&](const SearchKey& k) {
+    auto res = m->search("INBOX", k);
+    EXPECT_TRUE(res.ok()) << (res.ok() ? "" : res.error().message);
+    return res.ok() ? *res : std::vector<uint32_t>{};
+  };
+  using V = std::vector<uint32_t>;
+  EXPECT_EQ(s(SearchKey::all()), (V{u1, u2, u3, u4}));
+  EXPECT_EQ(s(SearchKey::of(K::body, "QUICK BROWN")), V{u1});  // case-insensitive substring
+  EXPECT_EQ(s(SearchKey::of(K::body, "ju")), V{u1});           // under three characters: scan
+  EXPECT_EQ(s(SearchKey::of(K::body, "digest & news")), V{u3});  // decoded QP + HTML text
+  EXPECT_EQ(s(SearchKey::of(K::body, "Привет")), V{u2});         // decoded base64, UTF-8
+  EXPECT_EQ(s(SearchKey::of(K::subject, "quarterly")), V{u4});
+  EXPECT_EQ(s(SearchKey::of(K::subject, "Café")), V{u2});
+  EXPECT_EQ(s(SearchKey::of(K::from, "elodie@")), V{u2});
+  EXPECT_EQ(s(SearchKey::of(K::to, "carol@example.com")), (V{u1, u3, u4}));
+  EXPECT_EQ(s(SearchKey::of(K::text, "Alice Example")), (V{u1, u3, u4}));
+  SearchKey h = SearchKey::of(K::header, "ESMTPS");
+  h.field = "Received";
+  EXPECT_EQ(s(h), (V{u1, u3, u4}));
+  h.text = "";
+  h.field = "Content-Transfer-Encoding";
+  EXPECT_EQ(s(h), (V{u1, u2, u3}));
+  EXPECT_EQ(s(SearchKey::num(K::flag_set, kSeen)), V{u3});
+  EXPECT_EQ(s(SearchKey::num(K::flag_unset, kSeen)), (V{u1, u2, u4}));
+  EXPECT_EQ(s(SearchKey::of(K::keyword, "$junk")), V{u3});
+  EXPECT_EQ(s(SearchKey::of(K::unkeyword, "$Junk")), (V{u1, u2, u4}));
+  EXPECT_EQ(s(SearchKey::num(K::larger, 5000)), V{u4});
+  EXPECT_EQ(s(SearchKey::num(K::smaller, 5000)), (V{u1, u2, u3}));
+  EXPECT_EQ(s(SearchKey::of(K::on, "2026-11-23")), V{u1});
+  EXPECT_EQ(s(SearchKey::of(K::before, "2026-11-23")), V{u2});
+  EXPECT_EQ(s(SearchKey::of(K::since, "2026-11-24")), (V{u3, u4}));
+  EXPECT_EQ(s(SearchKey::of(K::sent_on, "2026-11-24")), V{u2});  // Date: Tue, 24 Nov 2026 09:30 +0900 -> 00:30 UTC
+  EXPECT_EQ(s(SearchKey::combine(K::not_, {SearchKey::of(K::body, "fox")})), (V{u2, u3, u4}));
+  EXPECT_EQ(s(SearchKey::combine(K::or_, {SearchKey::of(K::body, "fox"), SearchKey::of(K::subject, "report")})),
+            (V{u1, u4}));
+  SearchKey uids;
+  uids.kind = K::uids;
+  uids.uids = {{2, 3}};
+  EXPECT_EQ(s(uids), (V{u2, u3}));
+  SearchKey re = SearchKey::of(K::regex, "qu[a-z]+k\\s+br");
+  re.field = "body";
+  EXPECT_EQ(s(re), V{u1});
+  re.field = "subject";
+  re.text = "^Quarterly";
+  EXPECT_EQ(s(re), V{u4});
+  re.text = "(unclosed";
+  EXPECT_EQ(m->search("INBOX", re).error().code, Errc::invalid_argument);
+  EXPECT_EQ(m->search("INBOX", SearchKey::of(K::on, "23-11-2026")).error().code, Errc::invalid_argument);
+  EXPECT_EQ(s(SearchKey::num(K::modseq_ge, m->list_messages("INBOX")->back().modseq)), V{u4});
+  SearchOptions by_size;
+  by_size.sort = {{SortKey::size, true}};
+  EXPECT_EQ(m->search("INBOX", SearchKey::all(), by_size).value().front(), u4);
+}
+
+TEST_F(StoreTest, ThreadsFollowInReplyToAndReferences) {
+  auto m = create();
+  auto msg = [](const std::string& id, const std::string& parent) {
+    std::string s = "Subject: t\r\nMessage-ID: <" + id + ">\r\n";
+    if (!parent.empty()) s += "In-Reply-To: <" + parent + ">\r\nReferences: <root@x> <" + parent + ">\r\n";
+    return s + "\r\nbody\r\n";
+  };
+  append(*m, msg("root@x", ""));
+  append(*m, msg("child@x", "root@x"));
+  append(*m, msg("grandchild@x", "child@x"));
+  append(*m, msg("other@x", ""));
+  auto list = m->list_messages("INBOX").value();
+  EXPECT_EQ(list[0].thread_id, list[1].thread_id);
+  EXPECT_EQ(list[0].thread_id, list[2].thread_id);
+  EXPECT_NE(list[0].thread_id, list[3].thread_id);
+}
+
+TEST_F(StoreTest, QuotaCountsMessagesAndBytes) {
+  auto m = create();
+  std::string a = testing::plain_message(), b = testing::html_message();
+  append(*m, a);
+  append(*m, b, "Sent");
+  auto q = m->quota();
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->messages, 2u);
+  EXPECT_EQ(q->bytes, a.size() + b.size());
+  EXPECT_GT(q->file_bytes, 0u);
+}
+
+TEST_F(StoreTest, BackupSnapshotIsCheckedEncryptedAndOpensWithThePassword) {
+  auto m = create();
+  for (const auto& c : testing::corpus()) append(*m, c.raw);
+  auto snap = m->backup_snapshot(dir_ / "snap.sqlite");
+  ASSERT_TRUE(snap.ok()) << snap.error().message;
+  EXPECT_EQ(snap->sha256, fs::sha256_file_hex(dir_ / "snap.sqlite").value());
+  EXPECT_EQ(m->backup_snapshot(dir_ / "snap.sqlite").error().code, Errc::already_exists);
+  auto copy = Mailbox::open(dir_ / "snap.sqlite", testing::secret(kPassword));
+  ASSERT_TRUE(copy.ok());
+  EXPECT_EQ((*copy)->list_messages("INBOX")->size(), testing::corpus().size());
+  EXPECT_EQ((*copy)->fetch_raw("INBOX", 11).value(), testing::ten_megabyte_attachment_message());
+  EXPECT_EQ(Mailbox::open(dir_ / "snap.sqlite", testing::secret("nope")).error().code, Errc::wrong_password);
+}
+
+TEST_F(StoreTest, ReadersRunWhileTheWriterAppends) {
+  auto m = create();
+  for (int i = 0; i < 20; ++i) append(*m, testing::plain_message("seed " + std::to_string(i)));
+  std::atomic<bool> stop{false};
+  std::atomic<int> reads{0}, failures{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t)
+    readers.emplace_back([&] {
+      while (!stop) {
+        auto r = m->fetch_raw("INBOX", 1);
+        auto s = m->search("INBOX", SearchKey::of(K::body, "seed"));
+        if (!r.ok() || !s.ok() || s->size() < 20) ++failures;
+        ++reads;
+      }
+    });
+  for (int i = 0; i < 200; ++i) append(*m, testing::plain_message("more " + std::to_string(i)));
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(m->list_messages("INBOX")->size(), 220u);
+}
+
+TEST_F(StoreTest, ListenersHearOfEveryCommittedChange) {
+  auto m = create();
+  std::vector<std::string> heard;
+  int token = m->subscribe([&](const ChangeEvent& e) {
+    const char* kinds[] = {"exists", "expunge", "flags", "folders"};
+    heard.push_back(std::string(kinds[static_cast<int>(e.kind)]) + ":" + e.folder + ":" +
+                    std::to_string(e.uids.empty() ? 0 : e.uids.front()));
+  });
+  append(*m, testing::plain_message());
+  ASSERT_TRUE(m->store_flags("INBOX", all_uids(), FlagMode::add, {kDeleted, {}}).ok());
+  ASSERT_TRUE(m->expunge("INBOX").ok());
+  m->unsubscribe(token);
+  append(*m, testing::plain_message());
+  EXPECT_EQ(heard, (std::vector<std::string>{"exists:INBOX:1", "flags:INBOX:1", "expunge:INBOX:1"}));
+}
+
+TEST_F(StoreTest, KeyPairForSealedMailIsKeptInside) {
+  auto m = create();
+  auto kp = m->box_key_pair();
+  ASSERT_TRUE(kp.ok());
+  std::string sealed = crypto::seal("waiting mail", kp->public_key);
+  m.reset();
+  auto again = reopen();
+  EXPECT_EQ(crypto::unseal(sealed, again->box_key_pair().value()).value(), "waiting mail");
+}
+
+TEST_F(StoreTest, DestroyRemovesEveryFile) {
+  {
+    auto m = create();
+    append(*m, testing::plain_message());
+  }
+  EXPECT_TRUE(Mailbox::destroy(file()).ok());
+  for (const char* s : {"", "-wal", "-shm", ".lock"}) EXPECT_FALSE(std::filesystem::exists(file().string() + s)) << s;
+  EXPECT_EQ(Mailbox::destroy(file()).error().code, Errc::not_found);
+  auto m = create();
+  EXPECT_EQ(Mailbox::destroy(file()).error().code, Errc::busy);  // still open
+}
+
+TEST_F(StoreTest, OversizeAndBadInputAreRefused) {
+  auto m = create();
+  AppendRequest r;
+  r.folder = "Nowhere";
+  r.message = "Subject: x\r\n\r\ny\r\n";
+  EXPECT_EQ(m->append(r).error().code, Errc::not_found);
+  r.folder = "INBOX";
+  r.flags.keywords = {"has space"};
+  EXPECT_EQ(m->append(r).error().code, Errc::invalid_argument);
+  EXPECT_EQ(m->list_messages("INBOX")->size(), 0u);  // nothing half-written
+  EXPECT_EQ(m->fetch_raw("INBOX", 1).error().code, Errc::not_found);
+}
+
+}  // namespace
+}  // namespace sealmail::store
