@@ -13,6 +13,8 @@ using detail::GCharPtr;
 
 namespace {
 
+constexpr int kMaxNesting = 64;  // deeper MIME trees are described as far as this
+
 // Raw header value, unfolded (RFC 5322 §2.2.3), encoded words left as they are: the ENVELOPE
 // carries header text as it was written.
 std::string raw_header(GMimeObject* obj, const char* name) {
@@ -180,13 +182,30 @@ Span object_span(GMimeObject* obj) {
     if (m != nullptr) {
       Span c = object_span(GMIME_OBJECT(m));
       widen(s, c.begin, c.end);
-      if (m->mime_part != nullptr) {
-        Span b = object_span(m->mime_part);
-        widen(s, b.begin, b.end);
-      }
+    }
+  } else if (GMIME_IS_MESSAGE(obj)) {
+    GMimeObject* body = g_mime_message_get_mime_part(GMIME_MESSAGE(obj));
+    if (body != nullptr) {
+      Span b = object_span(body);
+      widen(s, b.begin, b.end);
     }
   }
   return s;
+}
+
+// Where a part inside a multipart ends: at the CRLF (or bare LF) that starts the next delimiter
+// line "--boundary" (RFC 2046 §5.1.1: that line break belongs to the delimiter), searching from
+// the last byte the part is known to hold. Without a delimiter (a missing final boundary), the
+// part runs to the end of the message.
+int64_t part_end(std::string_view raw, int64_t from, std::string_view boundary) {
+  if (from < 0 || static_cast<size_t>(from) > raw.size()) return static_cast<int64_t>(raw.size());
+  if (boundary.empty()) return static_cast<int64_t>(raw.size());
+  std::string needle = "\n--";
+  needle += boundary;
+  size_t pos = raw.find(needle, static_cast<size_t>(from > 0 ? from - 1 : 0));
+  if (pos == std::string_view::npos) return static_cast<int64_t>(raw.size());
+  if (pos > 0 && raw[pos - 1] == '\r') --pos;
+  return static_cast<int64_t>(std::max<size_t>(pos, static_cast<size_t>(from)));
 }
 
 size_t count_lines(std::string_view raw, int64_t begin, int64_t end) {
@@ -197,9 +216,11 @@ size_t count_lines(std::string_view raw, int64_t begin, int64_t end) {
   return n;
 }
 
-void append_body(std::string& out, GMimeObject* obj, std::string_view raw);
+void append_body(std::string& out, GMimeObject* obj, std::string_view raw, std::string_view parent_boundary,
+                 int depth);
 
-void append_single_part(std::string& out, GMimeObject* obj, std::string_view raw) {
+void append_single_part(std::string& out, GMimeObject* obj, std::string_view raw, std::string_view parent_boundary,
+                        int depth) {
   GMimeContentType* type = g_mime_object_get_content_type(obj);
   std::string media = type != nullptr ? lower(g_mime_content_type_get_media_type(type)) : "text";
   std::string subtype = type != nullptr ? lower(g_mime_content_type_get_media_subtype(type)) : "plain";
@@ -229,7 +250,10 @@ void append_single_part(std::string& out, GMimeObject* obj, std::string_view raw
     if (st != nullptr) body = {st->bound_start, st->bound_end};
   } else if (GMIME_IS_MESSAGE_PART(obj)) {
     GMimeMessage* m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
-    if (m != nullptr) body = object_span(GMIME_OBJECT(m));
+    if (m != nullptr) {
+      body = object_span(GMIME_OBJECT(m));
+      body.end = part_end(raw, body.end, parent_boundary);
+    }
   }
   int64_t size = (body.begin >= 0 && body.end >= body.begin) ? body.end - body.begin : 0;
   out += std::to_string(size);
@@ -239,7 +263,8 @@ void append_single_part(std::string& out, GMimeObject* obj, std::string_view raw
     out += ' ';
     out += m != nullptr ? imap_envelope(m) : "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)";
     out += ' ';
-    if (m != nullptr && m->mime_part != nullptr) append_body(out, m->mime_part, raw);
+    if (m != nullptr && m->mime_part != nullptr && depth < kMaxNesting)
+      append_body(out, m->mime_part, raw, {}, depth + 1);
     else out += "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0)";
     out += ' ';
     out += std::to_string(count_lines(raw, body.begin, body.end));
@@ -253,12 +278,15 @@ void append_single_part(std::string& out, GMimeObject* obj, std::string_view raw
   out += ')';
 }
 
-void append_body(std::string& out, GMimeObject* obj, std::string_view raw) {
+void append_body(std::string& out, GMimeObject* obj, std::string_view raw, std::string_view parent_boundary,
+                 int depth) {
   if (GMIME_IS_MULTIPART(obj)) {
     GMimeMultipart* mp = GMIME_MULTIPART(obj);
+    const char* b = g_mime_multipart_get_boundary(mp);
+    std::string boundary = b != nullptr ? b : "";
     out += '(';
-    int n = g_mime_multipart_get_count(mp);
-    for (int i = 0; i < n; ++i) append_body(out, g_mime_multipart_get_part(mp, i), raw);
+    int n = depth < kMaxNesting ? g_mime_multipart_get_count(mp) : 0;
+    for (int i = 0; i < n; ++i) append_body(out, g_mime_multipart_get_part(mp, i), raw, boundary, depth + 1);
     if (n == 0) out += "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0)";
     out += ' ';
     GMimeContentType* type = g_mime_object_get_content_type(obj);
@@ -269,7 +297,7 @@ void append_body(std::string& out, GMimeObject* obj, std::string_view raw) {
     out += ')';
     return;
   }
-  append_single_part(out, obj, raw);
+  append_single_part(out, obj, raw, parent_boundary, depth);
 }
 
 }  // namespace
@@ -306,7 +334,7 @@ std::string imap_bodystructure(GMimeMessage* message, std::string_view raw) {
     out = "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0 NIL NIL NIL NIL)";
     return out;
   }
-  append_body(out, message->mime_part, raw);
+  append_body(out, message->mime_part, raw, {}, 0);
   return out;
 }
 

@@ -59,22 +59,29 @@ void MboxReader::take_line(std::string_view line) {
     return;
   }
   if (!pending_blank_.empty()) {
-    if (!dropping_) current_->data += pending_blank_;
-    pending_blank_.clear();
+    std::string blank;
+    blank.swap(pending_blank_);
+    append_to_current(blank);
   }
   if (is_blank(line)) {
     pending_blank_ = std::string(line);
     return;
   }
-  if (dropping_) return;
   if (is_quoted_from(line)) line.remove_prefix(1);
-  if (current_->data.size() + line.size() > max_message_size_) {
+  append_to_current(line);
+}
+
+// Every byte of a message goes through here, so the size limit holds for blank lines too.
+void MboxReader::append_to_current(std::string_view bytes) {
+  if (dropping_) return;
+  if (current_->data.size() + bytes.size() > max_message_size_) {
     dropping_ = true;
     ++oversized_;
     current_->data.clear();
+    current_->data.shrink_to_fit();
     return;
   }
-  current_->data.append(line);
+  current_->data.append(bytes);
 }
 
 void MboxReader::close_message() {

@@ -35,6 +35,7 @@ class MboxReader {
 
  private:
   void take_line(std::string_view line);
+  void append_to_current(std::string_view bytes);
   void close_message();
 
   size_t max_message_size_;

@@ -75,9 +75,7 @@ struct Walk {
   MessageInfo& info;
 };
 
-void collect_part(GMimeObject* /*parent*/, GMimeObject* part, gpointer data) {
-  auto& w = *static_cast<Walk*>(data);
-  if (!GMIME_IS_PART(part)) return;
+void collect_part(GMimeObject* part, Walk& w) {
   GMimeDataWrapper* content = g_mime_part_get_content(GMIME_PART(part));
   GMimeStream* stream = content != nullptr ? g_mime_data_wrapper_get_stream(content) : nullptr;
   bool attachment = is_attachment_like(part);
@@ -95,6 +93,30 @@ void collect_part(GMimeObject* /*parent*/, GMimeObject* part, gpointer data) {
       bool html = type != nullptr && g_mime_content_type_is_type(type, "text", "html");
       append_search_text(w.info.search_body, text.get(), html, w.options.max_search_text);
     }
+  }
+}
+
+constexpr int kMaxNesting = 64;
+
+// Every leaf part, including those inside attached messages (message/rfc822), whose headers are
+// also searchable body text (they are body bytes of the outer message).
+void walk(GMimeObject* obj, Walk& w, int depth) {
+  if (obj == nullptr || depth > kMaxNesting) return;
+  if (GMIME_IS_MULTIPART(obj)) {
+    GMimeMultipart* mp = GMIME_MULTIPART(obj);
+    for (int i = 0; i < g_mime_multipart_get_count(mp); ++i) walk(g_mime_multipart_get_part(mp, i), w, depth + 1);
+  } else if (GMIME_IS_MESSAGE_PART(obj)) {
+    if (is_attachment_like(obj)) w.info.has_attachment = true;
+    GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+    if (inner == nullptr) return;
+    if (w.info.search_body.size() < w.options.max_search_text) {
+      std::string headers;
+      append_search_headers(headers, GMIME_OBJECT(inner), w.options.max_search_text);
+      append_search_text(w.info.search_body, headers, false, w.options.max_search_text);
+    }
+    walk(g_mime_message_get_mime_part(inner), w, depth + 1);
+  } else if (GMIME_IS_PART(obj)) {
+    collect_part(obj, w);
   }
 }
 
@@ -132,8 +154,8 @@ MessageInfo analyze(std::string_view raw, const AnalyzeOptions& options) {
   // GMime keeps the Content-* headers of the top level on the message's MIME part.
   if (GMimeObject* top = g_mime_message_get_mime_part(msg.get()))
     append_search_headers(info.search_headers, top, options.max_search_text);
-  Walk walk{raw, options, info};
-  g_mime_message_foreach(msg.get(), collect_part, &walk);
+  Walk state{raw, options, info};
+  walk(g_mime_message_get_mime_part(msg.get()), state, 0);
   normalise_ranges(info.attachments);
   info.imap_envelope = imap_envelope(msg.get());
   info.imap_bodystructure = imap_bodystructure(msg.get(), raw);

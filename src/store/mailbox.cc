@@ -91,15 +91,16 @@ Mailbox::Impl::Reader::~Reader() {
 }
 
 Mailbox::Impl::Reader Mailbox::Impl::reader() {
+  std::shared_lock file_lock(file_mutex);
   {
     std::lock_guard lock(readers_mutex);
     if (!idle_readers.empty()) {
       sql::Db db = std::move(idle_readers.back());
       idle_readers.pop_back();
-      return Reader(*this, std::move(db));
+      return Reader(*this, std::move(file_lock), std::move(db));
     }
   }
-  return Reader(*this, connect(false));
+  return Reader(*this, std::move(file_lock), connect(false));
 }
 
 void Mailbox::Impl::drop_readers() {
@@ -132,7 +133,7 @@ Result<std::unique_ptr<Mailbox>> Mailbox::create(const std::filesystem::path& fi
   if (!lock) return lock.error();
   auto impl = std::make_unique<Impl>(file, crypto::MailboxKey::derive(password, crypto::random_salt()), options);
   impl->lock_fd = *lock;
-  return guarded<Result<std::unique_ptr<Mailbox>>>([&]() -> Result<std::unique_ptr<Mailbox>> {
+  auto created = guarded<Result<std::unique_ptr<Mailbox>>>([&]() -> Result<std::unique_ptr<Mailbox>> {
     sql::Db db = impl->connect(true);
     // auto_vacuum must be set before the first table; encoding before anything is written.
     db.exec("PRAGMA auto_vacuum = FULL");
@@ -153,6 +154,12 @@ Result<std::unique_ptr<Mailbox>> Mailbox::create(const std::filesystem::path& fi
     impl->writer = std::move(db);
     return std::unique_ptr<Mailbox>(new Mailbox(std::move(impl)));
   });
+  if (!created) {
+    // Half a mailbox is no mailbox: leave nothing behind.
+    impl.reset();
+    for (const char* suffix : {"", "-wal", "-shm", ".lock"}) (void)fs::remove_if_exists(sibling(file, suffix));
+  }
+  return created;
 }
 
 Result<std::unique_ptr<Mailbox>> Mailbox::open(const std::filesystem::path& file, const crypto::SecretBuffer& password,
@@ -167,10 +174,12 @@ Result<std::unique_ptr<Mailbox>> Mailbox::open_with_key(const std::filesystem::p
   mime::init();
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return make_error(Errc::not_found, "no mailbox file " + file.filename().string());
-  // A copy left by a rekey that died before its rename is never the mailbox: remove it.
-  (void)fs::remove_if_exists(sibling(file, ".rekey"));
+  // Waits while another process re-keys the file (it holds the lock exclusively).
   auto lock = lock_mailbox(file);
   if (!lock) return lock.error();
+  // A copy left by a rekey that died before its rename is never the mailbox. Holding the shared
+  // lock, no rekey can be running: remove it.
+  (void)fs::remove_if_exists(sibling(file, ".rekey"));
   auto impl = std::make_unique<Impl>(file, std::move(key), options);
   impl->lock_fd = *lock;
   return guarded<Result<std::unique_ptr<Mailbox>>>([&]() -> Result<std::unique_ptr<Mailbox>> {
@@ -224,11 +233,24 @@ Result<Quota> Mailbox::quota() {
 Status Mailbox::check() {
   return guarded<Status>([&]() -> Status {
     auto r = impl_->reader();
-    auto s = r.db().prepare("PRAGMA integrity_check");
+    auto& db = r.db();
+    auto s = db.prepare("PRAGMA integrity_check");
     std::string first;
     if (s.step()) first = std::string(s.text(0));
     if (first != "ok") return make_error(Errc::corrupt, "integrity check failed: " + first);
-    return {};
+    auto fk = db.prepare("PRAGMA foreign_key_check");
+    if (fk.step()) return make_error(Errc::corrupt, "a row refers to a missing " + std::string(fk.text(2)));
+    // Every stored message rebuilds to the bytes it was stored as (same SHA-256).
+    return sql::transaction_read(db, [&]() -> Status {
+      auto bodies = db.prepare("SELECT id, sha256 FROM bodies");
+      while (bodies.step()) {
+        std::string expected(bodies.blob(1));
+        auto actual = sha256(load_message(db, bodies.int64(0)));
+        if (expected.size() != actual.size() || std::memcmp(expected.data(), actual.data(), actual.size()) != 0)
+          return make_error(Errc::corrupt, "stored message " + std::to_string(bodies.int64(0)) + " does not rebuild");
+      }
+      return {};
+    });
   });
 }
 

@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ struct Mailbox::Impl {
   std::mutex write_mutex;  // serializes every write on `writer`
   sql::Db writer;
 
+  // Held shared by every reader lease and exclusively by rekey, which replaces the file: no
+  // connection to the old file (and key) may outlive it.
+  std::shared_mutex file_mutex;
   std::mutex readers_mutex;
   std::vector<sql::Db> idle_readers;
 
@@ -65,7 +69,8 @@ struct Mailbox::Impl {
   // A reader connection, returned to the pool when the lease ends.
   class Reader {
    public:
-    Reader(Impl& impl, sql::Db db) : impl_(impl), db_(std::move(db)) {}
+    Reader(Impl& impl, std::shared_lock<std::shared_mutex> lock, sql::Db db)
+        : impl_(impl), lock_(std::move(lock)), db_(std::move(db)) {}
     ~Reader();
     Reader(const Reader&) = delete;
     Reader& operator=(const Reader&) = delete;
@@ -73,6 +78,7 @@ struct Mailbox::Impl {
 
    private:
     Impl& impl_;
+    std::shared_lock<std::shared_mutex> lock_;
     sql::Db db_;
   };
   Reader reader();

@@ -100,6 +100,7 @@ Status Mailbox::rekey(const crypto::SecretBuffer& new_password) {
   if (!impl_->options.encrypted) return make_error(Errc::invalid_argument, "an unencrypted mailbox has no key");
   if (new_password.empty()) return make_error(Errc::invalid_argument, "the new password is empty");
   std::lock_guard lock(impl_->write_mutex);
+  std::unique_lock file_lock(impl_->file_mutex);  // no reader of this process is inside the file
   // Every other user of the file, in any process, must be gone: they hold a shared lock.
   if (::flock(impl_->lock_fd, LOCK_EX | LOCK_NB) != 0)
     return make_error(Errc::busy, "the mailbox is open elsewhere; close other sessions first");

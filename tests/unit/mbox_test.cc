@@ -69,3 +69,21 @@ TEST(Mbox, OversizedMessagesAreDroppedAndCounted) {
 
 }  // namespace
 }  // namespace sealmail::mime
+
+namespace sealmail::mime {
+namespace {
+
+TEST(Mbox, BlankLinesCountTowardsTheSizeLimit) {
+  // Found by fuzz_mbox: trailing blank lines were added without the limit check.
+  std::string mbox = "From a\nSubject: x\n" + std::string(100, '\n') + "From b\nSubject: y\n\nok\n";
+  MboxReader r(70);
+  r.feed(mbox);
+  std::vector<MboxReader::Message> out;
+  for (auto m = r.finish(); m; m = r.next()) out.push_back(std::move(*m));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data, "Subject: y\n\nok\n");
+  EXPECT_EQ(r.oversized(), 1u);
+}
+
+}  // namespace
+}  // namespace sealmail::mime

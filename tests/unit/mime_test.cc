@@ -97,3 +97,30 @@ TEST(Split, RejectsBadRanges) {
 
 }  // namespace
 }  // namespace sealmail::mime
+
+namespace sealmail::mime {
+namespace {
+
+TEST(Analyze, AttachedMessageIsMeasuredAndSearched) {
+  std::string inner =
+      "From: eve@example.net\r\nSubject: Original\r\nContent-Type: multipart/mixed; boundary=in\r\n\r\n"
+      "--in\r\nContent-Type: text/plain\r\n\r\ninner words here\r\n"
+      "--in\r\nContent-Type: text/csv\r\nContent-Disposition: attachment; filename=q3.csv\r\n\r\n" +
+      std::string(5000, 'c') + "\r\n--in--\r\n";
+  std::string raw =
+      "Subject: Fwd\r\nContent-Type: multipart/mixed; boundary=out\r\n\r\n--out\r\nContent-Type: text/plain\r\n\r\nsee below\r\n"
+      "--out\r\nContent-Type: message/rfc822\r\n\r\n" +
+      inner + "\r\n--out--\r\n";
+  auto info = analyze(raw);
+  // RFC 9051 §7.5.2: size of the body in octets, then its envelope, its structure and its lines.
+  std::string expected = "(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" " + std::to_string(inner.size()) + " (";
+  EXPECT_NE(info.imap_bodystructure.find(expected), std::string::npos) << info.imap_bodystructure;
+  EXPECT_NE(info.imap_bodystructure.find(" 14 NIL NIL NIL NIL)"), std::string::npos) << info.imap_bodystructure;
+  ASSERT_EQ(info.attachments.size(), 1u);  // the csv inside the attached message
+  EXPECT_EQ(raw.substr(info.attachments[0].offset, 5000), std::string(5000, 'c'));
+  EXPECT_NE(info.search_body.find("inner words here"), std::string::npos);
+  EXPECT_NE(info.search_body.find("Subject: Original"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sealmail::mime
