@@ -1,10 +1,13 @@
 #include "store/sqlite.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
 #include <utility>
+
+#include "store/cipher/sealchacha20.h"
 
 namespace sealmail::store::sql {
 
@@ -53,6 +56,11 @@ void zshutdown(void*) {}
 
 const sqlite3_mem_methods kZeroingAllocator = {zmalloc, zfree, zrealloc, zsize, zroundup, zinit, zshutdown, nullptr};
 
+// The cipher index connections select: "sealchacha20" (the chacha20 format with OpenSSL's
+// vectorized primitives) when it registered, else the stock "chacha20". Both read and write the
+// same bytes, so the choice never changes what is on disk.
+std::atomic<int> mailbox_cipher{-1};
+
 }  // namespace
 
 void init() {
@@ -62,6 +70,8 @@ void init() {
     // Large mailboxes: memory statistics off saves a global mutex per allocation.
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     if (sqlite3_initialize() != SQLITE_OK) throw std::runtime_error("sqlite3_initialize failed");
+    const char* name = cipher::register_sealchacha20() == SQLITE_OK ? cipher::kSealChaCha20 : "chacha20";
+    mailbox_cipher.store(sqlite3mc_cipher_index(name));
   });
 }
 
@@ -168,8 +178,9 @@ Db Db::open(const std::filesystem::path& file, std::span<const uint8_t> key, boo
   }
   sqlite3_extended_result_codes(d.db_, 1);
   if (!key.empty()) {
-    int cipher = sqlite3mc_cipher_index("chacha20");
-    if (sqlite3mc_config(d.db_, "cipher", cipher) != cipher) throw Error{SQLITE_ERROR, "chacha20 cipher unavailable"};
+    int cipher = mailbox_cipher.load();
+    if (cipher <= 0 || sqlite3mc_config(d.db_, "cipher", cipher) != cipher)
+      throw Error{SQLITE_ERROR, "chacha20 cipher unavailable"};
     rc = sqlite3_key_v2(d.db_, "main", key.data(), static_cast<int>(key.size()));
     if (rc != SQLITE_OK) d.fail(rc);
   }
