@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "admin/mailbox_commands.h"
+#include "admin/serve_command.h"
 #include "crypto/secret.h"
 
 namespace sealmail::admin {
@@ -15,7 +16,10 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "sealmail 0.1.0");
   int exit_code = 0;
+  std::string data_dir = "data";
+  app.add_option("--data-dir", data_dir, "the data directory (default ./data)")->envname("SEALMAIL_DATA_DIR");
   add_mailbox_commands(app, exit_code);
+  add_serve_command(app, data_dir, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,147 @@
+#include "admin/http_server.h"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+#include <set>
+
+#include "core/log.h"
+#include "core/metrics.h"
+
+namespace sealmail::admin {
+
+namespace asio = net::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+constexpr auto kRequestTimeout = std::chrono::seconds(30);
+constexpr size_t kMaxBody = 1 << 20;
+constexpr size_t kMaxHeader = 16 << 10;
+}  // namespace
+
+struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
+  net::Runtime& runtime;
+  Endpoint endpoint;
+  HttpHandler handler;
+  tcp::acceptor acceptor;
+  std::mutex sessions_mutex;
+  std::set<std::shared_ptr<beast::tcp_stream>> sessions;
+  bool stopped = false;
+
+  State(net::Runtime& r, Endpoint e, HttpHandler h)
+      : runtime(r), endpoint(std::move(e)), handler(std::move(h)), acceptor(r.io()) {}
+
+  asio::awaitable<void> session(std::shared_ptr<beast::tcp_stream> stream) {
+    auto& requests = metrics::global().counter("sealmail_admin_requests_total", "Admin HTTP requests served.");
+    beast::flat_buffer buffer;
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(kMaxBody);
+      parser.header_limit(kMaxHeader);
+      stream->expires_after(kRequestTimeout);
+      auto [ec, n] = co_await http::async_read(*stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        if (ec == http::error::body_limit || ec == http::error::header_limit) {
+          http::response<http::string_body> too_big{http::status::payload_too_large, 11};
+          too_big.body() = "request too large\n";
+          too_big.prepare_payload();
+          co_await http::async_write(*stream, too_big, asio::as_tuple(asio::use_awaitable));
+        }
+        break;
+      }
+      auto& req = parser.get();
+      HttpRequest r{std::string(req.method_string()), std::string(req.target()),
+                    std::string(req[http::field::authorization]), std::move(req.body())};
+      HttpResponse out;
+      try {
+        out = co_await handler(std::move(r));
+      } catch (const std::exception& e) {
+        log::error("admin_request_failed", {{"reason", e.what()}});
+        out = {500, "text/plain; charset=utf-8", "internal error\n"};
+      }
+      requests.add();
+      http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
+      res.set(http::field::content_type, out.content_type);
+      res.set(http::field::cache_control, "no-store");
+      res.set("X-Content-Type-Options", "nosniff");
+      res.keep_alive(req.keep_alive());
+      res.body() = std::move(out.body);
+      res.prepare_payload();
+      stream->expires_after(kRequestTimeout);
+      auto [wec, wn] = co_await http::async_write(*stream, res, asio::as_tuple(asio::use_awaitable));
+      if (wec || !res.keep_alive()) break;
+    }
+    beast::error_code ignored;
+    stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
+    std::lock_guard lock(sessions_mutex);
+    sessions.erase(stream);
+  }
+
+  asio::awaitable<void> accept_loop() {
+    auto self = shared_from_this();
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        continue;  // e.g. too many open files: keep serving the others
+      }
+      auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+      {
+        std::lock_guard lock(sessions_mutex);
+        if (stopped) co_return;
+        sessions.insert(stream);
+      }
+      asio::co_spawn(acceptor.get_executor(), self->session(stream), [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          log::error("admin_session_failed", {{"reason", ex.what()}});
+        }
+      });
+    }
+  }
+};
+
+HttpServer::HttpServer(net::Runtime& runtime, Endpoint endpoint, HttpHandler handler)
+    : state_(std::make_shared<State>(runtime, std::move(endpoint), std::move(handler))) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+Status HttpServer::start() {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(state_->endpoint.host, ec);
+  if (ec) return make_error(Errc::invalid_argument, "admin: '" + state_->endpoint.host + "' is not an IP address");
+  tcp::endpoint ep(address, state_->endpoint.port);
+  auto& a = state_->acceptor;
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return make_error(Errc::io, "admin: cannot listen on " + state_->endpoint.to_string() + ": " + ec.message());
+  asio::co_spawn(a.get_executor(), state_->accept_loop(), asio::detached);
+  return {};
+}
+
+void HttpServer::stop() {
+  auto s = state_;
+  asio::post(s->acceptor.get_executor(), [s] {
+    boost::system::error_code ec;
+    s->acceptor.close(ec);
+    std::lock_guard lock(s->sessions_mutex);
+    s->stopped = true;
+    for (auto& stream : s->sessions) stream->socket().close(ec);
+  });
+}
+
+uint16_t HttpServer::port() const {
+  boost::system::error_code ec;
+  auto ep = state_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+}  // namespace sealmail::admin

@@ -1,0 +1,44 @@
+// The admin listener's HTTP/1.1 server (Boost.Beast): one coroutine per connection, bounded
+// request sizes, per-request timeouts, keep-alive. Routing is a function the caller gives.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/config.h"
+#include "core/runtime.h"
+
+namespace sealmail::admin {
+
+struct HttpRequest {
+  std::string method;
+  std::string target;         // path and query
+  std::string authorization;  // the Authorization header, if any
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+};
+
+using HttpHandler = std::function<net::asio::awaitable<HttpResponse>(HttpRequest)>;
+
+class HttpServer {
+ public:
+  HttpServer(net::Runtime& runtime, Endpoint endpoint, HttpHandler handler);
+  ~HttpServer();
+  // Binds and starts accepting; an address in use or a bad address is an error here.
+  Status start();
+  // Stops accepting and closes open connections.
+  void stop();
+  uint16_t port() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace sealmail::admin

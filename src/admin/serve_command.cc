@@ -1,0 +1,171 @@
+#include "admin/serve_command.h"
+
+#include <sys/stat.h>
+
+#include <condition_variable>
+#include <csignal>
+#include <mutex>
+#include <thread>
+#include <cstdio>
+
+#include "admin/admin_api.h"
+#include "admin/http_server.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/runtime.h"
+#include "core/tls.h"
+
+namespace sealmail::admin {
+
+namespace asio = net::asio;
+
+namespace {
+
+struct TlsFiles {
+  std::filesystem::path certificate, key;
+};
+
+TlsFiles tls_files(const Config& c) {
+  if (!c.tls_certificate.empty()) return {c.tls_certificate, c.tls_key};
+  return {c.data_dir / "tls" / "certificate.pem", c.data_dir / "tls" / "key.pem"};
+}
+
+// Loads (or first makes) the certificate; listeners that speak TLS take the context from here.
+Result<std::shared_ptr<net::SslContext>> load_tls(const Config& c) {
+  auto files = tls_files(c);
+  if (c.tls_certificate.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(files.certificate.parent_path(), ec);
+    ::chmod(files.certificate.parent_path().c_str(), 0700);
+    SEALMAIL_TRY(net::ensure_self_signed(files.certificate, files.key, c.hostname));
+  }
+  return net::make_server_tls(files.certificate, files.key);
+}
+
+// After SIGTERM the io_context runs until what is in flight has finished; if that takes longer
+// than the deadline, this stops it (the harder cancel).
+class ShutdownWatchdog {
+ public:
+  explicit ShutdownWatchdog(net::Runtime& runtime) : runtime_(runtime) {}
+  ~ShutdownWatchdog() { disarm(); }
+  void arm(std::chrono::seconds deadline) {
+    std::lock_guard lock(mutex_);
+    if (thread_.joinable()) return;
+    thread_ = std::thread([this, deadline] {
+      std::unique_lock lock(mutex_);
+      if (!cv_.wait_for(lock, deadline, [this] { return done_; })) {
+        log::warn("shutdown_deadline_passed");
+        runtime_.stop();
+      }
+    });
+  }
+  void disarm() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  net::Runtime& runtime_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+std::optional<std::filesystem::path> config_path(const std::string& flag, const std::filesystem::path& data_dir) {
+  if (!flag.empty()) return std::filesystem::path(flag);
+  auto in_data = data_dir / "config.toml";
+  std::error_code ec;
+  if (std::filesystem::exists(in_data, ec)) return in_data;
+  return std::nullopt;
+}
+
+int serve(const std::filesystem::path& data_dir, const std::string& config_flag) {
+  auto cfg_file = config_path(config_flag, data_dir);
+  auto config = load_config(data_dir, cfg_file);
+  if (!config) {
+    std::fprintf(stderr, "sealmail: %s\n", config.error().message.c_str());
+    return 1;
+  }
+  log::set_level(config->log_level);
+  std::error_code ec;
+  std::filesystem::create_directories(config->data_dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "sealmail: cannot create data directory %s: %s\n", config->data_dir.c_str(), ec.message().c_str());
+    return 1;
+  }
+  ::chmod(config->data_dir.c_str(), 0700);
+  auto tls = load_tls(*config);
+  if (!tls) {
+    std::fprintf(stderr, "sealmail: %s\n", tls.error().message.c_str());
+    return 1;
+  }
+  auto token = load_or_create_admin_token(config->admin_token_file());
+  if (!token) {
+    std::fprintf(stderr, "sealmail: %s\n", token.error().message.c_str());
+    return 1;
+  }
+
+  net::Runtime runtime(config->io_threads, config->worker_threads);
+  auto context = std::make_shared<AdminContext>(AdminContext{*config, std::move(*token)});
+  std::unique_ptr<HttpServer> admin_http;
+  if (auto it = config->listen.find("admin"); it != config->listen.end()) {
+    admin_http = std::make_unique<HttpServer>(runtime, it->second, make_admin_handler(context));
+    auto st = admin_http->start();
+    if (!st) {
+      std::fprintf(stderr, "sealmail: %s\n", st.error().message.c_str());
+      return 1;
+    }
+    log::info("listening", {{"listener", "admin"}, {"address", it->second.to_string()}});
+  }
+  metrics::global().gauge("sealmail_up", "1 while the server runs.").set(1);
+
+  asio::signal_set signals(runtime.io(), SIGTERM, SIGINT, SIGHUP);
+  ShutdownWatchdog watchdog(runtime);
+  std::function<void()> wait_signal;
+  wait_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& e, int sig) {
+      if (e) return;
+      if (sig == SIGHUP) {
+        auto fresh = load_config(data_dir, cfg_file);
+        if (!fresh) {
+          log::error("reload_failed", {{"reason", fresh.error().message}});
+        } else if (auto t = load_tls(*fresh); !t) {
+          log::error("reload_failed", {{"reason", t.error().message}});
+        } else {
+          log::set_level(fresh->log_level);
+          context->config = *fresh;  // the admin handler reads it per request
+          log::info("reloaded", {{"config", cfg_file ? cfg_file->string() : "defaults"}});
+        }
+        wait_signal();
+        return;
+      }
+      log::info("shutdown", {{"signal", sig == SIGTERM ? "TERM" : "INT"}});
+      // Stop accepting, let what is in flight finish, and stop harder at the deadline.
+      if (admin_http) admin_http->stop();
+      signals.cancel();
+      watchdog.arm(config->shutdown_deadline);
+    });
+  };
+  wait_signal();
+  log::info("started", {{"data_dir", config->data_dir.string()}, {"hostname", config->hostname}});
+  runtime.run();
+  watchdog.disarm();
+  log::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, std::string& data_dir, int& exit_code) {
+  auto* cmd = app.add_subcommand("serve", "run the server (embedded defaults on loopback without a config)");
+  auto config = std::make_shared<std::string>();
+  cmd->add_option("--config", *config, "TOML configuration file (default: DATA_DIR/config.toml if present)");
+  cmd->callback([&data_dir, config, &exit_code] { exit_code = serve(data_dir, *config); });
+}
+
+}  // namespace sealmail::admin

@@ -1,0 +1,216 @@
+#include "core/config.h"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <set>
+#include <sstream>
+
+namespace sealmail {
+
+namespace {
+
+Error config_error(const std::string& key, const std::string& problem) {
+  return make_error(Errc::invalid_argument, "config: " + key + ": " + problem);
+}
+
+std::string where(const toml::node& n) {
+  const auto& src = n.source();
+  return src.begin.line > 0 ? " (line " + std::to_string(src.begin.line) + ")" : "";
+}
+
+template <typename T>
+Result<T> integer(const toml::node& n, const std::string& key, int64_t min, int64_t max) {
+  auto v = n.value<int64_t>();
+  if (!v || !n.is_integer()) return config_error(key, "expected a whole number" + where(n));
+  if (*v < min || *v > max)
+    return config_error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + where(n));
+  return static_cast<T>(*v);
+}
+
+Result<std::string> text(const toml::node& n, const std::string& key) {
+  if (!n.is_string()) return config_error(key, "expected a string" + where(n));
+  return std::string(*n.value<std::string>());
+}
+
+}  // namespace
+
+std::string Endpoint::to_string() const {
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+Result<Endpoint> parse_endpoint(std::string_view t) {
+  Endpoint e;
+  std::string_view host, port;
+  if (!t.empty() && t.front() == '[') {
+    size_t close = t.find(']');
+    if (close == std::string_view::npos || close + 1 >= t.size() || t[close + 1] != ':')
+      return make_error(Errc::invalid_argument, "expected [address]:port, got '" + std::string(t) + "'");
+    host = t.substr(1, close - 1);
+    port = t.substr(close + 2);
+  } else {
+    size_t colon = t.rfind(':');
+    if (colon == std::string_view::npos || t.find(':') != colon)
+      return make_error(Errc::invalid_argument, "expected host:port, got '" + std::string(t) + "'");
+    host = t.substr(0, colon);
+    port = t.substr(colon + 1);
+  }
+  unsigned value = 0;
+  auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (host.empty() || ec != std::errc() || p != port.data() + port.size() || value > 65535)
+    return make_error(Errc::invalid_argument, "expected host:port, got '" + std::string(t) + "'");
+  e.host = std::string(host);
+  e.port = static_cast<uint16_t>(value);
+  return e;
+}
+
+Config default_config(const std::filesystem::path& data_dir) {
+  Config c;
+  c.data_dir = data_dir;
+  const std::pair<const char*, uint16_t> ports[] = {{"smtp", 2525}, {"submission", 2587}, {"submissions", 2465},
+                                                    {"imap", 2143}, {"imaps", 2993},      {"pop3", 2110},
+                                                    {"pop3s", 2995}, {"admin", 8080}};
+  for (auto [name, port] : ports) c.listen[name] = Endpoint{"127.0.0.1", port};
+  return c;
+}
+
+Result<Config> load_config(const std::filesystem::path& data_dir, const std::optional<std::filesystem::path>& file) {
+  Config c = default_config(data_dir);
+  if (!file) return c;
+  toml::table root;
+  try {
+    root = toml::parse_file(file->string());
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << "config: " << file->filename().string() << " line " << e.source().begin.line << ": " << e.description();
+    return make_error(Errc::invalid_argument, msg.str());
+  }
+  static const std::set<std::string> top_keys = {"hostname", "data_dir", "listen", "tls", "limits", "log", "runtime"};
+  for (auto& [k, v] : root) {
+    std::string key(k.str());
+    if (!top_keys.count(key)) return config_error(key, "unknown key" + where(v));
+  }
+  if (auto* n = root.get("hostname")) {
+    auto s = text(*n, "hostname");
+    if (!s) return s.error();
+    if (s->empty()) return config_error("hostname", "must not be empty");
+    c.hostname = *s;
+  }
+  if (auto* n = root.get("data_dir")) {
+    auto s = text(*n, "data_dir");
+    if (!s) return s.error();
+    c.data_dir = *s;
+  }
+  if (auto* n = root.get("listen")) {
+    if (!n->is_table()) return config_error("listen", "expected a table of listener = \"host:port\"");
+    for (auto& [k, v] : *n->as_table()) {
+      std::string key = "listen." + std::string(k.str());
+      bool known = false;
+      for (const char* name : kListenerNames) known = known || k.str() == name;
+      if (!known) return config_error(key, "unknown listener (known: smtp, submission, submissions, imap, imaps, pop3, pop3s, admin)");
+      auto s = text(v, key);
+      if (!s) return s.error();
+      if (s->empty() || *s == "off") {
+        c.listen.erase(std::string(k.str()));
+        continue;
+      }
+      auto e = parse_endpoint(*s);
+      if (!e) return config_error(key, e.error().message);
+      c.listen[std::string(k.str())] = *e;
+    }
+  }
+  if (auto* n = root.get("tls")) {
+    if (!n->is_table()) return config_error("tls", "expected a table with certificate and key");
+    for (auto& [k, v] : *n->as_table()) {
+      std::string key = "tls." + std::string(k.str());
+      auto s = text(v, key);
+      if (!s) return s.error();
+      if (k.str() == "certificate") c.tls_certificate = *s;
+      else if (k.str() == "key") c.tls_key = *s;
+      else return config_error(key, "unknown key");
+    }
+    if (c.tls_certificate.empty() != c.tls_key.empty())
+      return config_error("tls", "certificate and key go together");
+  }
+  if (auto* n = root.get("limits")) {
+    if (!n->is_table()) return config_error("limits", "expected a table");
+    for (auto& [k, v] : *n->as_table()) {
+      std::string name(k.str()), key = "limits." + name;
+      if (name == "max_message_bytes") {
+        auto x = integer<uint64_t>(v, key, 1024, 1ll << 31);
+        if (!x) return x.error();
+        c.limits.max_message_bytes = *x;
+      } else {
+        uint32_t* field = name == "max_connections_per_ip"       ? &c.limits.max_connections_per_ip
+                          : name == "max_recipients"             ? &c.limits.max_recipients
+                          : name == "failed_logins_per_address"  ? &c.limits.failed_logins_per_address
+                          : name == "failed_logins_per_ip"       ? &c.limits.failed_logins_per_ip
+                          : name == "aliases_per_domain_per_day" ? &c.limits.aliases_per_domain_per_day
+                                                                 : nullptr;
+        if (field == nullptr) return config_error(key, "unknown key");
+        auto x = integer<uint32_t>(v, key, 1, 1000000);
+        if (!x) return x.error();
+        *field = *x;
+      }
+    }
+  }
+  if (auto* n = root.get("log")) {
+    if (!n->is_table()) return config_error("log", "expected a table");
+    for (auto& [k, v] : *n->as_table()) {
+      std::string key = "log." + std::string(k.str());
+      if (k.str() != "level") return config_error(key, "unknown key");
+      auto s = text(v, key);
+      if (!s) return s.error();
+      if (*s == "debug") c.log_level = log::Level::debug;
+      else if (*s == "info") c.log_level = log::Level::info;
+      else if (*s == "warn") c.log_level = log::Level::warn;
+      else if (*s == "error") c.log_level = log::Level::error;
+      else return config_error(key, "expected debug, info, warn or error, got '" + *s + "'");
+    }
+  }
+  if (auto* n = root.get("runtime")) {
+    if (!n->is_table()) return config_error("runtime", "expected a table");
+    for (auto& [k, v] : *n->as_table()) {
+      std::string name(k.str()), key = "runtime." + name;
+      if (name == "io_threads" || name == "worker_threads") {
+        auto x = integer<int>(v, key, 1, 256);
+        if (!x) return x.error();
+        (name == "io_threads" ? c.io_threads : c.worker_threads) = *x;
+      } else if (name == "shutdown_deadline_seconds") {
+        auto x = integer<int>(v, key, 1, 3600);
+        if (!x) return x.error();
+        c.shutdown_deadline = std::chrono::seconds(*x);
+      } else {
+        return config_error(key, "unknown key");
+      }
+    }
+  }
+  return c;
+}
+
+std::string default_config_text(const Config& c) {
+  std::ostringstream o;
+  o << "# sealmail configuration. Every key is optional; these are the defaults.\n"
+    << "hostname = \"" << c.hostname << "\"\n\n"
+    << "# Listeners: \"host:port\", or \"off\". Public servers listen on 0.0.0.0 / [::] and the\n"
+    << "# standard ports (25, 587, 465, 143, 993, 110, 995).\n[listen]\n";
+  for (const char* name : kListenerNames) {
+    auto it = c.listen.find(name);
+    if (it != c.listen.end()) o << name << " = \"" << it->second.to_string() << "\"\n";
+  }
+  o << "\n# Without these, a self-signed certificate is made on first start and kept in the data\n"
+    << "# directory.\n# [tls]\n# certificate = \"/etc/letsencrypt/live/mail.example.com/fullchain.pem\"\n"
+    << "# key = \"/etc/letsencrypt/live/mail.example.com/privkey.pem\"\n\n"
+    << "[limits]\nmax_message_bytes = " << c.limits.max_message_bytes << "\n"
+    << "max_connections_per_ip = " << c.limits.max_connections_per_ip << "\n"
+    << "max_recipients = " << c.limits.max_recipients << "\n"
+    << "failed_logins_per_address = " << c.limits.failed_logins_per_address << "\n"
+    << "failed_logins_per_ip = " << c.limits.failed_logins_per_ip << "\n"
+    << "aliases_per_domain_per_day = " << c.limits.aliases_per_domain_per_day << "\n\n"
+    << "[log]\nlevel = \"info\"\n\n"
+    << "[runtime]\nio_threads = " << c.io_threads << "\nworker_threads = " << c.worker_threads << "\n"
+    << "shutdown_deadline_seconds = " << c.shutdown_deadline.count() << "\n";
+  return o.str();
+}
+
+}  // namespace sealmail

@@ -1,0 +1,63 @@
+// The server's configuration: embedded defaults (everything on loopback, no external service),
+// optionally overridden by a TOML file. Every key is checked: an unknown key or a bad value is one
+// clear line naming the key ("config: listen.imap: expected host:port, got 'x'").
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/log.h"
+#include "core/result.h"
+
+namespace sealmail {
+
+struct Endpoint {
+  std::string host;  // literal address: "127.0.0.1", "::1", "0.0.0.0"
+  uint16_t port = 0;
+  std::string to_string() const;
+};
+
+struct Limits {
+  uint64_t max_message_bytes = 50ull << 20;
+  uint32_t max_connections_per_ip = 64;
+  uint32_t max_recipients = 100;
+  uint32_t failed_logins_per_address = 10;  // per 15 minutes, then a growing delay and lockout
+  uint32_t failed_logins_per_ip = 30;
+  uint32_t aliases_per_domain_per_day = 50;
+};
+
+struct Config {
+  std::filesystem::path data_dir;
+  std::string hostname = "localhost";
+  // Listener name -> address. Names: smtp, submission, submissions, imap, imaps, pop3, pop3s, admin.
+  std::map<std::string, Endpoint> listen;
+  std::filesystem::path tls_certificate;  // empty: a self-signed one kept in the data directory
+  std::filesystem::path tls_key;
+  Limits limits;
+  log::Level log_level = log::Level::info;
+  int io_threads = 1;
+  int worker_threads = 2;
+  std::chrono::seconds shutdown_deadline{10};
+
+  std::filesystem::path directory_file() const { return data_dir / "directory.sqlite"; }
+  std::filesystem::path mailboxes_dir() const { return data_dir / "mailboxes"; }
+  std::filesystem::path admin_token_file() const { return data_dir / "admin-token"; }
+};
+
+inline const char* const kListenerNames[] = {"smtp", "submission", "submissions", "imap",
+                                             "imaps", "pop3", "pop3s", "admin"};
+
+// Defaults: loopback, SMTP 2525, submission 2587, submissions 2465, IMAP 2143, IMAPS 2993,
+// POP3 2110, POP3S 2995, admin HTTP 8080.
+Config default_config(const std::filesystem::path& data_dir);
+// Defaults overlaid with `file` (TOML). Errors are Errc::invalid_argument with one line.
+Result<Config> load_config(const std::filesystem::path& data_dir, const std::optional<std::filesystem::path>& file);
+// The TOML text quickstart writes: every default spelled out, commented.
+std::string default_config_text(const Config& config);
+Result<Endpoint> parse_endpoint(std::string_view text);
+
+}  // namespace sealmail
