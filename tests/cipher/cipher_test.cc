@@ -264,6 +264,27 @@ TEST(Interop, KdfIterationsParameterMatches) {
   EXPECT_EQ(read_error(fast_default), SQLITE_NOTADB);
 }
 
+// Rekeying runs the read cipher under the old key and the write cipher under a new key and salt
+// (GenerateKey with rekey set); VACUUM INTO writes a copy through a second codec. Stock reads both.
+TEST(Interop, RekeyAndVacuumIntoReadByStock) {
+  TempDir dir;
+  auto db = dir / "mailbox.db";
+  std::vector<std::string> expected;
+  {
+    Conn c = open_db(db, kFast, "old password");
+    c.must("PRAGMA journal_mode = DELETE");
+    fill(c, 40, kSeed + 11);
+    expected = contents(c);
+    c.must("PRAGMA rekey = 'new password'");
+    c.must("VACUUM INTO 'file:" + (dir / "copy.db").string() + "?cipher=sealchacha20&key=copy%20password'");
+  }
+  EXPECT_EQ(read_error(open_db(db, kStock, "old password")), SQLITE_NOTADB);
+  Conn stock = open_db(db, kStock, "new password");
+  EXPECT_EQ(contents(stock), expected);
+  Conn copy = open_db(dir / "copy.db", kStock, "copy password");
+  EXPECT_EQ(contents(copy), expected);
+}
+
 // sqleet's block counter is 32 bits and wraps to 0 without touching the nonce. A page's counter is
 // its nonce's last word XOR the page number, so a page may start just below 2^32: re-encrypt a page
 // of a stock database with such nonces and let stock chacha20 read it.
