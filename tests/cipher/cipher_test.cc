@@ -8,6 +8,7 @@
 //     raw key), and one written by stock opens with sealchacha20, WAL included;
 //   - the block counter wraps modulo 2^32 inside a page exactly as stock's does;
 //   - parameters (kdf_iter) mean the same and are consumed the same way;
+//   - a checkpoint's reuse of WAL frame bytes (checkpoint_reuse.h) writes what stock reads;
 //   - a wrong key fails with SQLITE_NOTADB, and one flipped byte anywhere in a page (ciphertext,
 //     nonce, tag, the plain bytes of page 1) is caught by Poly1305;
 //   - sql::Db::open selects sealchacha20.
@@ -15,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -283,6 +285,44 @@ TEST(Interop, RekeyAndVacuumIntoReadByStock) {
   EXPECT_EQ(contents(stock), expected);
   Conn copy = open_db(dir / "copy.db", kStock, "copy password");
   EXPECT_EQ(contents(copy), expected);
+}
+
+// A checkpoint writes each page with the bytes of the WAL frame it decrypted (checkpoint_reuse.h):
+// the database pages are then byte for byte the frames (the same nonce for the same plaintext), and
+// stock chacha20 reads the result. With checkpoint_reuse off, every write draws a fresh nonce.
+TEST(CheckpointReuse, DatabasePagesAreTheirWalFramesAndStockReadsThem) {
+  for (int reuse : {1, 0}) {
+    SCOPED_TRACE("checkpoint_reuse=" + std::to_string(reuse));
+    TempDir dir;
+    const std::string key = raw_key(8, 9);
+    auto db = dir / "mailbox.db";
+    Conn c = open_db(db, kFast, key, {{"checkpoint_reuse", reuse}});
+    c.must("PRAGMA journal_mode = WAL");
+    c.must("PRAGMA wal_autocheckpoint = 0");
+    fill(c, 60, kSeed + 12);
+    auto expected = contents(c);
+    auto wal = read_file(dir / "mailbox.db-wal");
+    c.must("PRAGMA wal_checkpoint(TRUNCATE)");
+    auto file = read_file(db);
+    const int page_size = page_size_of(file);
+    const size_t frame = 24 + static_cast<size_t>(page_size);
+    // The last frame of each page is what the checkpoint copied.
+    std::map<int, size_t> last_frame;
+    for (size_t off = 32; off + frame <= wal.size(); off += frame)
+      last_frame[wal[off] << 24 | wal[off + 1] << 16 | wal[off + 2] << 8 | wal[off + 3]] = off + 24;
+    ASSERT_GT(last_frame.size(), 10u);
+    size_t same = 0;
+    for (auto [pgno, off] : last_frame) {
+      ASSERT_LE(static_cast<size_t>(pgno) * static_cast<size_t>(page_size), file.size());
+      same += std::memcmp(file.data() + static_cast<size_t>(pgno - 1) * static_cast<size_t>(page_size),
+                          wal.data() + off, static_cast<size_t>(page_size)) == 0;
+    }
+    EXPECT_EQ(same, reuse == 1 ? last_frame.size() : 0u);
+    c.close();
+    Conn stock = open_db(db, kStock, key);
+    EXPECT_EQ(contents(stock), expected);
+    EXPECT_EQ(stock.text("PRAGMA integrity_check"), "ok");
+  }
 }
 
 // sqleet's block counter is 32 bits and wraps to 0 without touching the nonce. A page's counter is

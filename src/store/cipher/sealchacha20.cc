@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 
+#include "store/cipher/checkpoint_reuse.h"
 #include "store/cipher/primitives.h"
 #include "store/cipher/sqleet_page.h"
 
@@ -29,6 +30,9 @@ const CipherParams kParams[] = {
     {"legacy_page_size", kLegacyPageSizeDefault, kLegacyPageSizeDefault, 0, kMaxPageSize},
     {"kdf_iter", kKdfIterDefault, kKdfIterDefault, 1, 0x7fffffff},
     {"plaintext_header_size", 0, 0, 0, 100},
+    // Ours, not chacha20's: write a checkpointed page with the bytes of the WAL frame it came from
+    // (checkpoint_reuse.h). 0 turns it off (a fresh nonce for every write, as stock does).
+    {"checkpoint_reuse", 1, 1, 0, 1},
     {"", 0, 0, 0, 0},
 };
 
@@ -40,6 +44,7 @@ struct Cipher {
   int kdf_iter;
   int plaintext_header_size;
   PageKeys keys;
+  CheckpointReuse* reuse;  // shared with the codec's other cipher; nullptr when off
 };
 
 // A parameter of this cipher as the connection has it. Like sqlite3mcGetCipherParameter, reading
@@ -71,6 +76,7 @@ void* allocate(sqlite3* db) {
   c->plaintext_header_size = take_parameter(db, "plaintext_header_size", 0);
   c->keys.legacy = c->legacy != 0;
   c->keys.plaintext_header_size = c->plaintext_header_size;
+  c->reuse = take_parameter(db, "checkpoint_reuse", 1) != 0 ? CheckpointReuse::create() : nullptr;
   live_ciphers.fetch_add(1, std::memory_order_relaxed);
   return c;
 }
@@ -78,11 +84,20 @@ void* allocate(sqlite3* db) {
 void free_cipher(void* cipher) {
   if (cipher == nullptr) return;
   live_ciphers.fetch_sub(1, std::memory_order_relaxed);
+  if (auto* reuse = static_cast<Cipher*>(cipher)->reuse) reuse->release();
   wipe(cipher, sizeof(Cipher));
   sqlite3_free(cipher);
 }
 
-void clone_cipher(void* to, void* from) { std::memcpy(to, from, sizeof(Cipher)); }
+// The copy shares the original's checkpoint memory: SQLite3 Multiple Ciphers clones the read
+// cipher into the write cipher, and the write side is where a remembered page is reused.
+void clone_cipher(void* to, void* from) {
+  auto* t = static_cast<Cipher*>(to);
+  auto* f = static_cast<Cipher*>(from);
+  if (t->reuse != nullptr) t->reuse->release();
+  std::memcpy(static_cast<void*>(t), static_cast<const void*>(f), sizeof(Cipher));
+  if (t->reuse != nullptr) t->reuse->retain();
+}
 
 int get_legacy(void* cipher) { return static_cast<Cipher*>(cipher)->legacy; }
 
@@ -184,11 +199,15 @@ void generate_key(void* cipher, char* password, int length, int rekey, unsigned 
 }
 
 int encrypt(void* cipher, int page, unsigned char* data, int len, int reserved) {
-  return encrypt_page(static_cast<Cipher*>(cipher)->keys, page, data, len, reserved);
+  auto* c = static_cast<Cipher*>(cipher);
+  if (c->reuse != nullptr) return c->reuse->encrypt(c->keys, page, data, len, reserved);
+  return encrypt_page(c->keys, page, data, len, reserved);
 }
 
 int decrypt(void* cipher, int page, unsigned char* data, int len, int reserved, int hmac_check) {
-  return decrypt_page(static_cast<Cipher*>(cipher)->keys, page, data, len, reserved, hmac_check != 0);
+  auto* c = static_cast<Cipher*>(cipher);
+  if (c->reuse != nullptr) return c->reuse->decrypt(c->keys, page, data, len, reserved, hmac_check != 0);
+  return decrypt_page(c->keys, page, data, len, reserved, hmac_check != 0);
 }
 
 const CipherDescriptor kDescriptor = {
