@@ -26,11 +26,12 @@ class Runtime {
 
   asio::io_context& io() { return io_; }
 
+  // GCC 12 may destroy temporaries of a co_await expression twice: every operand is a named local.
   template <typename F>
   asio::awaitable<std::invoke_result_t<F>> blocking(F fn) {
-    using R = std::invoke_result_t<F>;
-    co_return co_await asio::co_spawn(
-        workers_, [f = std::move(fn)]() mutable -> asio::awaitable<R> { co_return f(); }, asio::use_awaitable);
+    auto work = call(std::move(fn));
+    auto done = asio::co_spawn(workers_, std::move(work), asio::use_awaitable);
+    co_return co_await std::move(done);
   }
 
   // Runs the io_context on `io_threads` threads (this one included) until stop() or until it has
@@ -39,6 +40,13 @@ class Runtime {
   void stop();
 
  private:
+  // A coroutine function, not a capturing coroutine lambda: its parameter lives in its own frame
+  // (GCC 12 destroys a capturing lambda coroutine's captures twice under co_spawn).
+  template <typename F>
+  static asio::awaitable<std::invoke_result_t<F>> call(F fn) {
+    co_return fn();
+  }
+
   asio::io_context io_;
   asio::thread_pool workers_;
   int io_threads_;
