@@ -10,7 +10,7 @@
 // slows them alike; the figures are medians over the runs, with process CPU time beside wall time.
 //
 //   cipher_bench [--runs 5] [--rows4k 5000] [--rows100k 1000] [--page-sizes 4096,8192,...]
-//                [--dir /path] [--modes plain,chacha20,sealchacha20]
+//                [--dir /path] [--modes plain,chacha20,sealchacha20-noreuse,sealchacha20]
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -39,7 +39,7 @@ struct Settings {
   int rows_4k = 5000;
   int rows_100k = 1000;
   std::vector<int> page_sizes = {4096};
-  std::vector<std::string> modes = {"plain", "chacha20", "sealchacha20"};
+  std::vector<std::string> modes = {"plain", "chacha20", "sealchacha20-noreuse", "sealchacha20"};
   std::string dir;
 };
 
@@ -65,8 +65,12 @@ struct Sample {
 // Inserts `rows` bodies (cycling through `bodies`) in batches of 1000.
 Sample run_once(const std::filesystem::path& file, const std::string& mode, int page_size,
                 const std::vector<std::vector<uint8_t>>& bodies, int rows) {
-  const char* cipher = mode == "plain" ? nullptr : mode.c_str();
-  Conn c = open_db(file, cipher, sealmail::cipher_test::raw_key(11, 12));
+  // "sealchacha20-noreuse": sealchacha20 with checkpoint_reuse off (a fresh nonce per write).
+  const bool no_reuse = mode == "sealchacha20-noreuse";
+  const char* cipher = mode == "plain" ? nullptr : no_reuse ? "sealchacha20" : mode.c_str();
+  std::vector<std::pair<const char*, int>> params;
+  if (no_reuse) params.emplace_back("checkpoint_reuse", 0);
+  Conn c = open_db(file, cipher, sealmail::cipher_test::raw_key(11, 12), params);
   c.must("PRAGMA page_size = " + std::to_string(page_size));
   c.must("PRAGMA journal_mode = WAL");
   c.must("PRAGMA synchronous = NORMAL");
@@ -151,7 +155,7 @@ int main(int argc, char** argv) {
         }
         double base = median(rate[0]);
         for (size_t m = 0; m < st.modes.size(); m++) {
-          std::printf("page %5d  rows %6d B x %5d  %-13s %9.0f rows/s  %8.1f us CPU/row  ratio %.3f  (runs:", page_size,
+          std::printf("page %5d  rows %6d B x %5d  %-20s %9.0f rows/s  %8.1f us CPU/row  ratio %.3f  (runs:", page_size,
                       size, rows, st.modes[m].c_str(), median(rate[m]), median(cpu[m]), median(rate[m]) / base);
           for (double x : rate[m]) std::printf(" %.0f", x);
           std::printf(")\n");
