@@ -7,7 +7,8 @@
 // SQLite3 Multiple Ciphers does not let a registered cipher be replaced; connections choose it with
 // sqlite3mc_config(db, "cipher", index) (or PRAGMA cipher / the URI parameter cipher=sealchacha20).
 // It takes the same parameters as "chacha20" (legacy, legacy_page_size, kdf_iter,
-// plaintext_header_size) with the same defaults and the same meaning.
+// plaintext_header_size) with the same defaults and the same meaning, plus checkpoint_reuse
+// (default 1; see checkpoint_reuse.h), which only changes which valid nonce a write uses.
 #pragma once
 
 #include <cstddef>
