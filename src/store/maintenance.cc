@@ -36,7 +36,9 @@ crypto::SecretBuffer target_uri(const std::filesystem::path& target, const crypt
     }
   }
   if (key == nullptr) return crypto::SecretBuffer::from(uri);
-  uri += "?cipher=chacha20&key=";
+  uri += "?cipher=";
+  uri += sql::cipher_name();  // the chacha20 format, whichever implementation writes it
+  uri += "&key=";
   auto raw = key->raw_key_string();
   crypto::SecretBuffer out(uri.size() + raw.size());
   std::memcpy(out.data(), uri.data(), uri.size());

@@ -60,8 +60,14 @@ const sqlite3_mem_methods kZeroingAllocator = {zmalloc, zfree, zrealloc, zsize, 
 // vectorized primitives) when it registered, else the stock "chacha20". Both read and write the
 // same bytes, so the choice never changes what is on disk.
 std::atomic<int> mailbox_cipher{-1};
+std::atomic<const char*> mailbox_cipher_name{"chacha20"};
 
 }  // namespace
+
+const char* cipher_name() {
+  init();
+  return mailbox_cipher_name.load();
+}
 
 void init() {
   static std::once_flag once;
@@ -72,6 +78,7 @@ void init() {
     if (sqlite3_initialize() != SQLITE_OK) throw std::runtime_error("sqlite3_initialize failed");
     const char* name = cipher::register_sealchacha20() == SQLITE_OK ? cipher::kSealChaCha20 : "chacha20";
     mailbox_cipher.store(sqlite3mc_cipher_index(name));
+    mailbox_cipher_name.store(name);
   });
 }
 

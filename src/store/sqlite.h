@@ -22,6 +22,8 @@ namespace sealmail::store::sql {
 // Installs SQLite's allocator (zero on free: decrypted pages and key strings never linger in
 // freed heap) and global settings. Idempotent; called before any connection opens.
 void init();
+// The cipher connections use: "sealchacha20" (same format as "chacha20", faster) or "chacha20".
+const char* cipher_name();
 
 class Stmt {
  public:
