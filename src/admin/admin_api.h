@@ -1,18 +1,37 @@
 // What the admin listener answers: /healthz, /metrics (Prometheus text), and the JSON API under
-// /api/ for everything the CLI does, behind a bearer token (compared in constant time).
+// /api/ for everything the CLI does, behind a bearer token (compared in constant time):
+//   GET    /api/status
+//   GET    /api/accounts                      POST /api/accounts {"name","quota"}
+//   PUT    /api/accounts/{name}/quota {"bytes"}
+//   GET    /api/domains                       POST /api/domains {"name","account","quota"}
+//   DELETE /api/domains/{name}[?with_aliases=1]
+//   GET    /api/aliases[?domain=D]            POST /api/aliases {"address","mailbox","forwards","webhooks","quota"}
+//   DELETE /api/aliases/{address}
+//   POST   /api/aliases/{address}/password {"current_password"} or {"reset": true}
+// A generated password is in the answer of the call that made it, and nowhere else.
 #pragma once
 
 #include <memory>
 
 #include "admin/http_server.h"
 #include "crypto/secret.h"
+#include "directory/directory.h"
+#include "directory/rate_limiter.h"
 
 namespace sealmail::admin {
 
 struct AdminContext {
   Config config;
   crypto::SecretBuffer token;
+  net::Runtime* runtime = nullptr;
+  std::shared_ptr<directory::Directory> directory;
+  // Wrong tokens count as failed logins of the client IP: growing delays, then a lockout.
+  std::shared_ptr<directory::RateLimiter> limiter;
+  std::shared_ptr<directory::LoginThrottle> token_throttle;
 };
+
+// The throttle for admin tokens, from the configured limits, counting in `limiter`.
+std::shared_ptr<directory::LoginThrottle> make_token_throttle(const Limits& limits, directory::RateLimiter& limiter);
 
 HttpHandler make_admin_handler(std::shared_ptr<AdminContext> context);
 

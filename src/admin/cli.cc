@@ -5,6 +5,8 @@
 #include <cstdio>
 
 #include "admin/mailbox_commands.h"
+#include "admin/directory_commands.h"
+#include "admin/quickstart_command.h"
 #include "admin/serve_command.h"
 #include "crypto/secret.h"
 
@@ -20,6 +22,8 @@ int run(int argc, char** argv) {
   app.add_option("--data-dir", data_dir, "the data directory (default ./data)")->envname("SEALMAIL_DATA_DIR");
   add_mailbox_commands(app, exit_code);
   add_serve_command(app, data_dir, exit_code);
+  add_quickstart_command(app, data_dir, exit_code);
+  add_directory_commands(app, data_dir, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

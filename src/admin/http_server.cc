@@ -28,14 +28,18 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   Endpoint endpoint;
   HttpHandler handler;
   tcp::acceptor acceptor;
+  std::shared_ptr<directory::ConnectionLimiter> connections = directory::ConnectionLimiter::create();
+  size_t max_per_ip;
   std::mutex sessions_mutex;
   std::set<std::shared_ptr<beast::tcp_stream>> sessions;
   bool stopped = false;
 
-  State(net::Runtime& r, Endpoint e, HttpHandler h)
-      : runtime(r), endpoint(std::move(e)), handler(std::move(h)), acceptor(r.io()) {}
+  State(net::Runtime& r, Endpoint e, HttpHandler h, size_t max)
+      : runtime(r), endpoint(std::move(e)), handler(std::move(h)), acceptor(r.io()), max_per_ip(max) {}
 
-  asio::awaitable<void> session(std::shared_ptr<beast::tcp_stream> stream) {
+  // The ticket holds this client's connection slot until the session ends.
+  asio::awaitable<void> session(std::shared_ptr<beast::tcp_stream> stream, directory::ConnectionLimiter::Ticket ticket,
+                                std::string client_ip) {
     auto& requests = metrics::global().counter("sealmail_admin_requests_total", "Admin HTTP requests served.");
     beast::flat_buffer buffer;
     for (;;) {
@@ -55,10 +59,11 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
       }
       auto& req = parser.get();
       HttpRequest r{std::string(req.method_string()), std::string(req.target()),
-                    std::string(req[http::field::authorization]), std::move(req.body())};
+                    std::string(req[http::field::authorization]), std::move(req.body()), client_ip};
       HttpResponse out;
       try {
-        out = co_await handler(std::move(r));
+        auto answer = handler(std::move(r));
+        out = co_await std::move(answer);
       } catch (const std::exception& e) {
         log::error("admin_request_failed", {{"reason", e.what()}});
         out = {500, "text/plain; charset=utf-8", "internal error\n"};
@@ -68,6 +73,7 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
       res.set(http::field::content_type, out.content_type);
       res.set(http::field::cache_control, "no-store");
       res.set("X-Content-Type-Options", "nosniff");
+      if (out.retry_after_seconds > 0) res.set(http::field::retry_after, std::to_string(out.retry_after_seconds));
       res.keep_alive(req.keep_alive());
       res.body() = std::move(out.body);
       res.prepare_payload();
@@ -79,6 +85,7 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
     stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
     std::lock_guard lock(sessions_mutex);
     sessions.erase(stream);
+    (void)ticket;
   }
 
   asio::awaitable<void> accept_loop() {
@@ -89,13 +96,24 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         continue;  // e.g. too many open files: keep serving the others
       }
+      boost::system::error_code rec;
+      std::string ip = socket.remote_endpoint(rec).address().to_string();
+      auto ticket = connections->try_acquire("conn:" + ip, max_per_ip);
+      if (!ticket) {
+        metrics::global()
+            .counter("sealmail_connections_refused_total", "Connections refused for the per-IP limit.", "listener=\"admin\"")
+            .add();
+        socket.close(rec);
+        continue;
+      }
       auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
       {
         std::lock_guard lock(sessions_mutex);
         if (stopped) co_return;
         sessions.insert(stream);
       }
-      asio::co_spawn(acceptor.get_executor(), self->session(stream), [](std::exception_ptr e) {
+      auto work = self->session(stream, std::move(*ticket), ip);
+      asio::co_spawn(acceptor.get_executor(), std::move(work), [](std::exception_ptr e) {
         if (!e) return;
         try {
           std::rethrow_exception(e);
@@ -107,8 +125,8 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   }
 };
 
-HttpServer::HttpServer(net::Runtime& runtime, Endpoint endpoint, HttpHandler handler)
-    : state_(std::make_shared<State>(runtime, std::move(endpoint), std::move(handler))) {}
+HttpServer::HttpServer(net::Runtime& runtime, Endpoint endpoint, HttpHandler handler, size_t max_connections_per_ip)
+    : state_(std::make_shared<State>(runtime, std::move(endpoint), std::move(handler), max_connections_per_ip)) {}
 
 HttpServer::~HttpServer() { stop(); }
 

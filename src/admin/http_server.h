@@ -8,6 +8,7 @@
 
 #include "core/config.h"
 #include "core/runtime.h"
+#include "directory/rate_limiter.h"
 
 namespace sealmail::admin {
 
@@ -16,19 +17,22 @@ struct HttpRequest {
   std::string target;         // path and query
   std::string authorization;  // the Authorization header, if any
   std::string body;
+  std::string client_ip;
 };
 
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  int retry_after_seconds = 0;  // sent as Retry-After when set
 };
 
 using HttpHandler = std::function<net::asio::awaitable<HttpResponse>(HttpRequest)>;
 
 class HttpServer {
  public:
-  HttpServer(net::Runtime& runtime, Endpoint endpoint, HttpHandler handler);
+  // Connections beyond `max_connections_per_ip` from one address are closed at once.
+  HttpServer(net::Runtime& runtime, Endpoint endpoint, HttpHandler handler, size_t max_connections_per_ip = 64);
   ~HttpServer();
   // Binds and starts accepting; an address in use or a bad address is an error here.
   Status start();

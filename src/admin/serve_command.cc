@@ -110,11 +110,22 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
     return 1;
   }
 
+  directory::DirectoryOptions dir_options;
+  dir_options.aliases_per_domain_per_day = config->limits.aliases_per_domain_per_day;
+  auto dir = directory::open_sqlite_directory(config->directory_file(), dir_options);
+  if (!dir) {
+    std::fprintf(stderr, "sealmail: %s\n", dir.error().message.c_str());
+    return 1;
+  }
   net::Runtime runtime(config->io_threads, config->worker_threads);
-  auto context = std::make_shared<AdminContext>(AdminContext{*config, std::move(*token)});
+  auto limiter = std::make_shared<directory::InMemoryRateLimiter>();
+  auto context = std::make_shared<AdminContext>(AdminContext{*config, std::move(*token), &runtime,
+                                                             std::shared_ptr<directory::Directory>(std::move(*dir)),
+                                                             limiter, make_token_throttle(config->limits, *limiter)});
   std::unique_ptr<HttpServer> admin_http;
   if (auto it = config->listen.find("admin"); it != config->listen.end()) {
-    admin_http = std::make_unique<HttpServer>(runtime, it->second, make_admin_handler(context));
+    admin_http = std::make_unique<HttpServer>(runtime, it->second, make_admin_handler(context),
+                                              config->limits.max_connections_per_ip);
     auto st = admin_http->start();
     if (!st) {
       std::fprintf(stderr, "sealmail: %s\n", st.error().message.c_str());

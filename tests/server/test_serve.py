@@ -96,3 +96,41 @@ def test_admin_port_in_use_is_a_clear_error(server, data_dir):
                        capture_output=True, text=True, timeout=10)
     assert r.returncode == 1
     assert r.stderr.startswith(f"sealmail: admin: cannot listen on 127.0.0.1:{server.admin_port}:")
+
+
+def test_wrong_tokens_are_delayed_then_locked_out_per_client_ip(data_dir):
+    s = Server(data_dir, extra_config="[limits]\nfailed_logins_per_ip = 4\n").start()
+    try:
+        times = []
+        for _ in range(4):
+            started = time.monotonic()
+            assert s.get("/api/status", token="f" * 64)[0] == 401
+            times.append(time.monotonic() - started)
+        # Three free failures, then a growing delay (0.5 s for the fourth).
+        assert max(times[:3]) < 0.4 and times[3] >= 0.45, times
+        # Locked now: even the right token is refused until the lockout ends.
+        status, body = s.get("/api/status", token=s.token())
+        assert status == 429 and "too many failed attempts" in body
+    finally:
+        s.stop()
+
+
+def test_connections_per_ip_are_limited(data_dir):
+    import socket
+    s = Server(data_dir, extra_config="[limits]\nmax_connections_per_ip = 2\n").start()
+    try:
+        held = [socket.create_connection(("127.0.0.1", s.admin_port)) for _ in range(2)]
+        time.sleep(0.2)
+        third = socket.create_connection(("127.0.0.1", s.admin_port))
+        third.settimeout(5)
+        assert third.recv(1) == b""  # closed at once
+        third.close()
+        held.pop().close()
+        time.sleep(0.2)
+        assert s.get("/healthz")[0] == 200  # a slot is free again
+        for h in held:
+            h.close()
+        status, text = s.get("/metrics")
+        assert 'sealmail_connections_refused_total{listener="admin"} 1' in text
+    finally:
+        s.stop()

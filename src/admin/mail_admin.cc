@@ -1,0 +1,137 @@
+#include "admin/mail_admin.h"
+
+#include <sys/stat.h>
+
+#include "core/config.h"
+#include "crypto/password.h"
+#include "crypto/password_hash.h"
+#include "store/mailbox.h"
+
+namespace sealmail::admin {
+
+namespace {
+
+// Makes the mailbox file for `alias` under `password` and records its public key.
+Status make_mailbox(directory::Directory& dir, const std::filesystem::path& data_dir, const directory::Alias& alias,
+                    const crypto::SecretBuffer& password) {
+  auto path = directory::mailbox_path(data_dir, alias.mailbox_id);
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  ::chmod(path.parent_path().c_str(), 0700);
+  auto mailbox = store::Mailbox::create(path, password);
+  if (!mailbox) return mailbox.error();
+  auto keys = (*mailbox)->box_key_pair();
+  if (!keys) return keys.error();
+  return dir.set_box_public_key(alias.id, keys->public_key);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<directory::Directory>> open_directory(const std::filesystem::path& data_dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(data_dir, ec))
+    return make_error(Errc::not_found, "no data directory " + data_dir.string() + " (run sealmail quickstart first)");
+  // The CLI keeps the limits the server's configuration sets.
+  std::optional<std::filesystem::path> file;
+  if (std::filesystem::exists(data_dir / "config.toml", ec)) file = data_dir / "config.toml";
+  auto config = load_config(data_dir, file);
+  if (!config) return config.error();
+  directory::DirectoryOptions options;
+  options.aliases_per_domain_per_day = config->limits.aliases_per_domain_per_day;
+  return directory::open_sqlite_directory(config->directory_file(), options);
+}
+
+Result<CreatedAlias> create_alias(directory::Directory& dir, const std::filesystem::path& data_dir,
+                                  const directory::NewAlias& request) {
+  auto alias = dir.add_alias(request);
+  if (!alias) return alias.error();
+  CreatedAlias out{*alias, std::nullopt};
+  if (!request.mailbox) return out;
+  if (alias->kind != directory::AliasKind::exact) {
+    (void)dir.remove_alias(alias->id);
+    return make_error(Errc::invalid_argument, "only an exact address can have a mailbox and a password");
+  }
+  auto password = crypto::generate_password();
+  auto st = make_mailbox(dir, data_dir, *alias, password);
+  if (st) st = dir.set_password_hash(alias->id, crypto::hash_password(password));
+  if (!st) {
+    (void)store::Mailbox::destroy(directory::mailbox_path(data_dir, alias->mailbox_id));
+    (void)dir.remove_alias(alias->id);
+    return st.error();
+  }
+  auto fresh = dir.get_alias(alias->id);
+  if (fresh) out.alias = *fresh;
+  out.password = std::move(password);
+  return out;
+}
+
+Result<crypto::SecretBuffer> change_alias_password(directory::Directory& dir, const std::filesystem::path& data_dir,
+                                                   std::string_view address, const crypto::SecretBuffer* current,
+                                                   PasswordChange mode) {
+  auto alias = dir.find_alias(address);
+  if (!alias) return alias.error();
+  if (alias->kind != directory::AliasKind::exact)
+    return make_error(Errc::invalid_argument, "only an exact address has a password");
+  auto password = crypto::generate_password();
+  auto path = directory::mailbox_path(data_dir, alias->mailbox_id);
+  std::error_code ec;
+  bool has_file = alias->has_mailbox && std::filesystem::exists(path, ec);
+  if (has_file && mode == PasswordChange::rekey) {
+    if (current == nullptr)
+      return make_error(Errc::invalid_argument,
+                        "this alias has a mailbox: give its current password (--current-password-file or "
+                        "SEALMAIL_PASSWORD) to re-key it, or --reset to delete the mailbox and start empty");
+    auto mailbox = store::Mailbox::open(path, *current);
+    if (!mailbox) {
+      if (mailbox.error().code == Errc::wrong_password)
+        return make_error(Errc::wrong_password, "the current password is wrong");
+      return mailbox.error();
+    }
+    auto st = (*mailbox)->rekey(password);
+    if (!st) return st.error();
+  } else if (alias->has_mailbox) {
+    // A reset, or a mailbox that was never made: start a new, empty one under the new password.
+    if (has_file) {
+      auto st = store::Mailbox::destroy(path);
+      if (!st) return st.error();
+    }
+    auto st = make_mailbox(dir, data_dir, *alias, password);
+    if (!st) return st.error();
+  }
+  auto st = dir.set_password_hash(alias->id, crypto::hash_password(password));
+  if (!st) return st.error();
+  return password;
+}
+
+Status remove_alias(directory::Directory& dir, const std::filesystem::path& data_dir, std::string_view address) {
+  auto alias = dir.find_alias(address);
+  if (!alias) return alias.error();
+  auto path = directory::mailbox_path(data_dir, alias->mailbox_id);
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    auto st = store::Mailbox::destroy(path);
+    if (!st) return st;
+  }
+  auto removed = dir.remove_alias(alias->id);
+  if (!removed) return removed.error();
+  return {};
+}
+
+Status remove_domain(directory::Directory& dir, const std::filesystem::path& data_dir, std::string_view name,
+                     bool cascade) {
+  auto domain = dir.find_domain(name);
+  if (!domain) return domain.error();
+  auto removed = dir.remove_domain(domain->id, cascade);
+  if (!removed) return removed.error();
+  Status result;
+  for (const auto& alias : *removed) {
+    auto path = directory::mailbox_path(data_dir, alias.mailbox_id);
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) continue;
+    auto st = store::Mailbox::destroy(path);
+    if (!st && result) result = st;
+  }
+  return result;
+}
+
+}  // namespace sealmail::admin

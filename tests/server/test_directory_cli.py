@@ -1,0 +1,150 @@
+"""quickstart, the domain/alias/account commands and the admin API, on one data directory while the
+server runs: what the CLI changes, the running server sees at once."""
+import glob
+import json
+import os
+import re
+import subprocess
+
+from conftest import BINARY, Server
+
+
+def run(data_dir, *args, password=None, check=True):
+    env = dict(os.environ)
+    env.pop("SEALMAIL_PASSWORD", None)
+    if password is not None:
+        env["SEALMAIL_PASSWORD"] = password
+    r = subprocess.run([BINARY, "--data-dir", data_dir, *args], capture_output=True, text=True, env=env, timeout=60)
+    if check:
+        assert r.returncode == 0, (args, r.stderr)
+    return r
+
+
+def quickstart(data_dir, address="you@example.com"):
+    r = run(data_dir, "quickstart", address)
+    password = re.search(r"^Password: (\S+)$", r.stdout, re.M).group(1)
+    return r, password
+
+
+def mailbox_files(data_dir):
+    return glob.glob(os.path.join(data_dir, "mailboxes", "*.sqlite"))
+
+
+def test_quickstart_sets_up_everything_and_prints_what_to_publish(data_dir):
+    data = os.path.join(data_dir, "data")
+    r, password = quickstart(data)
+    assert len(password) == 35
+    for record in [r"example\.com\.\s+MX\s+10 mail\.example\.com\.",
+                   r'example\.com\.\s+TXT\s+"v=spf1 mx -all"',
+                   r'_domainkey\.example\.com\.\s+TXT\s+"v=DKIM1; k=rsa; p=MII',
+                   r'_domainkey\.example\.com\.\s+TXT\s+"v=DKIM1; k=ed25519; p=',
+                   r'_dmarc\.example\.com\.\s+TXT\s+"v=DMARC1; p=reject',
+                   r"_submissions\._tcp\.example\.com\.\s+SRV\s+0 1 465 mail\.example\.com\.",
+                   r"_imaps\._tcp\.example\.com\.\s+SRV\s+0 1 993"]:
+        assert re.search(record, r.stdout), record
+    assert "sealmail --data-dir" in r.stdout and "serve" in r.stdout
+    # The mailbox opens with the printed password, and only with it.
+    [box] = mailbox_files(data)
+    assert "example" not in os.path.basename(box)  # named by a random id, never the address
+    assert run(data, "mailbox", "check", box, password=password).stdout.startswith("ok: 0 messages")
+    assert run(data, "mailbox", "check", box, password="nope", check=False).returncode == 1
+    # Never twice on the same directory.
+    again = run(data, "quickstart", "other@example.org", check=False)
+    assert again.returncode == 1
+    assert again.stderr.count("\n") == 1 and "never overwrites" in again.stderr
+    # Secrets are private files.
+    for path in ["config.toml", "directory.sqlite", "admin-token", "tls/key.pem"] + \
+            [os.path.relpath(p, data) for p in glob.glob(os.path.join(data, "dkim", "*", "*.pem"))]:
+        assert os.stat(os.path.join(data, path)).st_mode & 0o077 == 0, path
+
+
+def test_alias_password_rekeys_or_resets_and_is_printed_alone(data_dir):
+    data = os.path.join(data_dir, "data")
+    _, password = quickstart(data)
+    [box] = mailbox_files(data)
+    refused = run(data, "alias", "password", "you@example.com", check=False)
+    assert refused.returncode == 1 and "current password" in refused.stderr
+    wrong = run(data, "alias", "password", "you@example.com", password="not it", check=False)
+    assert wrong.returncode == 1 and wrong.stderr == "sealmail: the current password is wrong\n"
+    r = run(data, "alias", "password", "you@example.com", password=password)
+    new = r.stdout.strip()
+    assert r.stdout == new + "\n" and len(new) == 35 and new != password
+    assert run(data, "mailbox", "check", box, password=new).returncode == 0
+    assert run(data, "mailbox", "check", box, password=password, check=False).returncode == 1
+    r = run(data, "alias", "password", "you@example.com", "--reset")
+    assert "deleted" in r.stderr
+    assert run(data, "mailbox", "check", box, password=r.stdout.strip()).stdout.startswith("ok: 0 messages")
+
+
+def test_cli_changes_are_seen_by_the_running_server_and_the_api_does_what_the_cli_does(data_dir):
+    data = os.path.join(data_dir, "data")
+    _, first_password = quickstart(data)
+    s = Server(data, extra_config='[log]\nlevel = "debug"\n').start()
+    try:
+        token = s.token()
+        passwords = [first_password]
+        r = run(data, "alias", "add", "hello@example.com", "--mailbox")
+        passwords.append(r.stdout.strip())
+        run(data, "alias", "add", "*@example.com", "--forward", "me@elsewhere.org")
+        status, body = s.get("/api/aliases", token=token)
+        assert status == 200
+        aliases = {a["address"]: a for a in json.loads(body)}
+        assert aliases["hello@example.com"]["mailbox"] is True
+        assert aliases["*@example.com"]["kind"] == "catch-all"
+        assert aliases["*@example.com"]["forwards"] == ["me@elsewhere.org"]
+
+        status, body = s.get("/api/domains", token=token, method="POST",
+                             body=json.dumps({"name": "example.org", "account": "team"}).encode())
+        assert status == 201, body
+        status, body = s.get("/api/aliases", token=token, method="POST",
+                             body=json.dumps({"address": "info@example.org", "mailbox": True}).encode())
+        assert status == 201, body
+        made = json.loads(body)
+        passwords.append(made["password"])
+        assert "info@example.org" in run(data, "alias", "list", "--domain", "example.org").stdout
+        status, body = s.get("/api/aliases/info%40example.org/password", token=token, method="POST",
+                             body=json.dumps({"current_password": "wrong"}).encode())
+        assert status == 403, body
+        status, body = s.get("/api/aliases/info%40example.org/password", token=token, method="POST",
+                             body=json.dumps({"current_password": made["password"]}).encode())
+        assert status == 200, body
+        passwords.append(json.loads(body)["password"])
+        status, body = s.get("/api/aliases", token=token, method="POST",
+                             body=json.dumps({"address": "x@not-hosted.net", "mailbox": True}).encode())
+        assert status == 404 and "not hosted" in body
+        status, body = s.get("/api/aliases/info%40example.org", token=token, method="DELETE")
+        assert status == 200
+        status, body = s.get("/api/domains/example.org", token=token, method="DELETE")
+        assert status == 200, body
+        assert "example.org" not in run(data, "domain", "list").stdout
+        status, body = s.get("/api/accounts/team/quota", token=token, method="PUT",
+                             body=json.dumps({"bytes": 1000000}).encode())
+        assert status == 200
+        assert re.search(r"team\s+1000000", run(data, "account", "list").stdout)
+        assert s.get("/api/aliases", token="bad")[0] == 401
+    finally:
+        s.stop()
+    log = s.read_log()
+    assert log, "the server logged nothing"
+    for p in passwords:
+        assert p not in log
+    for address in ["hello@example.com", "info@example.org", "you@example.com"]:
+        assert address not in log
+
+
+def test_aliases_per_domain_per_day_is_limited(data_dir):
+    data = os.path.join(data_dir, "data")
+    quickstart(data)
+    with open(os.path.join(data, "config.toml"), "a") as f:
+        pass
+    s = Server(data, extra_config="[limits]\naliases_per_domain_per_day = 3\n").start()
+    try:
+        codes = []
+        for i in range(4):
+            status, body = s.get("/api/aliases", token=s.token(), method="POST",
+                                 body=json.dumps({"address": f"a{i}@example.com", "forwards": ["x@y.org"]}).encode())
+            codes.append(status)
+        # quickstart made one alias today: two more fit under 3, then the limit answers.
+        assert codes == [201, 201, 429, 429], codes
+    finally:
+        s.stop()
