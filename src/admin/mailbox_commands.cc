@@ -175,6 +175,9 @@ void add_mailbox_commands(CLI::App& app, int& exit_code) {
       auto r = std::filesystem::is_directory(*from, ec) ? store::import_maildir(**m, *from, *folder, progress)
                                                          : store::import_mbox(**m, *from, *folder, progress);
       if (!r) return void(exit_code = report(r.error()));
+      // Index the imported text now, so the first search does not pay for it.
+      auto indexed = (*m)->index_pending();
+      if (!indexed) return void(exit_code = report(indexed.error()));
       std::fprintf(stderr, "sealmail: imported %llu messages", static_cast<unsigned long long>(r->messages));
       if (r->skipped > 0) std::fprintf(stderr, ", skipped %llu", static_cast<unsigned long long>(r->skipped));
       std::fputc('\n', stderr);

@@ -35,6 +35,8 @@ struct HeaderFields {
 
 struct MessageInfo {
   HeaderFields fields;
+  // Text for the full-text index, case-folded (fold_for_search): substring search compares folded
+  // text with a folded query, which is IMAP's case-insensitive match for every script.
   std::string search_headers;  // every header, unfolded and decoded, one per line
   std::string search_body;     // decoded text of text/plain and text/html parts, UTF-8
   std::vector<ByteRange> attachments;  // bodies worth storing once (sorted, disjoint)
@@ -46,8 +48,13 @@ struct MessageInfo {
 struct AnalyzeOptions {
   size_t min_attachment_size = 4096;     // smaller bodies stay inline
   size_t max_search_text = 1024 * 1024;  // cap on text kept for the full-text index
+  bool search_text = true;               // false: leave search_headers/search_body empty (cheaper)
 };
 
 MessageInfo analyze(std::string_view raw, const AnalyzeOptions& options = {});
+
+// Unicode case folding (GLib's g_utf8_casefold) of text made valid UTF-8 first: "Straße" and
+// "STRASSE" fold alike.
+std::string fold_for_search(std::string_view text);
 
 }  // namespace sealmail::mime

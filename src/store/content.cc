@@ -40,16 +40,6 @@ std::string decompress_unknown(std::string_view in) {
   return decompress(in, static_cast<size_t>(size));
 }
 
-std::string join_addresses(const mime::HeaderFields& f) {
-  std::string s = f.from;
-  for (const std::string* part : {&f.to, &f.cc, &f.bcc, &f.reply_to, &f.sender}) {
-    if (part->empty()) continue;
-    s += '\n';
-    s += *part;
-  }
-  return s;
-}
-
 }  // namespace
 
 std::array<uint8_t, 32> sha256(std::string_view data) {
@@ -65,6 +55,7 @@ PreparedMessage prepare_message(std::string_view raw, const Options& options) {
   m.sha256 = sha256(raw);
   mime::AnalyzeOptions ao;
   ao.min_attachment_size = options.min_attachment_size;
+  ao.search_text = false;  // indexed later (index_pending)
   m.info = mime::analyze(raw, ao);
 
   mime::SplitMessage split = mime::split(raw, m.info.attachments);
@@ -102,6 +93,7 @@ int64_t insert_body(sql::Db& db, const PreparedMessage& m) {
       .bind(6, std::string_view(m.info.imap_bodystructure))
       .run();
   int64_t body_id = db.last_insert_rowid();
+  db.cached("INSERT INTO pending_text(body_id) VALUES (?)").bind(1, body_id).run();
 
   int seq = 0;
   for (const auto& a : m.attachments) {
@@ -124,14 +116,29 @@ int64_t insert_body(sql::Db& db, const PreparedMessage& m) {
     part.bind(1, body_id).bind(2, seq++).bind(3, static_cast<int64_t>(a.skeleton_offset)).bind(4, attachment_id).run();
   }
 
-  auto& text = db.cached("INSERT INTO message_text(rowid, subject, addresses, headers, body) VALUES (?, ?, ?, ?, ?)");
-  text.bind(1, body_id)
-      .bind(2, std::string_view(m.info.fields.subject))
-      .bind(3, std::string_view(join_addresses(m.info.fields)))
-      .bind(4, std::string_view(m.info.search_headers))
-      .bind(5, std::string_view(m.info.search_body))
-      .run();
   return body_id;
+}
+
+size_t index_pending(sql::Db& db, size_t limit) {
+  std::vector<int64_t> ids;
+  auto list = db.prepare("SELECT body_id FROM pending_text ORDER BY body_id LIMIT ?");
+  list.bind(1, limit == 0 ? INT64_MAX : static_cast<int64_t>(limit));
+  while (list.step()) ids.push_back(list.int64(0));
+  list = {};
+  std::vector<std::pair<std::string, std::string>> texts;
+  texts.reserve(ids.size());
+  for (int64_t id : ids) {
+    auto info = mime::analyze(load_message(db, id));
+    texts.emplace_back(std::move(info.search_headers), std::move(info.search_body));
+  }
+  for (size_t i = 0; i < ids.size(); ++i)
+    db.cached("DELETE FROM pending_text WHERE body_id = ?").bind(1, ids[i]).run();
+  // FTS5 rows last (see content.h).
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto& text = db.cached("INSERT INTO message_text(rowid, headers, body) VALUES (?, ?, ?)");
+    text.bind(1, ids[i]).bind(2, std::string_view(texts[i].first)).bind(3, std::string_view(texts[i].second)).run();
+  }
+  return ids.size();
 }
 
 std::string load_message(sql::Db& db, int64_t body_id) {
@@ -191,6 +198,7 @@ void release_body(sql::Db& db, int64_t body_id) {
     a.reset();
     if (gone) db.cached("DELETE FROM attachments WHERE id = ?").bind(1, id).run();
   }
+  db.cached("DELETE FROM pending_text WHERE body_id = ?").bind(1, body_id).run();
   db.cached("DELETE FROM message_text WHERE rowid = ?").bind(1, body_id).run();
   db.cached("DELETE FROM bodies WHERE id = ?").bind(1, body_id).run();
 }

@@ -33,8 +33,15 @@ struct PreparedMessage {
 };
 
 PreparedMessage prepare_message(std::string_view raw, const Options& options);
-// Inserts the body (and new attachments, and the full-text row); returns the body id.
+// Inserts the body and new attachments; returns the body id.
 int64_t insert_body(sql::Db& db, const PreparedMessage& message);
+// The full-text index is filled lazily, as Dovecot does: an append only records the body in
+// pending_text (tokenizing 4 KB into trigrams was 40% of an append's instructions); searches that
+// need text, the server when idle, and imports when done call index_pending(). Within one
+// transaction, index after every other write: a statement that opens a savepoint (UPDATE ...
+// RETURNING, foreign-key checks) makes FTS5 flush its pending terms to a new segment.
+// Indexes up to `limit` pending bodies (0: all) inside the caller's transaction; returns how many.
+size_t index_pending(sql::Db& db, size_t limit);
 std::string load_message(sql::Db& db, int64_t body_id);
 void release_body(sql::Db& db, int64_t body_id);
 

@@ -33,10 +33,6 @@
 
 namespace sealmail::store {
 
-namespace sql {
-class Db;
-}
-
 struct Options {
   bool durable = true;                  // synchronous=FULL: an acknowledged write survives power loss
   size_t compress_threshold = 8192;     // bodies and attachments larger than this are zstd-compressed
@@ -95,7 +91,11 @@ class Mailbox {
   // Removes messages flagged \Deleted (within `uids` when given: UID EXPUNGE); returns their UIDs.
   Result<std::vector<uint32_t>> expunge(std::string_view folder, const UidSet& uids = all_uids());
   Result<Changes> changes_since(std::string_view folder, uint64_t modseq);
+  // Text searches (BODY, TEXT, HEADER, regex over body or headers) first index what is pending.
   Result<std::vector<uint32_t>> search(std::string_view folder, const SearchKey& key, const SearchOptions& options = {});
+  // The full-text index is filled lazily (store/content.h): indexes up to `limit` pending messages
+  // (0: all), in transactions of a few hundred; returns how many. Servers call it when idle.
+  Result<size_t> index_pending(size_t limit = 0);
   Result<Quota> quota();
 
   // The X25519 key pair for mail that waits while the owner is away (private key stored inside).

@@ -1,7 +1,9 @@
 // Internals of Mailbox shared by its implementation files (src/store only).
 #pragma once
 
+#include <condition_variable>
 #include <map>
+#include <span>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -54,6 +56,19 @@ struct Mailbox::Impl {
   std::shared_mutex file_mutex;
   std::mutex readers_mutex;
   std::vector<sql::Db> idle_readers;
+
+  // Group commit of appends (messages.cc): callers queue, one leader commits the queue at once.
+  struct PendingAppend {
+    std::span<const AppendRequest> requests;
+    const std::vector<PreparedMessage>* prepared;
+    std::optional<Result<std::vector<AppendResult>>> outcome;
+    std::vector<ChangeEvent> events;
+  };
+  std::mutex group_mutex;
+  std::condition_variable group_cv;
+  std::vector<PendingAppend*> group_queue;
+  bool group_leader = false;
+  void commit_group(const std::vector<PendingAppend*>& group);
 
   std::mutex listeners_mutex;
   std::map<int, Listener> listeners;

@@ -138,66 +138,131 @@ std::string uid_set_sql(const UidSet& uids, std::vector<int64_t>& params, const 
   return sql;
 }
 
+namespace {
+
+// Writes one message row (its body is already prepared) inside the caller's transaction.
+std::pair<AppendResult, ChangeEvent> insert_message(sql::Db& db, const AppendRequest& r, const PreparedMessage& p) {
+  FolderRow folder = require_folder(db, r.folder);
+  int64_t body_id = insert_body(db, p);
+  uint32_t uid = take_uid(db, folder.id);
+  uint64_t modseq = next_modseq(db, folder.id);
+  int64_t thread = find_thread(db, p.info.fields);
+  const auto& f = p.info.fields;
+  auto& ins = db.cached(
+      "INSERT INTO messages(folder_id, uid, modseq, body_id, internal_date, size, flags, thread_id, "
+      "sent_date, subject, from_addr, to_addr, cc_addr, bcc_addr, message_id, in_reply_to, refs, "
+      "has_attachment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  ins.bind(1, folder.id)
+      .bind(2, static_cast<int64_t>(uid))
+      .bind(3, static_cast<int64_t>(modseq))
+      .bind(4, body_id)
+      .bind(5, std::string_view(iso8601_utc(r.internal_date.value_or(unix_now()))))
+      .bind(6, static_cast<int64_t>(p.size))
+      .bind(7, static_cast<int64_t>(r.flags.system))
+      .bind(8, thread);
+  if (f.date) ins.bind(9, std::string_view(iso8601_utc(*f.date)));
+  else ins.bind_null(9);
+  ins.bind(10, std::string_view(f.subject))
+      .bind(11, std::string_view(f.from))
+      .bind(12, std::string_view(f.to))
+      .bind(13, std::string_view(f.cc))
+      .bind(14, std::string_view(f.bcc))
+      .bind(15, std::string_view(f.message_id))
+      .bind(16, std::string_view(f.in_reply_to))
+      .bind(17, std::string_view(join_refs(f.references)))
+      .bind(18, p.info.has_attachment ? 1 : 0)
+      .run();
+  int64_t id = db.last_insert_rowid();
+  if (thread == 0) db.cached("UPDATE messages SET thread_id = id WHERE id = ?").bind(1, id).run();
+  if (!r.flags.keywords.empty()) write_keywords(db, id, r.flags.keywords);
+  return {{folder.uidvalidity, uid, modseq}, {ChangeEvent::Kind::exists, folder.name, modseq, {uid}}};
+}
+
+}  // namespace
+
+// Group commit: appends that arrive while a commit is running wait for it, and the next leader
+// commits all of them in one transaction (one fsync). Each batch has its own savepoint, so one
+// batch's error (a missing folder) never fails another's; none returns before its commit.
+void Mailbox::Impl::commit_group(const std::vector<PendingAppend*>& group) {
+  std::vector<std::optional<Result<std::vector<AppendResult>>>> staged(group.size());
+  auto fail_all = [&](const Error& e) {
+    for (auto* b : group) b->outcome = e;
+  };
+  try {
+    std::lock_guard lock(write_mutex);
+    sql::transaction(writer, [&] {
+      for (size_t g = 0; g < group.size(); ++g) {
+        auto& b = *group[g];
+        writer.exec("SAVEPOINT batch");
+        try {
+          std::vector<AppendResult> results;
+          for (size_t i = 0; i < b.requests.size(); ++i) {
+            auto [result, event] = insert_message(writer, b.requests[i], (*b.prepared)[i]);
+            results.push_back(result);
+            b.events.push_back(std::move(event));
+          }
+          writer.exec("RELEASE batch");
+          staged[g] = std::move(results);
+        } catch (const StoreError& e) {
+          writer.exec("ROLLBACK TO batch");
+          writer.exec("RELEASE batch");
+          b.events.clear();
+          staged[g] = e.error;
+        } catch (const sql::Error& e) {
+          writer.exec("ROLLBACK TO batch");
+          writer.exec("RELEASE batch");
+          b.events.clear();
+          staged[g] = sql::to_error(e);
+        }
+      }
+    });
+  } catch (const sql::Error& e) {
+    fail_all(sql::to_error(e));  // the commit itself failed: nothing of the group is stored
+    return;
+  } catch (...) {
+    fail_all(make_error(Errc::internal, "append failed"));
+    return;
+  }
+  for (size_t g = 0; g < group.size(); ++g) group[g]->outcome = std::move(*staged[g]);
+}
+
 Result<std::vector<AppendResult>> Mailbox::append_batch(std::span<const AppendRequest> requests) {
-  return guarded<Result<std::vector<AppendResult>>>([&]() -> Result<std::vector<AppendResult>> {
-    // Parse, split, hash and compress before taking the write lock: that is the CPU-heavy part.
-    std::vector<PreparedMessage> prepared;
+  // Parse, split, hash and compress before queueing: that is the CPU-heavy part, done in parallel
+  // by concurrent callers.
+  std::vector<PreparedMessage> prepared;
+  auto checked = guarded<Status>([&]() -> Status {
     prepared.reserve(requests.size());
     for (const auto& r : requests) {
       if (r.message.size() > kMaxMessageSize) fail(Errc::invalid_argument, "message is too large");
       validate_flags(r.flags);
       prepared.push_back(prepare_message(r.message, impl_->options));
     }
-    std::vector<AppendResult> results;
-    std::vector<ChangeEvent> events;
-    {
-      std::lock_guard lock(impl_->write_mutex);
-      auto& db = impl_->writer;
-      sql::transaction(db, [&] {
-        for (size_t i = 0; i < requests.size(); ++i) {
-          const auto& r = requests[i];
-          const auto& p = prepared[i];
-          FolderRow folder = require_folder(db, r.folder);
-          int64_t body_id = insert_body(db, p);
-          uint32_t uid = take_uid(db, folder.id);
-          uint64_t modseq = next_modseq(db, folder.id);
-          int64_t thread = find_thread(db, p.info.fields);
-          const auto& f = p.info.fields;
-          auto& ins = db.cached(
-              "INSERT INTO messages(folder_id, uid, modseq, body_id, internal_date, size, flags, thread_id, "
-              "sent_date, subject, from_addr, to_addr, cc_addr, bcc_addr, message_id, in_reply_to, refs, "
-              "has_attachment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-          ins.bind(1, folder.id)
-              .bind(2, static_cast<int64_t>(uid))
-              .bind(3, static_cast<int64_t>(modseq))
-              .bind(4, body_id)
-              .bind(5, std::string_view(iso8601_utc(r.internal_date.value_or(unix_now()))))
-              .bind(6, static_cast<int64_t>(p.size))
-              .bind(7, static_cast<int64_t>(r.flags.system))
-              .bind(8, thread);
-          if (f.date) ins.bind(9, std::string_view(iso8601_utc(*f.date)));
-          else ins.bind_null(9);
-          ins.bind(10, std::string_view(f.subject))
-              .bind(11, std::string_view(f.from))
-              .bind(12, std::string_view(f.to))
-              .bind(13, std::string_view(f.cc))
-              .bind(14, std::string_view(f.bcc))
-              .bind(15, std::string_view(f.message_id))
-              .bind(16, std::string_view(f.in_reply_to))
-              .bind(17, std::string_view(join_refs(f.references)))
-              .bind(18, p.info.has_attachment ? 1 : 0)
-              .run();
-          int64_t id = db.last_insert_rowid();
-          if (thread == 0) db.cached("UPDATE messages SET thread_id = id WHERE id = ?").bind(1, id).run();
-          if (!r.flags.keywords.empty()) write_keywords(db, id, r.flags.keywords);
-          results.push_back({folder.uidvalidity, uid, modseq});
-          events.push_back({ChangeEvent::Kind::exists, folder.name, modseq, {uid}});
-        }
-      });
-    }
-    for (const auto& e : events) impl_->notify(e);
-    return results;
+    return {};
   });
+  if (!checked) return checked.error();
+
+  Impl::PendingAppend me{requests, &prepared, std::nullopt, {}};
+  {
+    std::unique_lock lock(impl_->group_mutex);
+    impl_->group_queue.push_back(&me);
+    while (!me.outcome) {
+      if (impl_->group_leader) {
+        impl_->group_cv.wait(lock);
+        continue;
+      }
+      impl_->group_leader = true;
+      std::vector<Impl::PendingAppend*> group;
+      group.swap(impl_->group_queue);
+      lock.unlock();
+      impl_->commit_group(group);
+      lock.lock();
+      impl_->group_leader = false;
+      impl_->group_cv.notify_all();
+    }
+  }
+  if (me.outcome->ok())
+    for (const auto& e : me.events) impl_->notify(e);
+  return std::move(*me.outcome);
 }
 
 Result<AppendResult> Mailbox::append(const AppendRequest& request) {

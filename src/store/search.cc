@@ -1,7 +1,10 @@
 // SearchKey -> one SQL statement over the indexed columns and the FTS5 trigram index.
 // Semantics follow RFC 9051 §6.4.4: string keys are case-insensitive substring matches; BEFORE/ON/
 // SINCE compare the internal date and SENTBEFORE/SENTON/SENTSINCE the Date header, by day.
+#include <algorithm>
 #include <variant>
+
+#include "mime/message_info.h"
 
 #include "core/time.h"
 #include "store/mailbox_impl.h"
@@ -13,13 +16,6 @@ namespace {
 
 using Param = std::variant<int64_t, std::string>;
 
-size_t utf8_length(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xc0) != 0x80) ++n;
-  return n;
-}
-
 std::string like_pattern(std::string_view text) {
   std::string p = "%";
   for (char c : text) {
@@ -28,19 +24,6 @@ std::string like_pattern(std::string_view text) {
   }
   p += '%';
   return p;
-}
-
-// An FTS5 phrase: the trigram tokenizer turns it into consecutive trigrams, i.e. a substring.
-std::string fts_phrase(std::string_view columns, std::string_view text) {
-  std::string q = "{";
-  q += columns;
-  q += "} : \"";
-  for (char c : text) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  q += '"';
-  return q;
 }
 
 // "YYYY-MM-DD" -> [day start, next day start) as ISO 8601 UTC text.
@@ -96,8 +79,8 @@ class Compiler {
       case K::cc: return column_contains("m.cc_addr", k.text);
       case K::bcc: return column_contains("m.bcc_addr", k.text);
       case K::header: return header(k.field, k.text);
-      case K::body: return full_text("body", k.text);
-      case K::text: return full_text("headers body", k.text);
+      case K::body: return full_text(false, k.text);
+      case K::text: return full_text(true, k.text);
       case K::larger: params.emplace_back(k.number); return "m.size > ?";
       case K::smaller: params.emplace_back(k.number); return "m.size < ?";
       case K::before: return date_compare("m.internal_date", k.text, '<');
@@ -114,32 +97,33 @@ class Compiler {
   }
 
  private:
+  // ASCII needles: LIKE, whose case folding covers ASCII exactly. Others: the Unicode fold of both
+  // sides (casefold() is registered by sql_functions.cc).
   std::string column_contains(const char* column, const std::string& text) {
-    params.emplace_back(like_pattern(text));
-    return std::string(column) + " LIKE ? ESCAPE '\\'";
+    bool ascii = std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (ascii) {
+      params.emplace_back(like_pattern(text));
+      return std::string(column) + " LIKE ? ESCAPE '\\'";
+    }
+    params.emplace_back(mime::fold_for_search(text));
+    return "instr(casefold(" + std::string(column) + "), ?) > 0";
   }
 
-  // Substrings of three characters or more are answered by the trigram index; shorter ones scan
-  // the index's text (FTS5 does that for LIKE).
-  std::string full_text(std::string_view columns, const std::string& text) {
+  // The index holds folded text. A LIKE pattern (the needle's own % and _ left in: LIKE with an
+  // ESCAPE clause cannot use the index) finds candidate rows by their trigrams; instr() then keeps
+  // the exact substring matches. Needles under three characters make FTS5 scan its text.
+  std::string text_in(const char* column, const std::string& folded) {
+    params.emplace_back("%" + folded + "%");
+    params.emplace_back(folded);
+    return std::string("m.body_id IN (SELECT rowid FROM message_text WHERE ") + column + " LIKE ? AND instr(" + column +
+           ", ?) > 0)";
+  }
+
+  std::string full_text(bool headers_too, const std::string& text) {
     if (text.empty()) return "1";
-    if (utf8_length(text) >= 3) {
-      params.emplace_back(fts_phrase(columns, text));
-      return "m.body_id IN (SELECT rowid FROM message_text WHERE message_text MATCH ?)";
-    }
-    std::string s = "m.body_id IN (SELECT rowid FROM message_text WHERE ";
-    bool first = true;
-    std::string_view cols = columns;
-    while (!cols.empty()) {
-      size_t sp = cols.find(' ');
-      std::string col(cols.substr(0, sp));
-      cols = sp == std::string_view::npos ? std::string_view() : cols.substr(sp + 1);
-      if (!first) s += " OR ";
-      first = false;
-      s += col + " LIKE ? ESCAPE '\\'";
-      params.emplace_back(like_pattern(text));
-    }
-    return s + ")";
+    std::string folded = mime::fold_for_search(text);
+    if (!headers_too) return text_in("body", folded);
+    return "(" + text_in("headers", folded) + " OR " + text_in("body", folded) + ")";
   }
 
   std::string header(const std::string& field, const std::string& text) {
@@ -147,13 +131,14 @@ class Compiler {
     for (char c : field)
       if (static_cast<unsigned char>(c) <= 0x20 || c == ':' || static_cast<unsigned char>(c) >= 0x7f)
         fail(Errc::invalid_argument, "bad header field name");
+    std::string folded = mime::fold_for_search(text);
     std::string s = "m.body_id IN (SELECT rowid FROM message_text WHERE ";
-    if (utf8_length(text) >= 3) {
-      params.emplace_back(fts_phrase("headers", text));
-      s += "message_text MATCH ? AND ";
+    if (!folded.empty()) {
+      params.emplace_back("%" + folded + "%");
+      s += "headers LIKE ? AND ";
     }
-    params.emplace_back(field);
-    params.emplace_back(text);
+    params.emplace_back(mime::fold_for_search(field));
+    params.emplace_back(folded);
     return s + "header_has(headers, ?, ?))";
   }
 
@@ -201,12 +186,47 @@ const char* sort_column(SortKey k) {
   return "m.uid";
 }
 
+bool needs_text(const SearchKey& k) {
+  using K = SearchKey::Kind;
+  switch (k.kind) {
+    case K::body:
+    case K::text:
+    case K::header: return true;
+    case K::regex: return k.field.empty() || k.field == "body" || k.field == "headers";
+    default:
+      for (const auto& c : k.children)
+        if (needs_text(c)) return true;
+      return false;
+  }
+}
+
+constexpr size_t kIndexBatch = 500;
+
 }  // namespace
+
+Result<size_t> Mailbox::index_pending(size_t limit) {
+  return guarded<Result<size_t>>([&]() -> Result<size_t> {
+    size_t total = 0;
+    for (;;) {
+      size_t want = limit == 0 ? kIndexBatch : std::min(kIndexBatch, limit - total);
+      if (want == 0) break;
+      std::lock_guard lock(impl_->write_mutex);
+      size_t n = sql::transaction(impl_->writer, [&] { return store::index_pending(impl_->writer, want); });
+      total += n;
+      if (n < want) break;
+    }
+    return total;
+  });
+}
 
 Result<std::vector<uint32_t>> Mailbox::search(std::string_view folder, const SearchKey& key, const SearchOptions& options) {
   return guarded<Result<std::vector<uint32_t>>>([&]() -> Result<std::vector<uint32_t>> {
     Compiler c;
     std::string where = c.compile(key);
+    if (needs_text(key)) {
+      auto indexed = index_pending();
+      if (!indexed) return indexed.error();
+    }
     auto r = impl_->reader();
     auto& db = r.db();
     return sql::transaction_read(db, [&] {

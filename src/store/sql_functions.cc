@@ -1,6 +1,8 @@
 #include "store/sql_functions.h"
 
 #include <re2/re2.h>
+
+#include "mime/message_info.h"
 #include <strings.h>
 
 #include <memory>
@@ -82,11 +84,25 @@ void header_has_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_int(ctx, 0);
 }
 
+void casefold_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const char* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  if (p == nullptr) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  std::string folded = mime::fold_for_search(std::string_view(p, static_cast<size_t>(sqlite3_value_bytes(argv[0]))));
+  sqlite3_result_text64(ctx, folded.data(), folded.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
 }  // namespace
 
 void register_sql_functions(sql::Db& db) {
   int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
   if (int rc = sqlite3_create_function_v2(db.get(), "regexp", 2, flags, nullptr, regexp_fn, nullptr, nullptr, nullptr);
+      rc != SQLITE_OK)
+    db.fail(rc);
+  if (int rc = sqlite3_create_function_v2(db.get(), "casefold", 1, flags, nullptr, casefold_fn, nullptr, nullptr,
+                                          nullptr);
       rc != SQLITE_OK)
     db.fail(rc);
   if (int rc = sqlite3_create_function_v2(db.get(), "header_has", 3, flags, nullptr, header_has_fn, nullptr, nullptr,

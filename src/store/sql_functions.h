@@ -2,6 +2,7 @@
 //   regexp(pattern, text)             RE2 (linear time, no backtracking): `text REGEXP pattern`
 //   header_has(headers, name, value)  a header `name` whose decoded value contains `value`
 //                                     (ASCII case-insensitive); empty value: the header exists
+//   casefold(text)                    mime::fold_for_search: Unicode case folding
 #pragma once
 
 #include <string>

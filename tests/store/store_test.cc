@@ -68,7 +68,7 @@ TEST_F(StoreTest, PragmasAreThoseTheDesignNames) {
   EXPECT_EQ(testing::query_with_password(file(), kPassword, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(testing::query_with_password(file(), kPassword, "PRAGMA auto_vacuum"), "1");  // FULL
   EXPECT_EQ(testing::query_with_password(file(), kPassword, "PRAGMA encoding"), "UTF-8");
-  EXPECT_EQ(testing::query_with_password(file(), kPassword, "PRAGMA user_version"), "1");
+  EXPECT_EQ(testing::query_with_password(file(), kPassword, "PRAGMA user_version"), "2");
 }
 
 TEST_F(StoreTest, CorpusComesBackByteExact) {
@@ -117,6 +117,7 @@ TEST_F(StoreTest, SameAttachmentIsStoredOnceAndSurvivesExpungeOfOneCopy) {
   EXPECT_EQ(count("SELECT count(*) FROM attachments"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM bodies"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM message_text"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM pending_text"), 0);
 }
 
 TEST_F(StoreTest, NoPlaintextInTheFileItsWalOrABackup) {
@@ -212,8 +213,49 @@ TEST_F(StoreTest, OlderSchemaIsMigratedAtOpen) {
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(count("SELECT count(*) FROM pragma_table_info('messages') WHERE name = 'has_attachment'"), 1);
   EXPECT_EQ(count("SELECT count(*) FROM sqlite_schema WHERE name = 'messages_folder_size'"), 1);
-  EXPECT_EQ(count("PRAGMA user_version"), 1);
+  EXPECT_EQ(count("PRAGMA user_version"), 2);
   EXPECT_EQ(m->search("INBOX", SearchKey::of(K::body, "kept across")).value().size(), 1u);
+}
+
+TEST_F(StoreTest, VersionOneFullTextIndexIsRebuiltAtOpen) {
+  {
+    auto m = create();
+    append(*m, testing::eight_bit_message());  // "Grüße aus Köln" in a UTF-8 body
+  }
+  // Version 1 kept positions and two more columns, and held text as written (not case-folded).
+  ASSERT_EQ(testing::exec_with_password(file(), kPassword,
+                                        "DROP TABLE message_text; DROP TABLE pending_text; "
+                                        "CREATE VIRTUAL TABLE message_text USING fts5(subject, addresses, headers, body, "
+                                        "tokenize = 'trigram case_sensitive 0'); "
+                                        "INSERT INTO message_text(rowid, body) SELECT id, 'stale' FROM bodies; "
+                                        "PRAGMA user_version = 1;"),
+            SQLITE_OK);
+  auto m = reopen();
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(count("PRAGMA user_version"), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM pragma_table_info('message_text')"), 2);
+  EXPECT_EQ(m->search("INBOX", SearchKey::of(K::body, "GRÜSSE AUS KÖLN")).value().size(), 1u);  // ß folds to ss
+  EXPECT_TRUE(m->search("INBOX", SearchKey::of(K::body, "stale")).value().empty());
+}
+
+TEST_F(StoreTest, FullTextIsIndexedLazilyAndBeforeEverySearch) {
+  auto m = create();
+  for (int i = 0; i < 5; ++i) append(*m, testing::plain_message("lazy body " + std::to_string(i)));
+  EXPECT_EQ(count("SELECT count(*) FROM pending_text"), 5);
+  EXPECT_EQ(count("SELECT count(*) FROM message_text"), 0);
+  // A search that needs no text leaves the backlog alone; a text search clears it first.
+  EXPECT_EQ(m->search("INBOX", SearchKey::num(K::larger, 1)).value().size(), 5u);
+  EXPECT_EQ(count("SELECT count(*) FROM pending_text"), 5);
+  EXPECT_EQ(m->search("INBOX", SearchKey::of(K::body, "LAZY BODY 3")).value(), std::vector<uint32_t>{4});
+  EXPECT_EQ(count("SELECT count(*) FROM pending_text"), 0);
+  append(*m, testing::plain_message("one more"));
+  EXPECT_EQ(m->index_pending().value(), 1u);
+  EXPECT_EQ(m->index_pending().value(), 0u);
+  // Expunging a message before it was indexed leaves nothing behind.
+  append(*m, testing::plain_message("never indexed"));
+  ASSERT_TRUE(m->store_flags("INBOX", {{7, 7}}, FlagMode::add, {kDeleted, {}}).ok());
+  ASSERT_TRUE(m->expunge("INBOX").ok());
+  EXPECT_EQ(count("SELECT count(*) FROM pending_text"), 0);
 }
 
 TEST_F(StoreTest, SchemaDifferencesItCannotRepairAreClearErrors) {
@@ -469,6 +511,31 @@ TEST_F(StoreTest, ReadersRunWhileTheWriterAppends) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_GT(reads.load(), 0);
   EXPECT_EQ(m->list_messages("INBOX")->size(), 220u);
+}
+
+TEST_F(StoreTest, ConcurrentAppendsShareCommitsAndKeepTheirOwnErrors) {
+  auto m = create();  // durable: every append returns after its fsynced commit
+  constexpr int kThreads = 8, kEach = 25;
+  std::atomic<int> failures{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        AppendRequest r;
+        r.message = testing::plain_message("thread " + std::to_string(t) + " message " + std::to_string(i));
+        if (!m->append(r).ok()) ++failures;
+        // A bad request in the middle of others' group commits fails alone.
+        r.folder = "No Such Folder";
+        if (m->append(r).error().code == Errc::not_found) ++refused;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(refused.load(), kThreads * kEach);
+  auto list = m->list_messages("INBOX").value();
+  ASSERT_EQ(list.size(), static_cast<size_t>(kThreads * kEach));
+  for (size_t i = 0; i < list.size(); ++i) EXPECT_EQ(list[i].uid, i + 1);  // no gaps, no reuse
+  EXPECT_TRUE(m->check().ok());
 }
 
 TEST_F(StoreTest, ListenersHearOfEveryCommittedChange) {

@@ -28,8 +28,8 @@ TEST(Analyze, HeaderFieldsAreDecoded) {
   EXPECT_EQ(info.fields.in_reply_to, "parent@example.org");
   ASSERT_EQ(info.fields.references.size(), 2u);
   EXPECT_EQ(info.fields.references[0], "root@example.org");
-  EXPECT_NE(info.search_body.find("Lunch at noon?"), std::string::npos);
-  EXPECT_NE(info.search_headers.find("Subject: Café plans"), std::string::npos);
+  EXPECT_NE(info.search_body.find("lunch at noon?"), std::string::npos);
+  EXPECT_NE(info.search_headers.find("subject: café plans"), std::string::npos);
   EXPECT_TRUE(info.attachments.empty());
 }
 
@@ -73,7 +73,7 @@ TEST(Analyze, HtmlBecomesSearchableText) {
       "Subject: h\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
       "<html><style>.a{}</style><body><p>Fish &amp; chips</p><script>alert(1)</script></body></html>\r\n";
   auto info = analyze(raw);
-  EXPECT_NE(info.search_body.find("Fish & chips"), std::string::npos);
+  EXPECT_NE(info.search_body.find("fish & chips"), std::string::npos);
   EXPECT_EQ(info.search_body.find("alert"), std::string::npos);
   EXPECT_EQ(info.search_body.find("<p>"), std::string::npos);
 }
@@ -119,7 +119,32 @@ TEST(Analyze, AttachedMessageIsMeasuredAndSearched) {
   ASSERT_EQ(info.attachments.size(), 1u);  // the csv inside the attached message
   EXPECT_EQ(raw.substr(info.attachments[0].offset, 5000), std::string(5000, 'c'));
   EXPECT_NE(info.search_body.find("inner words here"), std::string::npos);
-  EXPECT_NE(info.search_body.find("Subject: Original"), std::string::npos);
+  EXPECT_NE(info.search_body.find("subject: original"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sealmail::mime
+
+namespace sealmail::mime {
+namespace {
+
+TEST(FoldForSearch, FoldsEveryScriptAndSurvivesBadUtf8) {
+  EXPECT_EQ(fold_for_search("Hello WORLD"), "hello world");
+  EXPECT_EQ(fold_for_search("ПРИВЕТ Мир"), "привет мир");
+  EXPECT_EQ(fold_for_search("Straße"), fold_for_search("STRASSE"));
+  EXPECT_EQ(fold_for_search("ÉCOLE École"), "école école");
+  std::string bad = "ok \xff\xfe end";
+  EXPECT_EQ(fold_for_search(bad).substr(0, 3), "ok ");  // invalid bytes replaced, never thrown
+  EXPECT_NE(fold_for_search(bad).find(" end"), std::string::npos);
+}
+
+TEST(Analyze, SearchTextCanBeLeftOut) {
+  AnalyzeOptions o;
+  o.search_text = false;
+  auto info = analyze(kSimple, o);
+  EXPECT_TRUE(info.search_body.empty());
+  EXPECT_TRUE(info.search_headers.empty());
+  EXPECT_EQ(info.fields.subject, "Café plans");
 }
 
 }  // namespace
