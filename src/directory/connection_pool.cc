@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <utility>
 
-namespace sealmail::directory::sql {
+namespace sealmail::directory {
 
-ConnectionPool::ConnectionPool(std::filesystem::path file, size_t max, std::function<void(Db&)> setup)
+ConnectionPool::ConnectionPool(std::filesystem::path file, size_t max, std::function<void(sql::Db&)> setup)
     : file_(std::move(file)), max_(std::max<size_t>(max, 1)), setup_(std::move(setup)) {}
 
 ConnectionPool::Lease ConnectionPool::acquire() {
@@ -13,14 +13,14 @@ ConnectionPool::Lease ConnectionPool::acquire() {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return !idle_.empty() || open_ < max_; });
     if (!idle_.empty()) {
-      Db db = std::move(idle_.back());
+      sql::Db db = std::move(idle_.back());
       idle_.pop_back();
       return Lease(this, std::move(db));
     }
     ++open_;  // reserved; opened below without holding the lock
   }
   try {
-    Db db = Db::open(file_, false);
+    sql::Db db = sql::Db::open(file_, false);
     setup_(db);
     return Lease(this, std::move(db));
   } catch (...) {
@@ -31,17 +31,17 @@ ConnectionPool::Lease ConnectionPool::acquire() {
   }
 }
 
-void ConnectionPool::adopt(Db db) {
+void ConnectionPool::adopt(sql::Db db) {
   std::lock_guard lock(mu_);
   ++open_;
   idle_.push_back(std::move(db));
   cv_.notify_one();
 }
 
-void ConnectionPool::release(Db db) {
+void ConnectionPool::release(sql::Db db) {
   std::lock_guard lock(mu_);
   idle_.push_back(std::move(db));
   cv_.notify_one();
 }
 
-}  // namespace sealmail::directory::sql
+}  // namespace sealmail::directory

@@ -10,43 +10,43 @@
 #include <mutex>
 #include <vector>
 
-#include "directory/sqlite_db.h"
+#include "sqlite/sqlite.h"
 
-namespace sealmail::directory::sql {
+namespace sealmail::directory {
 
 class ConnectionPool {
  public:
   // `setup` runs on every new connection (pragmas); it may throw sql::Error.
-  ConnectionPool(std::filesystem::path file, size_t max, std::function<void(Db&)> setup);
+  ConnectionPool(std::filesystem::path file, size_t max, std::function<void(sql::Db&)> setup);
 
   class Lease {
    public:
-    Lease(ConnectionPool* pool, Db db) : pool_(pool), db_(std::move(db)) {}
+    Lease(ConnectionPool* pool, sql::Db db) : pool_(pool), db_(std::move(db)) {}
     ~Lease() { pool_->release(std::move(db_)); }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
-    Db& db() { return db_; }
+    sql::Db& db() { return db_; }
 
    private:
     ConnectionPool* pool_;
-    Db db_;
+    sql::Db db_;
   };
 
   // Waits for an idle connection, or opens one while fewer than `max` exist.
   Lease acquire();
   // Adds an already open connection (the one that created the schema) to the idle set.
-  void adopt(Db db);
+  void adopt(sql::Db db);
 
  private:
-  void release(Db db);
+  void release(sql::Db db);
 
   std::filesystem::path file_;
   size_t max_;
-  std::function<void(Db&)> setup_;
+  std::function<void(sql::Db&)> setup_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<Db> idle_;
+  std::vector<sql::Db> idle_;
   size_t open_ = 0;
 };
 
-}  // namespace sealmail::directory::sql
+}  // namespace sealmail::directory

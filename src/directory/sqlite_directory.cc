@@ -77,16 +77,47 @@ Status clean_targets(const std::vector<std::string>& forwards, const std::vector
 
 Error no_destination() { return invalid("an alias needs a mailbox, a forward target or a webhook"); }
 
+// The one place SQLite failures become the directory's errors (one clear line, no values from the
+// query); with_db and open_sqlite_directory catch sql::Error and call it.
+Error to_error(const sql::Error& e) {
+  switch (e.code & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return make_error(Errc::busy, "directory is busy: " + e.message);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return make_error(Errc::corrupt, "directory database is damaged: " + e.message);
+    case SQLITE_FULL:
+      return make_error(Errc::io, "disk full");
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_READONLY:
+      return make_error(Errc::io, "directory file: " + e.message);
+    case SQLITE_CONSTRAINT:
+      if (e.code == SQLITE_CONSTRAINT_UNIQUE || e.code == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return make_error(Errc::already_exists, "already exists");
+      return make_error(Errc::invalid_argument, "directory constraint failed: " + e.message);
+    default:
+      return make_error(Errc::internal, "directory database error: " + e.message);
+  }
+}
+
 #define ACCOUNT_COLUMNS "SELECT id, name, quota_bytes, created_at FROM accounts "
 Account read_account(sql::Stmt& s) {
-  return Account{s.int64(0), s.text(1), static_cast<uint64_t>(s.int64(2)), s.text(3)};
+  return Account{s.int64(0), std::string(s.text(1)), static_cast<uint64_t>(s.int64(2)), std::string(s.text(3))};
 }
 
 #define DOMAIN_COLUMNS \
   "SELECT id, name, account_id, quota_bytes, dkim_selector, retention_days, created_at FROM domains "
 Domain read_domain(sql::Stmt& s) {
-  return Domain{s.int64(0), s.text(1), s.int64(2), column_optional_quota(s, 3), s.text(4), static_cast<int>(s.int64(5)),
-                s.text(6)};
+  return Domain{s.int64(0),
+                std::string(s.text(1)),
+                s.int64(2),
+                column_optional_quota(s, 3),
+                std::string(s.text(4)),
+                static_cast<int>(s.int64(5)),
+                std::string(s.text(6))};
 }
 
 #define ALIAS_COLUMNS                                                                                              \
@@ -104,7 +135,7 @@ Alias read_alias(sql::Stmt& s) {
   a.mailbox_id = s.text(7);
   a.quota_bytes = column_optional_quota(s, 8);
   a.password_hash = s.text(9);
-  std::string key = s.blob(10);
+  auto key = s.blob(10);
   a.box_public_key.assign(key.begin(), key.end());
   a.created_at = s.text(11);
   return a;
@@ -124,7 +155,7 @@ std::optional<Alias> load_alias(sql::Db& db, int64_t id) {
   }
   sql::Query t = db.query("SELECT type, value FROM alias_targets WHERE alias_id = ? ORDER BY type, position");
   t->bind(1, id);
-  while (t->step()) add_target(*a, static_cast<int>(t->int64(0)), t->text(1));
+  while (t->step()) add_target(*a, static_cast<int>(t->int64(0)), std::string(t->text(1)));
   return a;
 }
 
@@ -150,7 +181,7 @@ std::vector<Alias> load_aliases(sql::Db& db, int64_t domain_id) {
   if (domain_id > 0) t->bind(1, domain_id);
   while (t->step()) {
     auto it = index.find(t->int64(0));
-    if (it != index.end()) add_target(out[it->second], static_cast<int>(t->int64(1)), t->text(2));
+    if (it != index.end()) add_target(out[it->second], static_cast<int>(t->int64(1)), std::string(t->text(2)));
   }
   return out;
 }
@@ -211,7 +242,7 @@ class SqliteDirectory final : public Directory {
     db.exec("PRAGMA trusted_schema = OFF");
   }
 
-  sql::ConnectionPool& pool() { return pool_; }
+  ConnectionPool& pool() { return pool_; }
 
   // ---- accounts ----
 
@@ -219,7 +250,7 @@ class SqliteDirectory final : public Directory {
     SEALMAIL_TRY(validate_account_name(name));
     SEALMAIL_TRY(check_quota(quota_bytes));
     return with_db([&](sql::Db& db) {
-      return sql::write_transaction(db, [&]() -> Result<Account> {
+      return sql::transaction(db, [&]() -> Result<Account> {
         {
           sql::Query q = db.query("SELECT 1 FROM accounts WHERE name = ?");
           q->bind(1, name);
@@ -263,7 +294,7 @@ class SqliteDirectory final : public Directory {
 
   Status remove_account(int64_t id) override {
     return with_db([&](sql::Db& db) {
-      return sql::write_transaction(db, [&]() -> Status {
+      return sql::transaction(db, [&]() -> Status {
         {
           sql::Query q = db.query(
               "SELECT (SELECT count(*) FROM domains WHERE account_id = ?1), "
@@ -291,7 +322,7 @@ class SqliteDirectory final : public Directory {
     SEALMAIL_TRY(check_retention(d.retention_days));
     if (d.quota_bytes) SEALMAIL_TRY(check_quota(*d.quota_bytes));
     return with_db([&](sql::Db& db) {
-      return sql::write_transaction(db, [&]() -> Result<Domain> {
+      return sql::transaction(db, [&]() -> Result<Domain> {
         {
           sql::Query q = db.query("SELECT 1 FROM accounts WHERE id = ?");
           q->bind(1, d.account_id);
@@ -360,7 +391,7 @@ class SqliteDirectory final : public Directory {
 
   Result<std::vector<Alias>> remove_domain(int64_t id, bool cascade) override {
     return with_db([&](sql::Db& db) {
-      return sql::write_transaction(db, [&]() -> Result<std::vector<Alias>> {
+      return sql::transaction(db, [&]() -> Result<std::vector<Alias>> {
         {
           sql::Query q = db.query("SELECT 1 FROM domains WHERE id = ?");
           q->bind(1, id);
@@ -389,7 +420,7 @@ class SqliteDirectory final : public Directory {
     if (!a.mailbox && forwards.empty() && webhooks.empty()) return no_destination();
     if (a.quota_bytes) SEALMAIL_TRY(check_quota(*a.quota_bytes));
     return with_db([&](sql::Db& db) {
-      return sql::write_transaction(db, [&]() -> Result<Alias> {
+      return sql::transaction(db, [&]() -> Result<Alias> {
         auto domain_id = domain_id_by_name(db, pattern->domain);
         if (!domain_id) return not_found("the alias's domain is not hosted here");
         if (alias_id_by_key(db, *domain_id, pattern->kind, pattern->local_key))
@@ -441,14 +472,14 @@ class SqliteDirectory final : public Directory {
 
   Result<Alias> get_alias(int64_t id) override {
     return with_db(
-        [&](sql::Db& db) { return sql::read_transaction(db, [&]() -> Result<Alias> { return alias_by_id(db, id); }); });
+        [&](sql::Db& db) { return sql::transaction_read(db, [&]() -> Result<Alias> { return alias_by_id(db, id); }); });
   }
 
   Result<Alias> find_alias(std::string_view address) override {
     auto pattern = parse_alias_address(address);
     if (!pattern) return pattern.error();
     return with_db([&](sql::Db& db) {
-      return sql::read_transaction(db, [&]() -> Result<Alias> {
+      return sql::transaction_read(db, [&]() -> Result<Alias> {
         auto domain_id = domain_id_by_name(db, pattern->domain);
         auto id = domain_id ? alias_id_by_key(db, *domain_id, pattern->kind, pattern->local_key) : std::nullopt;
         if (!id) return not_found("no such alias");
@@ -459,7 +490,7 @@ class SqliteDirectory final : public Directory {
 
   Result<Alias> remove_alias(int64_t id) override {
     return with_db([&](sql::Db& db) {
-      return sql::write_transaction(db, [&]() -> Result<Alias> {
+      return sql::transaction(db, [&]() -> Result<Alias> {
         auto a = alias_by_id(db, id);
         if (!a) return a;
         sql::Query q = db.query("DELETE FROM aliases WHERE id = ?");
@@ -475,7 +506,7 @@ class SqliteDirectory final : public Directory {
     std::vector<std::string> f, w;
     SEALMAIL_TRY(clean_targets(forwards, webhooks, f, w));
     return with_db([&](sql::Db& db) {
-      return sql::write_transaction(db, [&]() -> Status {
+      return sql::transaction(db, [&]() -> Status {
         sql::Query q = db.query("SELECT has_mailbox FROM aliases WHERE id = ?");
         q->bind(1, id);
         if (!q->step()) return not_found("no such alias");
@@ -488,7 +519,7 @@ class SqliteDirectory final : public Directory {
 
   Status set_has_mailbox(int64_t id, bool has_mailbox) override {
     return with_db([&](sql::Db& db) {
-      return sql::write_transaction(db, [&]() -> Status {
+      return sql::transaction(db, [&]() -> Status {
         if (!alias_exists(db, id)) return not_found("no such alias");
         if (!has_mailbox) {
           sql::Query q = db.query("SELECT count(*) FROM alias_targets WHERE alias_id = ?");
@@ -527,7 +558,7 @@ class SqliteDirectory final : public Directory {
     if (!parsed) return std::optional<Alias>();
     std::string local = ascii_lower(parsed->local);
     return with_db([&](sql::Db& db) {
-      return sql::read_transaction(db, [&]() -> Result<std::optional<Alias>> {
+      return sql::transaction_read(db, [&]() -> Result<std::optional<Alias>> {
         auto domain_id = domain_id_by_name(db, parsed->domain);
         if (!domain_id) return std::optional<Alias>();
         auto id = alias_id_by_key(db, *domain_id, AliasKind::exact, local);
@@ -569,7 +600,7 @@ class SqliteDirectory final : public Directory {
       auto lease = pool_.acquire();
       return fn(lease.db());
     } catch (const sql::Error& e) {
-      return sql::to_error(e);
+      return to_error(e);
     }
   }
 
@@ -577,7 +608,7 @@ class SqliteDirectory final : public Directory {
   template <typename Bind>
   Status update_one(const char* sql, const char* missing, Bind&& bind) {
     return with_db([&](sql::Db& db) {
-      return sql::write_transaction(db, [&]() -> Status {
+      return sql::transaction(db, [&]() -> Status {
         sql::Query q = db.query(sql);
         bind(*q);
         q->run();
@@ -589,7 +620,7 @@ class SqliteDirectory final : public Directory {
 
   Result<std::vector<Alias>> list_of(int64_t domain_id) {
     return with_db([&](sql::Db& db) {
-      return sql::read_transaction(db, [&]() -> Result<std::vector<Alias>> { return load_aliases(db, domain_id); });
+      return sql::transaction_read(db, [&]() -> Result<std::vector<Alias>> { return load_aliases(db, domain_id); });
     });
   }
 
@@ -621,7 +652,7 @@ class SqliteDirectory final : public Directory {
   std::string now_iso() const { return iso8601_utc(now_seconds()); }
 
   DirectoryOptions options_;
-  sql::ConnectionPool pool_;
+  ConnectionPool pool_;
 };
 
 // Creates the file with mode 0600 before SQLite sees it, whatever the umask; SQLite gives its
@@ -652,11 +683,11 @@ Result<std::unique_ptr<Directory>> open_sqlite_directory(const std::filesystem::
     SqliteDirectory::configure(db, busy_timeout_ms);
     // WAL is a property of the file, set once; it cannot change inside a transaction.
     db.exec("PRAGMA journal_mode = WAL");
-    SEALMAIL_TRY(sql::prepare_schema(db));
+    SEALMAIL_TRY(prepare_schema(db));
     dir->pool().adopt(std::move(db));
     return std::unique_ptr<Directory>(std::move(dir));
   } catch (const sql::Error& e) {
-    return sql::to_error(e);
+    return to_error(e);
   }
 }
 

@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace sealmail::directory::sql {
+namespace sealmail::directory {
 
 namespace {
 
@@ -62,9 +62,9 @@ sealmail::Error mismatch(std::string what) { return make_error(Errc::schema_mism
 
 }  // namespace
 
-Status prepare_schema(Db& db) {
+Status prepare_schema(sql::Db& db) {
   // Inside BEGIN IMMEDIATE, so that two processes opening a new file at once create it once.
-  return write_transaction(db, [&]() -> Status {
+  return sql::transaction(db, [&]() -> Status {
     int64_t app = db.pragma_int("PRAGMA application_id");
     int64_t version = db.pragma_int("PRAGMA user_version");
     int64_t objects = db.pragma_int("SELECT count(*) FROM sqlite_schema");
@@ -80,7 +80,7 @@ Status prepare_schema(Db& db) {
       return mismatch("the directory was written by a newer sealmail (schema version " + std::to_string(version) + ")");
     // Version 1 is the first: nothing to migrate yet.
     for (const char* table : kTables) {
-      Query q = db.query("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?");
+      sql::Query q = db.query("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?");
       q->bind(1, std::string_view(table));
       if (!q->step()) return mismatch(std::string("directory schema is missing table ") + table);
     }
@@ -88,4 +88,4 @@ Status prepare_schema(Db& db) {
   });
 }
 
-}  // namespace sealmail::directory::sql
+}  // namespace sealmail::directory

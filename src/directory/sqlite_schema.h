@@ -2,9 +2,9 @@
 #pragma once
 
 #include "core/result.h"
-#include "directory/sqlite_db.h"
+#include "sqlite/sqlite.h"
 
-namespace sealmail::directory::sql {
+namespace sealmail::directory {
 
 inline constexpr int64_t kSchemaVersion = 1;
 inline constexpr int64_t kApplicationId = 0x736d6469;  // "smdi": marks the file as a sealmail directory
@@ -12,6 +12,6 @@ inline constexpr int64_t kApplicationId = 0x736d6469;  // "smdi": marks the file
 // Creates the schema in an empty database, or checks an existing one (same application id, a
 // version this code knows, the tables it needs); migrations from older versions go here.
 // Throws sql::Error for SQLite failures; returns schema_mismatch for a file that is not ours.
-Status prepare_schema(Db& db);
+Status prepare_schema(sql::Db& db);
 
-}  // namespace sealmail::directory::sql
+}  // namespace sealmail::directory

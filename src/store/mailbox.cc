@@ -76,7 +76,7 @@ sql::Db Mailbox::Impl::connect(bool create) const {
     raw = key.raw_key_string();
     key_bytes = raw.bytes();
   }
-  sql::Db db = sql::Db::open(path, key_bytes, create);
+  sql::Db db = sql::open(path, key_bytes, create);
   // The first statement reads page 1: with a wrong key it fails with SQLITE_NOTADB here.
   db.exec("SELECT count(*) FROM sqlite_schema");
   apply_pragmas(db, options);

@@ -61,7 +61,7 @@ int64_t verify_copy(const std::filesystem::path& file, const crypto::MailboxKey*
     raw = key->raw_key_string();
     key_bytes = raw.bytes();
   }
-  sql::Db db = sql::Db::open(file, key_bytes, false);
+  sql::Db db = sql::open(file, key_bytes, false);
   auto check = db.prepare("PRAGMA quick_check");
   std::string result = check.step() ? std::string(check.text(0)) : "no answer";
   if (result != "ok") fail(Errc::corrupt, "the copy failed its check: " + result);

@@ -11,7 +11,7 @@
 //   - a checkpoint's reuse of WAL frame bytes (checkpoint_reuse.h) writes what stock reads;
 //   - a wrong key fails with SQLITE_NOTADB, and one flipped byte anywhere in a page (ciphertext,
 //     nonce, tag, the plain bytes of page 1) is caught by Poly1305;
-//   - sql::Db::open selects sealchacha20.
+//   - store::sql::open selects sealchacha20.
 // Random content comes from a seeded generator; the seed is printed.
 #include <gtest/gtest.h>
 
@@ -498,7 +498,7 @@ TEST(Store, DbOpenSelectsSealChaCha20) {
   std::vector<std::string> expected;
   {
     const size_t before = store::cipher::live_sealchacha20_ciphers();
-    auto d = store::sql::Db::open(db, std::span(reinterpret_cast<const uint8_t*>(key.data()), key.size()), true);
+    auto d = store::sql::open(db, std::span(reinterpret_cast<const uint8_t*>(key.data()), key.size()), true);
     // The connection's read and write ciphers are sealchacha20 objects.
     EXPECT_EQ(store::cipher::live_sealchacha20_ciphers(), before + 2);
     Conn c(d.get());
