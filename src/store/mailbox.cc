@@ -18,12 +18,6 @@ namespace sealmail::store {
 
 namespace {
 
-std::filesystem::path sibling(const std::filesystem::path& file, const char* suffix) {
-  auto p = file;
-  p += suffix;
-  return p;
-}
-
 // A shared flock on "<file>.lock" for as long as the mailbox is open, in any process. rekey and
 // destroy need it exclusive, so they never pull the file from under another user.
 Result<int> lock_mailbox(const std::filesystem::path& file) {

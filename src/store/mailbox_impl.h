@@ -34,6 +34,13 @@ R guarded(F&& fn) {
   }
 }
 
+// "<file><suffix>": the mailbox's WAL ("-wal"), index ("-shm"), lock (".lock") and rekey copy.
+inline std::filesystem::path sibling(const std::filesystem::path& file, const char* suffix) {
+  auto p = file;
+  p += suffix;
+  return p;
+}
+
 struct FolderRow {
   int64_t id = 0;
   std::string name;

@@ -15,12 +15,6 @@ namespace sealmail::store {
 
 namespace {
 
-std::filesystem::path sibling(const std::filesystem::path& file, const char* suffix) {
-  auto p = file;
-  p += suffix;
-  return p;
-}
-
 // "file:<percent-encoded absolute path>?cipher=chacha20&key=raw:<hex key><hex salt>" in locked
 // memory; bound as a parameter, so the key never appears in SQL text.
 crypto::SecretBuffer target_uri(const std::filesystem::path& target, const crypto::MailboxKey* key) {
