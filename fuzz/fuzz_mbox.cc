@@ -39,8 +39,10 @@ void print_message(const char* label, size_t index, const Message& m) {
   std::fprintf(stderr, "  %s[%zu]: sender \"%s\" date \"%s\" data (%zu bytes) \"", label, index,
                m.envelope_sender.c_str(), m.date_text.c_str(), m.data.size());
   for (unsigned char c : m.data.substr(0, 512)) {
-    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') std::fputc(c, stderr);
-    else std::fprintf(stderr, "\\x%02x", c);
+    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"')
+      std::fputc(c, stderr);
+    else
+      std::fprintf(stderr, "\\x%02x", c);
   }
   std::fprintf(stderr, "\"\n");
 }
@@ -100,8 +102,8 @@ void check_same_reading(const ReadResult& a, const ReadResult& b, const char* wh
   bool same = a.malformed == b.malformed && a.oversized == b.oversized && a.messages.size() == b.messages.size();
   for (size_t i = 0; same && i < a.messages.size(); ++i) same = same_message(a.messages[i], b.messages[i]);
   if (same) return;
-  std::fprintf(stderr, "  malformed %d/%d oversized %zu/%zu messages %zu/%zu\n", a.malformed, b.malformed,
-               a.oversized, b.oversized, a.messages.size(), b.messages.size());
+  std::fprintf(stderr, "  malformed %d/%d oversized %zu/%zu messages %zu/%zu\n", a.malformed, b.malformed, a.oversized,
+               b.oversized, a.messages.size(), b.messages.size());
   for (size_t i = 0; i < a.messages.size(); ++i) print_message("a", i, a.messages[i]);
   for (size_t i = 0; i < b.messages.size(); ++i) print_message("b", i, b.messages[i]);
   fail(what);
@@ -124,8 +126,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ReadResult expected;
   expected.malformed = whole.malformed;
   for (const auto& m : whole.messages) {
-    if (m.data.size() <= limit) expected.messages.push_back(m);
-    else ++expected.oversized;
+    if (m.data.size() <= limit)
+      expected.messages.push_back(m);
+    else
+      ++expected.oversized;
   }
   for (const auto& m : limited.messages) check(m.data.size() <= limit, "message over max_message_size returned");
   check_same_reading(expected, limited, "limited reading is not the unlimited one less the oversized messages");

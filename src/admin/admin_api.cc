@@ -1,9 +1,8 @@
 #include "admin/admin_api.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "admin/mail_admin.h"
 #include "core/fs.h"
@@ -21,13 +20,26 @@ HttpResponse reply(int status, const json& body) { return {status, "application/
 HttpResponse error_reply(const Error& e) {
   int status = 500;
   switch (e.code) {
-    case Errc::not_found: status = 404; break;
-    case Errc::already_exists: status = 409; break;
-    case Errc::invalid_argument: status = 400; break;
-    case Errc::wrong_password: status = 403; break;
-    case Errc::quota_exceeded: status = 429; break;
-    case Errc::busy: status = 503; break;
-    default: break;
+    case Errc::not_found:
+      status = 404;
+      break;
+    case Errc::already_exists:
+      status = 409;
+      break;
+    case Errc::invalid_argument:
+      status = 400;
+      break;
+    case Errc::wrong_password:
+      status = 403;
+      break;
+    case Errc::quota_exceeded:
+      status = 429;
+      break;
+    case Errc::busy:
+      status = 503;
+      break;
+    default:
+      break;
   }
   return reply(status, {{"error", e.message}});
 }
@@ -60,7 +72,8 @@ std::vector<std::string> segments(std::string_view path) {
   size_t pos = 1;
   while (pos <= path.size()) {
     size_t slash = path.find('/', pos);
-    out.push_back(percent_decode(path.substr(pos, slash == std::string_view::npos ? std::string_view::npos : slash - pos)));
+    out.push_back(
+        percent_decode(path.substr(pos, slash == std::string_view::npos ? std::string_view::npos : slash - pos)));
     if (slash == std::string_view::npos) break;
     pos = slash + 1;
   }
@@ -81,7 +94,9 @@ std::string query_param(std::string_view target, std::string_view name) {
   return {};
 }
 
-json to_json(const directory::Account& a) { return {{"name", a.name}, {"quota", a.quota_bytes}, {"created_at", a.created_at}}; }
+json to_json(const directory::Account& a) {
+  return {{"name", a.name}, {"quota", a.quota_bytes}, {"created_at", a.created_at}};
+}
 json to_json(const directory::Domain& d, const std::string& account) {
   return {{"name", d.name},
           {"account", account},
@@ -90,9 +105,14 @@ json to_json(const directory::Domain& d, const std::string& account) {
           {"retention_days", d.retention_days}};
 }
 json to_json(const directory::Alias& a) {
-  return {{"address", a.address},       {"kind", directory::to_string(a.kind)}, {"mailbox", a.has_mailbox},
-          {"forwards", a.forwards},     {"webhooks", a.webhooks},                {"quota", a.quota_bytes.value_or(0)},
-          {"has_password", a.has_password()}, {"created_at", a.created_at}};
+  return {{"address", a.address},
+          {"kind", directory::to_string(a.kind)},
+          {"mailbox", a.has_mailbox},
+          {"forwards", a.forwards},
+          {"webhooks", a.webhooks},
+          {"quota", a.quota_bytes.value_or(0)},
+          {"has_password", a.has_password()},
+          {"created_at", a.created_at}};
 }
 
 std::string secret_text(const crypto::SecretBuffer& s) { return std::string(s.view()); }
@@ -226,37 +246,38 @@ namespace {
 
 // A coroutine function, not a capturing coroutine lambda (see core/runtime.h).
 net::asio::awaitable<HttpResponse> handle(std::shared_ptr<AdminContext> context, HttpRequest req) {
-    std::string path = req.target.substr(0, req.target.find('?'));
-    if (path == "/healthz") co_return HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
-    if (path == "/metrics")
-      co_return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics::global().render()};
-    if (path.rfind("/api/", 0) == 0 || path == "/api") {
-      auto& throttle = *context->token_throttle;
-      auto verdict = throttle.check("", req.client_ip);
-      if (verdict.locked) {
-        auto r = reply(429, {{"error", "too many failed attempts; try again later"}});
-        r.retry_after_seconds =
-            static_cast<int>(std::chrono::ceil<std::chrono::seconds>(verdict.retry_after).count());
-        co_return r;
-      }
-      if (!authorized(*context, req.authorization)) {
-        metrics::global().counter("sealmail_admin_auth_failures_total", "Admin API requests refused for their token.").add();
-        throttle.record_failure("", req.client_ip);
-        if (verdict.delay.count() > 0) {
-          // The growing delay of a client that keeps failing: answered late, on a timer (no thread waits).
-          net::asio::steady_timer timer(co_await net::asio::this_coro::executor, verdict.delay);
-          auto wait = timer.async_wait(net::asio::use_awaitable);
-          co_await std::move(wait);
-        }
-        co_return reply(401, {{"error", "missing or wrong bearer token"}});
-      }
-      auto& calls = metrics::global().counter("sealmail_admin_api_calls_total", "Admin API calls.");
-      calls.add();
-      auto work = [context, req = std::move(req)] { return api(*context, req); };
-      auto done = context->runtime->blocking(std::move(work));
-      co_return co_await std::move(done);
+  std::string path = req.target.substr(0, req.target.find('?'));
+  if (path == "/healthz") co_return HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
+  if (path == "/metrics")
+    co_return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics::global().render()};
+  if (path.rfind("/api/", 0) == 0 || path == "/api") {
+    auto& throttle = *context->token_throttle;
+    auto verdict = throttle.check("", req.client_ip);
+    if (verdict.locked) {
+      auto r = reply(429, {{"error", "too many failed attempts; try again later"}});
+      r.retry_after_seconds = static_cast<int>(std::chrono::ceil<std::chrono::seconds>(verdict.retry_after).count());
+      co_return r;
     }
-    co_return HttpResponse{404, "text/plain; charset=utf-8", "not found\n"};
+    if (!authorized(*context, req.authorization)) {
+      metrics::global()
+          .counter("sealmail_admin_auth_failures_total", "Admin API requests refused for their token.")
+          .add();
+      throttle.record_failure("", req.client_ip);
+      if (verdict.delay.count() > 0) {
+        // The growing delay of a client that keeps failing: answered late, on a timer (no thread waits).
+        net::asio::steady_timer timer(co_await net::asio::this_coro::executor, verdict.delay);
+        auto wait = timer.async_wait(net::asio::use_awaitable);
+        co_await std::move(wait);
+      }
+      co_return reply(401, {{"error", "missing or wrong bearer token"}});
+    }
+    auto& calls = metrics::global().counter("sealmail_admin_api_calls_total", "Admin API calls.");
+    calls.add();
+    auto work = [context, req = std::move(req)] { return api(*context, req); };
+    auto done = context->runtime->blocking(std::move(work));
+    co_return co_await std::move(done);
+  }
+  co_return HttpResponse{404, "text/plain; charset=utf-8", "not found\n"};
 }
 
 }  // namespace
@@ -267,7 +288,8 @@ std::shared_ptr<directory::LoginThrottle> make_token_throttle(const Limits& limi
   ip.free_failures = std::min(ip.free_failures, ip.lockout_failures > 1 ? ip.lockout_failures - 1 : 0);
   auto address = directory::LoginPolicy::per_address();
   address.lockout_failures = limits.failed_logins_per_address;
-  address.free_failures = std::min(address.free_failures, address.lockout_failures > 1 ? address.lockout_failures - 1 : 0);
+  address.free_failures =
+      std::min(address.free_failures, address.lockout_failures > 1 ? address.lockout_failures - 1 : 0);
   return std::make_shared<directory::LoginThrottle>(limiter, address, ip);
 }
 
@@ -284,7 +306,8 @@ Result<crypto::SecretBuffer> load_or_create_admin_token(const std::filesystem::p
     while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.remove_suffix(1);
     auto token = crypto::SecretBuffer::from(t);
     crypto::wipe(data->data(), data->size());
-    if (token.size() < 32) return make_error(Errc::invalid_argument, "admin token file " + file.string() + " is too short");
+    if (token.size() < 32)
+      return make_error(Errc::invalid_argument, "admin token file " + file.string() + " is too short");
     return token;
   }
   uint8_t raw[32];

@@ -1,11 +1,10 @@
 #include "admin/cli.h"
 
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
-#include "admin/mailbox_commands.h"
 #include "admin/directory_commands.h"
+#include "admin/mailbox_commands.h"
 #include "admin/quickstart_command.h"
 #include "admin/serve_command.h"
 #include "crypto/secret.h"

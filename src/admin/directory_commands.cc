@@ -223,8 +223,10 @@ void add_directory_commands(CLI::App& app, std::string& data_dir, int& exit_code
         std::optional<crypto::SecretBuffer> current;
         if (!*reset) {
           auto c = read_password(*current_file, "SEALMAIL_PASSWORD");
-          if (c) current = std::move(*c);
-          else if (!current_file->empty()) return c.error();
+          if (c)
+            current = std::move(*c);
+          else if (!current_file->empty())
+            return c.error();
         } else {
           std::fprintf(stderr, "sealmail: --reset: the mailbox of %s and all its mail are deleted\n", address->c_str());
         }

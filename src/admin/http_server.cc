@@ -3,7 +3,6 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
 #include <chrono>
 #include <set>
 
@@ -101,7 +100,8 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
       auto ticket = connections->try_acquire("conn:" + ip, max_per_ip);
       if (!ticket) {
         metrics::global()
-            .counter("sealmail_connections_refused_total", "Connections refused for the per-IP limit.", "listener=\"admin\"")
+            .counter("sealmail_connections_refused_total", "Connections refused for the per-IP limit.",
+                     "listener=\"admin\"")
             .add();
         socket.close(rec);
         continue;

@@ -103,16 +103,17 @@ void add_mailbox_commands(CLI::App& app, int& exit_code) {
         if (!folders) return void(exit_code = report(folders.error()));
         std::printf("%-30s %-10s %8s %8s %12s\n", "FOLDER", "USE", "MESSAGES", "UNSEEN", "BYTES");
         for (const auto& f : *folders)
-          std::printf("%-30s %-10s %8u %8u %12llu\n", f.name.c_str(), f.special_use.empty() ? "-" : f.special_use.c_str(),
-                      f.messages, f.unseen, static_cast<unsigned long long>(f.size));
+          std::printf("%-30s %-10s %8u %8u %12llu\n", f.name.c_str(),
+                      f.special_use.empty() ? "-" : f.special_use.c_str(), f.messages, f.unseen,
+                      static_cast<unsigned long long>(f.size));
         return;
       }
       auto list = (*m)->list_messages(*folder);
       if (!list) return void(exit_code = report(list.error()));
       std::printf("%8s %20s %10s  %s\n", "UID", "INTERNALDATE", "SIZE", "FLAGS");
       for (const auto& msg : *list)
-        std::printf("%8u %20s %10llu  %s\n", msg.uid, msg.internal_date.c_str(), static_cast<unsigned long long>(msg.size),
-                    flag_text(msg.flags).c_str());
+        std::printf("%8u %20s %10llu  %s\n", msg.uid, msg.internal_date.c_str(),
+                    static_cast<unsigned long long>(msg.size), flag_text(msg.flags).c_str());
     });
   }
 
@@ -173,7 +174,7 @@ void add_mailbox_commands(CLI::App& app, int& exit_code) {
       auto progress = [&](uint64_t d, uint64_t t) { bar.update(d, t); };
       std::error_code ec;
       auto r = std::filesystem::is_directory(*from, ec) ? store::import_maildir(**m, *from, *folder, progress)
-                                                         : store::import_mbox(**m, *from, *folder, progress);
+                                                        : store::import_mbox(**m, *from, *folder, progress);
       if (!r) return void(exit_code = report(r.error()));
       // Index the imported text now, so the first search does not pay for it.
       auto indexed = (*m)->index_pending();
@@ -197,7 +198,8 @@ void add_mailbox_commands(CLI::App& app, int& exit_code) {
     cmd->add_option("--format", *format, "mbox (one file per folder, or --folder's alone), eml, zip, sqlite")
         ->check(CLI::IsMember({"mbox", "eml", "zip", "sqlite"}));
     cmd->add_option("--folder", *folder, "with mbox: export this folder alone into the file --to");
-    cmd->add_option("--zip-password-file", *zip_password_file, "with zip: encrypt entries (AES-256) with this password");
+    cmd->add_option("--zip-password-file", *zip_password_file,
+                    "with zip: encrypt entries (AES-256) with this password");
     cmd->callback([c, to, format, folder, zip_password_file, &exit_code] {
       auto m = open_mailbox(*c);
       if (!m) return void(exit_code = report(m.error()));
@@ -205,7 +207,8 @@ void add_mailbox_commands(CLI::App& app, int& exit_code) {
       auto progress = [&](uint64_t d, uint64_t t) { bar.update(d, t); };
       Result<store::ExportStats> r = store::ExportStats{};
       if (*format == "mbox") {
-        r = store::export_mbox(**m, *to, folder->empty() ? std::nullopt : std::optional<std::string>(*folder), progress);
+        r = store::export_mbox(**m, *to, folder->empty() ? std::nullopt : std::optional<std::string>(*folder),
+                               progress);
       } else if (*format == "eml") {
         r = store::export_eml_dir(**m, *to, progress);
       } else if (*format == "zip") {
@@ -288,7 +291,8 @@ void add_mailbox_commands(CLI::App& app, int& exit_code) {
     cmd->add_flag("--yes", *yes, "do not ask (there is no way back)");
     cmd->callback([file, yes, &exit_code] {
       if (!*yes) {
-        if (::isatty(STDIN_FILENO) != 1) return void(exit_code = report({Errc::invalid_argument, "refusing to delete without --yes"}));
+        if (::isatty(STDIN_FILENO) != 1)
+          return void(exit_code = report({Errc::invalid_argument, "refusing to delete without --yes"}));
         std::fprintf(stderr, "Delete %s for good? There is no way back. Type 'yes': ", file->c_str());
         std::string answer;
         std::getline(std::cin, answer);

@@ -23,8 +23,9 @@ void ProgressBar::update(uint64_t done, uint64_t total) {
   if (total > 0) {
     int filled = static_cast<int>(kWidth * std::min(done, total) / total);
     std::fprintf(stderr, "\r%s [%.*s%*s] %3d%% %llu/%llu", label_.c_str(), filled,
-                 "==============================", kWidth - filled, "", static_cast<int>(100 * std::min(done, total) / total),
-                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total));
+                 "==============================", kWidth - filled, "",
+                 static_cast<int>(100 * std::min(done, total) / total), static_cast<unsigned long long>(done),
+                 static_cast<unsigned long long>(total));
   } else {
     std::fprintf(stderr, "\r%s %llu", label_.c_str(), static_cast<unsigned long long>(done));
   }

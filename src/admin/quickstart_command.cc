@@ -46,7 +46,8 @@ void print_dns(const std::string& domain, const std::string& host, const std::st
   std::printf("%se._domainkey.%s.  TXT   %s\n", selector.c_str(), domain.c_str(), txt(dkim_txt_record(ed)).c_str());
   std::printf("_dmarc.%s.  TXT   %s\n", domain.c_str(),
               txt("v=DMARC1; p=reject; rua=mailto:dmarc-reports@" + domain).c_str());
-  std::printf("_smtp._tls.%s.  TXT   %s\n", domain.c_str(), txt("v=TLSRPTv1; rua=mailto:tls-reports@" + domain).c_str());
+  std::printf("_smtp._tls.%s.  TXT   %s\n", domain.c_str(),
+              txt("v=TLSRPTv1; rua=mailto:tls-reports@" + domain).c_str());
   std::printf("_submissions._tcp.%s.  SRV   0 1 465 %s.\n", domain.c_str(), host.c_str());
   std::printf("_imaps._tcp.%s.  SRV   0 1 993 %s.\n", domain.c_str(), host.c_str());
   std::printf("_pop3s._tcp.%s.  SRV   0 1 995 %s.\n", domain.c_str(), host.c_str());
@@ -117,7 +118,8 @@ int quickstart(const std::filesystem::path& data_dir, const std::string& address
   if (!token) return fail(token.error().message);
   std::filesystem::create_directories(data_dir / "tls", ec);
   ::chmod((data_dir / "tls").c_str(), 0700);
-  if (auto st = net::ensure_self_signed(data_dir / "tls" / "certificate.pem", data_dir / "tls" / "key.pem", hostname); !st)
+  if (auto st = net::ensure_self_signed(data_dir / "tls" / "certificate.pem", data_dir / "tls" / "key.pem", hostname);
+      !st)
     return fail(st.error().message);
 
   std::printf("sealmail is set up in %s for %s.\n\n", data_dir.c_str(), domain.c_str());
@@ -139,7 +141,8 @@ int quickstart(const std::filesystem::path& data_dir, const std::string& address
 }  // namespace
 
 void add_quickstart_command(CLI::App& app, std::string& data_dir, int& exit_code) {
-  auto* cmd = app.add_subcommand("quickstart", "set up a data directory for your first address and print what to publish");
+  auto* cmd =
+      app.add_subcommand("quickstart", "set up a data directory for your first address and print what to publish");
   auto address = std::make_shared<std::string>();
   auto hostname = std::make_shared<std::string>();
   cmd->add_option("address", *address, "your first address, e.g. you@example.com")->required();

@@ -10,7 +10,8 @@ using K = store::SearchKey::Kind;
 Result<int64_t> number(const std::string& s) {
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v < 0) return make_error(Errc::invalid_argument, "not a number: " + s);
+  if (ec != std::errc() || p != s.data() + s.size() || v < 0)
+    return make_error(Errc::invalid_argument, "not a number: " + s);
   return v;
 }
 
@@ -33,10 +34,10 @@ Result<store::SearchKey> term(const std::string& t) {
     const char* name;
     K kind;
   };
-  static const Text texts[] = {{"from", K::from},       {"to", K::to},         {"cc", K::cc},
-                               {"bcc", K::bcc},         {"subject", K::subject}, {"body", K::body},
-                               {"text", K::text},       {"keyword", K::keyword}, {"since", K::since},
-                               {"before", K::before},   {"on", K::on}};
+  static const Text texts[] = {
+      {"from", K::from},       {"to", K::to},         {"cc", K::cc},     {"bcc", K::bcc},
+      {"subject", K::subject}, {"body", K::body},     {"text", K::text}, {"keyword", K::keyword},
+      {"since", K::since},     {"before", K::before}, {"on", K::on}};
   for (const auto& x : texts)
     if (key == x.name) return store::SearchKey::of(x.kind, value);
   if (key == "larger" || key == "smaller") {

@@ -4,9 +4,9 @@
 
 #include <condition_variable>
 #include <csignal>
+#include <cstdio>
 #include <mutex>
 #include <thread>
-#include <cstdio>
 
 #include "admin/admin_api.h"
 #include "admin/http_server.h"
@@ -95,7 +95,8 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
   std::error_code ec;
   std::filesystem::create_directories(config->data_dir, ec);
   if (ec) {
-    std::fprintf(stderr, "sealmail: cannot create data directory %s: %s\n", config->data_dir.c_str(), ec.message().c_str());
+    std::fprintf(stderr, "sealmail: cannot create data directory %s: %s\n", config->data_dir.c_str(),
+                 ec.message().c_str());
     return 1;
   }
   ::chmod(config->data_dir.c_str(), 0700);

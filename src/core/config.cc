@@ -67,8 +67,8 @@ Result<Endpoint> parse_endpoint(std::string_view t) {
 Config default_config(const std::filesystem::path& data_dir) {
   Config c;
   c.data_dir = data_dir;
-  const std::pair<const char*, uint16_t> ports[] = {{"smtp", 2525}, {"submission", 2587}, {"submissions", 2465},
-                                                    {"imap", 2143}, {"imaps", 2993},      {"pop3", 2110},
+  const std::pair<const char*, uint16_t> ports[] = {{"smtp", 2525},  {"submission", 2587}, {"submissions", 2465},
+                                                    {"imap", 2143},  {"imaps", 2993},      {"pop3", 2110},
                                                     {"pop3s", 2995}, {"admin", 8080}};
   for (auto [name, port] : ports) c.listen[name] = Endpoint{"127.0.0.1", port};
   return c;
@@ -107,7 +107,9 @@ Result<Config> load_config(const std::filesystem::path& data_dir, const std::opt
       std::string key = "listen." + std::string(k.str());
       bool known = false;
       for (const char* name : kListenerNames) known = known || k.str() == name;
-      if (!known) return config_error(key, "unknown listener (known: smtp, submission, submissions, imap, imaps, pop3, pop3s, admin)");
+      if (!known)
+        return config_error(key,
+                            "unknown listener (known: smtp, submission, submissions, imap, imaps, pop3, pop3s, admin)");
       auto s = text(v, key);
       if (!s) return s.error();
       if (s->empty() || *s == "off") {
@@ -125,12 +127,14 @@ Result<Config> load_config(const std::filesystem::path& data_dir, const std::opt
       std::string key = "tls." + std::string(k.str());
       auto s = text(v, key);
       if (!s) return s.error();
-      if (k.str() == "certificate") c.tls_certificate = *s;
-      else if (k.str() == "key") c.tls_key = *s;
-      else return config_error(key, "unknown key");
+      if (k.str() == "certificate")
+        c.tls_certificate = *s;
+      else if (k.str() == "key")
+        c.tls_key = *s;
+      else
+        return config_error(key, "unknown key");
     }
-    if (c.tls_certificate.empty() != c.tls_key.empty())
-      return config_error("tls", "certificate and key go together");
+    if (c.tls_certificate.empty() != c.tls_key.empty()) return config_error("tls", "certificate and key go together");
   }
   if (auto* n = root.get("limits")) {
     if (!n->is_table()) return config_error("limits", "expected a table");
@@ -161,11 +165,16 @@ Result<Config> load_config(const std::filesystem::path& data_dir, const std::opt
       if (k.str() != "level") return config_error(key, "unknown key");
       auto s = text(v, key);
       if (!s) return s.error();
-      if (*s == "debug") c.log_level = log::Level::debug;
-      else if (*s == "info") c.log_level = log::Level::info;
-      else if (*s == "warn") c.log_level = log::Level::warn;
-      else if (*s == "error") c.log_level = log::Level::error;
-      else return config_error(key, "expected debug, info, warn or error, got '" + *s + "'");
+      if (*s == "debug")
+        c.log_level = log::Level::debug;
+      else if (*s == "info")
+        c.log_level = log::Level::info;
+      else if (*s == "warn")
+        c.log_level = log::Level::warn;
+      else if (*s == "error")
+        c.log_level = log::Level::error;
+      else
+        return config_error(key, "expected debug, info, warn or error, got '" + *s + "'");
     }
   }
   if (auto* n = root.get("runtime")) {

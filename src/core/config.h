@@ -48,8 +48,8 @@ struct Config {
   std::filesystem::path admin_token_file() const { return data_dir / "admin-token"; }
 };
 
-inline const char* const kListenerNames[] = {"smtp", "submission", "submissions", "imap",
-                                             "imaps", "pop3", "pop3s", "admin"};
+inline const char* const kListenerNames[] = {"smtp",  "submission", "submissions", "imap",
+                                             "imaps", "pop3",       "pop3s",       "admin"};
 
 // Defaults: loopback, SMTP 2525, submission 2587, submissions 2465, IMAP 2143, IMAPS 2993,
 // POP3 2110, POP3S 2995, admin HTTP 8080.

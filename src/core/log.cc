@@ -21,10 +21,14 @@ std::mutex g_mutex;
 
 const char* level_name(Level l) {
   switch (l) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warn";
-    case Level::error: return "error";
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warn";
+    case Level::error:
+      return "error";
   }
   return "?";
 }
@@ -91,8 +95,8 @@ std::string redact_address(std::string_view address) {
   uint8_t mac[32];
   unsigned len = 0;
   const auto& key = process_hash_key();
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const uint8_t*>(lower.data()), lower.size(), mac, &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const uint8_t*>(lower.data()),
+       lower.size(), mac, &len);
   return "addr:" + to_hex({mac, 4});
 }
 

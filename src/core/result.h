@@ -16,10 +16,10 @@ enum class Errc {
   already_exists,    // folder or file already exists
   invalid_argument,  // bad name, bad range, malformed input
   quota_exceeded,
-  schema_mismatch,   // live schema differs from the expected one in a way we cannot repair
-  corrupt,           // integrity or quick_check failed
-  busy,              // lock not obtained within the busy timeout
-  io,                // the file system said no
+  schema_mismatch,  // live schema differs from the expected one in a way we cannot repair
+  corrupt,          // integrity or quick_check failed
+  busy,             // lock not obtained within the busy timeout
+  io,               // the file system said no
   internal,
 };
 
@@ -33,21 +33,33 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
-  T& value() & { assert(ok()); return std::get<0>(v_); }
-  const T& value() const& { assert(ok()); return std::get<0>(v_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const Error& error() const { assert(!ok()); return std::get<1>(v_); }
+  const Error& error() const {
+    assert(!ok());
+    return std::get<1>(v_);
+  }
 
  private:
   std::variant<T, Error> v_;
@@ -61,7 +73,10 @@ class [[nodiscard]] Status {
   static Status success() { return {}; }
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const { assert(!ok_); return error_; }
+  const Error& error() const {
+    assert(!ok_);
+    return error_;
+  }
 
  private:
   Error error_{Errc::internal, {}};
@@ -73,8 +88,8 @@ inline Error make_error(Errc code, std::string message) { return Error{code, std
 }  // namespace sealmail
 
 // Propagates the error of a Result or Status expression out of the current function.
-#define SEALMAIL_TRY(expr)                              \
-  do {                                                  \
-    auto&& sealmail_try_r_ = (expr);                    \
+#define SEALMAIL_TRY(expr)                                \
+  do {                                                    \
+    auto&& sealmail_try_r_ = (expr);                      \
     if (!sealmail_try_r_) return sealmail_try_r_.error(); \
   } while (0)

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <boost/asio.hpp>
-
 #include <thread>
 #include <type_traits>
 #include <vector>

@@ -42,7 +42,9 @@ Result<std::shared_ptr<SslContext>> make_server_tls(const std::filesystem::path&
                    SslContext::no_tlsv1 | SslContext::no_tlsv1_1 | SslContext::single_dh_use);
   boost::system::error_code ec;
   ctx->use_certificate_chain_file(certificate.string(), ec);
-  if (ec) return make_error(Errc::invalid_argument, "tls: cannot use certificate " + certificate.string() + ": " + ec.message());
+  if (ec)
+    return make_error(Errc::invalid_argument,
+                      "tls: cannot use certificate " + certificate.string() + ": " + ec.message());
   ctx->use_private_key_file(key.string(), SslContext::pem, ec);
   if (ec) return make_error(Errc::invalid_argument, "tls: cannot use key " + key.string() + ": " + ec.message());
   if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
@@ -68,15 +70,16 @@ Status ensure_self_signed(const std::filesystem::path& certificate, const std::f
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 60L * 60 * 24 * 825);
   X509_set_pubkey(cert.get(), pkey.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(hostname.c_str()), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(hostname.c_str()), -1,
+                             -1, 0);
   X509_set_issuer_name(cert.get(), name);
   X509V3_CTX v3;
   X509V3_set_ctx_nodb(&v3);
   X509V3_set_ctx(&v3, cert.get(), cert.get(), nullptr, nullptr, 0);
   std::string san = "DNS:" + hostname + ",DNS:localhost,IP:127.0.0.1,IP:::1";
-  for (auto [nid, value] : {std::pair{NID_subject_alt_name, san.c_str()},
-                            std::pair{NID_basic_constraints, "critical,CA:FALSE"},
-                            std::pair{NID_ext_key_usage, "serverAuth"}}) {
+  for (auto [nid, value] :
+       {std::pair{NID_subject_alt_name, san.c_str()}, std::pair{NID_basic_constraints, "critical,CA:FALSE"},
+        std::pair{NID_ext_key_usage, "serverAuth"}}) {
     X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &v3, nid, value);
     if (ext == nullptr) return make_error(Errc::internal, "tls: certificate extension failed: " + openssl_error());
     X509_add_ext(cert.get(), ext, -1);

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <boost/asio/ssl.hpp>
-
 #include <filesystem>
 #include <memory>
 #include <string>

@@ -12,7 +12,7 @@ enum class DkimAlgorithm { rsa2048, ed25519 };
 
 struct DkimKey {
   DkimAlgorithm algorithm;
-  std::string private_pem;  // PKCS#8 PEM: write it to a 0600 file, then forget it
+  std::string private_pem;    // PKCS#8 PEM: write it to a 0600 file, then forget it
   std::string public_base64;  // the p= value: SubjectPublicKeyInfo (RSA) or the raw 32 bytes (Ed25519)
 };
 

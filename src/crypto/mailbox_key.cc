@@ -14,8 +14,8 @@ namespace sealmail::crypto {
 
 MailboxKey MailboxKey::derive(const SecretBuffer& password, const Salt& salt) {
   SecretBuffer key(kMailboxKeySize);
-  if (PKCS5_PBKDF2_HMAC(reinterpret_cast<const char*>(password.data()), static_cast<int>(password.size()),
-                        salt.data(), static_cast<int>(salt.size()), kMailboxKdfIterations, EVP_sha256(),
+  if (PKCS5_PBKDF2_HMAC(reinterpret_cast<const char*>(password.data()), static_cast<int>(password.size()), salt.data(),
+                        static_cast<int>(salt.size()), kMailboxKdfIterations, EVP_sha256(),
                         static_cast<int>(kMailboxKeySize), key.data()) != 1)
     throw std::runtime_error("PBKDF2 failed");
   return MailboxKey(std::move(key), salt);

@@ -23,8 +23,8 @@ Result<std::string> unseal(std::string_view sealed, const BoxKeyPair& keys) {
   if (sealed.size() < crypto_box_SEALBYTES) return make_error(Errc::corrupt, "sealed message too short");
   std::string out(sealed.size() - crypto_box_SEALBYTES, '\0');
   if (crypto_box_seal_open(reinterpret_cast<unsigned char*>(out.data()),
-                           reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size(),
-                           keys.public_key.data(), keys.secret_key.data()) != 0)
+                           reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size(), keys.public_key.data(),
+                           keys.secret_key.data()) != 0)
     return make_error(Errc::corrupt, "sealed message does not open with this mailbox's key");
   return out;
 }

@@ -36,8 +36,10 @@ bool has_header(GMimeObject* obj, const char* name) {
 }
 
 void append_nstring_or_nil(std::string& out, const std::string& s, bool present) {
-  if (!present) out += "NIL";
-  else append_string(out, s);
+  if (!present)
+    out += "NIL";
+  else
+    append_string(out, s);
 }
 
 void append_address(std::string& out, InternetAddress* addr);
@@ -48,7 +50,8 @@ void append_address_list(std::string& out, InternetAddressList* list) {
     return;
   }
   out += '(';
-  for (int i = 0; i < internet_address_list_length(list); ++i) append_address(out, internet_address_list_get_address(list, i));
+  for (int i = 0; i < internet_address_list_length(list); ++i)
+    append_address(out, internet_address_list_get_address(list, i));
   out += ')';
 }
 
@@ -216,8 +219,7 @@ size_t count_lines(std::string_view raw, int64_t begin, int64_t end) {
   return n;
 }
 
-void append_body(std::string& out, GMimeObject* obj, std::string_view raw, std::string_view parent_boundary,
-                 int depth);
+void append_body(std::string& out, GMimeObject* obj, std::string_view raw, std::string_view parent_boundary, int depth);
 
 void append_single_part(std::string& out, GMimeObject* obj, std::string_view raw, std::string_view parent_boundary,
                         int depth) {
@@ -265,7 +267,8 @@ void append_single_part(std::string& out, GMimeObject* obj, std::string_view raw
     out += ' ';
     if (m != nullptr && m->mime_part != nullptr && depth < kMaxNesting)
       append_body(out, m->mime_part, raw, {}, depth + 1);
-    else out += "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0)";
+    else
+      out += "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0)";
     out += ' ';
     out += std::to_string(count_lines(raw, body.begin, body.end));
   } else if (media == "text") {

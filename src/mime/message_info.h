@@ -37,8 +37,8 @@ struct MessageInfo {
   HeaderFields fields;
   // Text for the full-text index, case-folded (fold_for_search): substring search compares folded
   // text with a folded query, which is IMAP's case-insensitive match for every script.
-  std::string search_headers;  // every header, unfolded and decoded, one per line
-  std::string search_body;     // decoded text of text/plain and text/html parts, UTF-8
+  std::string search_headers;          // every header, unfolded and decoded, one per line
+  std::string search_body;             // decoded text of text/plain and text/html parts, UTF-8
   std::vector<ByteRange> attachments;  // bodies worth storing once (sorted, disjoint)
   std::string imap_envelope;
   std::string imap_bodystructure;

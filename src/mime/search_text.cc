@@ -13,7 +13,7 @@ struct Entity {
   std::string_view name;
   std::string_view text;
 };
-constexpr Entity kEntities[] = {{"amp;", "&"}, {"lt;", "<"}, {"gt;", ">"}, {"quot;", "\""},
+constexpr Entity kEntities[] = {{"amp;", "&"},  {"lt;", "<"},   {"gt;", ">"}, {"quot;", "\""},
                                 {"apos;", "'"}, {"nbsp;", " "}, {"#39;", "'"}};
 }  // namespace
 
@@ -25,9 +25,12 @@ std::string html_to_text(std::string_view html) {
     char c = html[i];
     if (c == '<') {
       std::string_view closing;
-      if (starts_with_ci(html, i, "<!--")) closing = "-->";
-      else if (starts_with_ci(html, i, "<script")) closing = "</script>";
-      else if (starts_with_ci(html, i, "<style")) closing = "</style>";
+      if (starts_with_ci(html, i, "<!--"))
+        closing = "-->";
+      else if (starts_with_ci(html, i, "<script"))
+        closing = "</script>";
+      else if (starts_with_ci(html, i, "<style"))
+        closing = "</style>";
       if (!closing.empty()) {
         size_t end = i;
         while (end < html.size() && !starts_with_ci(html, end, closing)) ++end;
@@ -56,8 +59,10 @@ std::string html_to_text(std::string_view html) {
     }
     // Runs of white space (and the spaces that replaced tags) fold to one space.
     bool space = c == ' ' || c == '\t' || c == '\r' || c == '\n';
-    if (!space) out += c;
-    else if (!out.empty() && out.back() != ' ') out += ' ';
+    if (!space)
+      out += c;
+    else if (!out.empty() && out.back() != ' ')
+      out += ' ';
     ++i;
   }
   return out;

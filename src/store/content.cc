@@ -69,8 +69,10 @@ PreparedMessage prepare_message(std::string_view raw, const Options& options) {
     a.sha256 = sha256(b.body);
     a.size = b.body.size();
     a.skeleton_offset = b.skeleton_offset;
-    if (b.body.size() >= options.compress_threshold && compress(b.body, a.stored)) a.compressed = true;
-    else a.stored.assign(b.body);
+    if (b.body.size() >= options.compress_threshold && compress(b.body, a.stored))
+      a.compressed = true;
+    else
+      a.stored.assign(b.body);
     m.attachments.push_back(std::move(a));
   }
   if (split.skeleton.size() >= options.compress_threshold && compress(split.skeleton, m.skeleton)) {
@@ -131,8 +133,7 @@ size_t index_pending(sql::Db& db, size_t limit) {
     auto info = mime::analyze(load_message(db, id));
     texts.emplace_back(std::move(info.search_headers), std::move(info.search_body));
   }
-  for (size_t i = 0; i < ids.size(); ++i)
-    db.cached("DELETE FROM pending_text WHERE body_id = ?").bind(1, ids[i]).run();
+  for (size_t i = 0; i < ids.size(); ++i) db.cached("DELETE FROM pending_text WHERE body_id = ?").bind(1, ids[i]).run();
   // FTS5 rows last (see content.h).
   for (size_t i = 0; i < ids.size(); ++i) {
     auto& text = db.cached("INSERT INTO message_text(rowid, headers, body) VALUES (?, ?, ?)");

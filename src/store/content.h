@@ -17,9 +17,9 @@ namespace sealmail::store {
 
 struct PreparedAttachment {
   std::array<uint8_t, 32> sha256;
-  size_t size = 0;           // original length
+  size_t size = 0;  // original length
   size_t skeleton_offset = 0;
-  std::string stored;        // compressed or original bytes
+  std::string stored;  // compressed or original bytes
   bool compressed = false;
 };
 

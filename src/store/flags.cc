@@ -1,7 +1,8 @@
 // Flags and keywords (RFC 9051 §2.3.2), STORE with MODSEQ bumps and UNCHANGEDSINCE (RFC 7162 §3.1.3).
+#include <strings.h>
+
 #include <algorithm>
 #include <set>
-#include <strings.h>
 
 #include "store/mailbox_impl.h"
 
@@ -37,7 +38,8 @@ void write_keywords(sql::Db& db, int64_t message_id, const std::vector<std::stri
   for (const auto& k : keywords) {
     auto& ins = db.cached("INSERT INTO keywords(name) VALUES (?) ON CONFLICT(name) DO NOTHING");
     ins.bind(1, std::string_view(k)).run();
-    db.cached("INSERT OR IGNORE INTO message_keywords(message_id, keyword_id) SELECT ?, id FROM keywords WHERE name = ?")
+    db.cached(
+          "INSERT OR IGNORE INTO message_keywords(message_id, keyword_id) SELECT ?, id FROM keywords WHERE name = ?")
         .bind(1, message_id)
         .bind(2, std::string_view(k))
         .run();

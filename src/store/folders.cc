@@ -61,8 +61,9 @@ uint32_t new_uidvalidity(sql::Db& db) {
   int64_t last = get.step() ? get.int64(0) : 0;
   int64_t next = std::max<int64_t>(last + 1, unix_now() & 0x7fffffff);
   if (next > 0xffffffffLL) next = 1;
-  auto put = db.prepare("INSERT INTO meta(key, value) VALUES ('last_uidvalidity', ?) "
-                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  auto put = db.prepare(
+      "INSERT INTO meta(key, value) VALUES ('last_uidvalidity', ?) "
+      "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
   put.bind(1, next).run();
   return static_cast<uint32_t>(next);
 }
@@ -80,8 +81,10 @@ void insert_folder(sql::Db& db, std::string_view name, std::string_view special_
       "INSERT INTO folders(name, special_use, subscribed, uidvalidity, uidnext, highest_modseq, created_at) "
       "VALUES (?, ?, 1, ?, 1, 1, ?)");
   s.bind(1, std::string_view(n));
-  if (special_use.empty()) s.bind_null(2);
-  else s.bind(2, special_use);
+  if (special_use.empty())
+    s.bind_null(2);
+  else
+    s.bind(2, special_use);
   s.bind(3, static_cast<int64_t>(new_uidvalidity(db))).bind(4, std::string_view(iso8601_utc(unix_now()))).run();
 }
 
@@ -158,8 +161,9 @@ Status Mailbox::rename_folder(std::string_view from, std::string_view to) {
         insert_folder(db, dst, "");
         FolderRow target = require_folder(db, dst);
         uint64_t modseq = next_modseq(db, src.id);
-        db.prepare("INSERT OR REPLACE INTO expunged(folder_id, uid, modseq) SELECT ?1, uid, ?2 FROM messages "
-                   "WHERE folder_id = ?1")
+        db.prepare(
+              "INSERT OR REPLACE INTO expunged(folder_id, uid, modseq) SELECT ?1, uid, ?2 FROM messages "
+              "WHERE folder_id = ?1")
             .bind(1, src.id)
             .bind(2, static_cast<int64_t>(modseq))
             .run();
@@ -214,7 +218,10 @@ Status Mailbox::set_subscribed(std::string_view name, bool subscribed) {
   return guarded<Status>([&]() -> Status {
     std::lock_guard lock(impl_->write_mutex);
     FolderRow f = require_folder(impl_->writer, name);
-    impl_->writer.prepare("UPDATE folders SET subscribed = ? WHERE id = ?").bind(1, subscribed ? 1 : 0).bind(2, f.id).run();
+    impl_->writer.prepare("UPDATE folders SET subscribed = ? WHERE id = ?")
+        .bind(1, subscribed ? 1 : 0)
+        .bind(2, f.id)
+        .run();
     return {};
   });
 }

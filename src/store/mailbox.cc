@@ -33,8 +33,8 @@ Result<int> lock_mailbox(const std::filesystem::path& file) {
 }
 
 const char* const kDefaultFolders[][2] = {
-    {"INBOX", ""}, {"Drafts", "\\Drafts"}, {"Sent", "\\Sent"},
-    {"Junk", "\\Junk"}, {"Trash", "\\Trash"}, {"Archive", "\\Archive"},
+    {"INBOX", ""},      {"Drafts", "\\Drafts"}, {"Sent", "\\Sent"},
+    {"Junk", "\\Junk"}, {"Trash", "\\Trash"},   {"Archive", "\\Archive"},
 };
 
 // Applies the pragmas every connection needs (DESIGN.md point 1). temp_store is MEMORY, not FILE:
@@ -117,8 +117,8 @@ Mailbox::~Mailbox() = default;
 const std::filesystem::path& Mailbox::path() const { return impl_->path; }
 const crypto::MailboxKey& Mailbox::key() const { return impl_->key; }
 
-Result<std::unique_ptr<Mailbox>> Mailbox::create(const std::filesystem::path& file, const crypto::SecretBuffer& password,
-                                                 const Options& options) {
+Result<std::unique_ptr<Mailbox>> Mailbox::create(const std::filesystem::path& file,
+                                                 const crypto::SecretBuffer& password, const Options& options) {
   mime::init();
   std::error_code ec;
   if (std::filesystem::exists(file, ec)) return make_error(Errc::already_exists, "mailbox file already exists");
@@ -167,7 +167,8 @@ Result<std::unique_ptr<Mailbox>> Mailbox::open_with_key(const std::filesystem::p
                                                         const Options& options) {
   mime::init();
   std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) return make_error(Errc::not_found, "no mailbox file " + file.filename().string());
+  if (!std::filesystem::exists(file, ec))
+    return make_error(Errc::not_found, "no mailbox file " + file.filename().string());
   // Waits while another process re-keys the file (it holds the lock exclusively).
   auto lock = lock_mailbox(file);
   if (!lock) return lock.error();
@@ -190,7 +191,8 @@ Result<std::unique_ptr<Mailbox>> Mailbox::open_with_key(const std::filesystem::p
 
 Status Mailbox::destroy(const std::filesystem::path& file) {
   std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) return make_error(Errc::not_found, "no mailbox file " + file.filename().string());
+  if (!std::filesystem::exists(file, ec))
+    return make_error(Errc::not_found, "no mailbox file " + file.filename().string());
   auto lock_path = sibling(file, ".lock");
   int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) != 0) {

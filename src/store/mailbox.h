@@ -34,12 +34,12 @@
 namespace sealmail::store {
 
 struct Options {
-  bool durable = true;                  // synchronous=FULL: an acknowledged write survives power loss
-  size_t compress_threshold = 8192;     // bodies and attachments larger than this are zstd-compressed
-  size_t min_attachment_size = 4096;    // attachment bodies at least this large are stored once by hash
-  int max_readers = 4;                  // reader connections kept open
-  bool create_default_folders = true;   // INBOX, Drafts, Sent, Junk, Trash, Archive
-  bool encrypted = true;                // false only for benchmarks measuring the cipher's cost
+  bool durable = true;                 // synchronous=FULL: an acknowledged write survives power loss
+  size_t compress_threshold = 8192;    // bodies and attachments larger than this are zstd-compressed
+  size_t min_attachment_size = 4096;   // attachment bodies at least this large are stored once by hash
+  int max_readers = 4;                 // reader connections kept open
+  bool create_default_folders = true;  // INBOX, Drafts, Sent, Junk, Trash, Archive
+  bool encrypted = true;               // false only for benchmarks measuring the cipher's cost
 };
 
 // Something changed in a folder (for IDLE and for sessions of the same owner).
@@ -57,8 +57,8 @@ class Mailbox {
   Mailbox& operator=(const Mailbox&) = delete;
 
   // Creates a new mailbox file; fails if it exists.
-  static Result<std::unique_ptr<Mailbox>> create(const std::filesystem::path& file, const crypto::SecretBuffer& password,
-                                                 const Options& options = {});
+  static Result<std::unique_ptr<Mailbox>> create(const std::filesystem::path& file,
+                                                 const crypto::SecretBuffer& password, const Options& options = {});
   // Opens with the password (derives the key: ~32 ms). A wrong password gives Errc::wrong_password
   // and leaves the file byte-for-byte unchanged.
   static Result<std::unique_ptr<Mailbox>> open(const std::filesystem::path& file, const crypto::SecretBuffer& password,
@@ -92,7 +92,8 @@ class Mailbox {
   Result<std::vector<uint32_t>> expunge(std::string_view folder, const UidSet& uids = all_uids());
   Result<Changes> changes_since(std::string_view folder, uint64_t modseq);
   // Text searches (BODY, TEXT, HEADER, regex over body or headers) first index what is pending.
-  Result<std::vector<uint32_t>> search(std::string_view folder, const SearchKey& key, const SearchOptions& options = {});
+  Result<std::vector<uint32_t>> search(std::string_view folder, const SearchKey& key,
+                                       const SearchOptions& options = {});
   // The full-text index is filled lazily (store/content.h): indexes up to `limit` pending messages
   // (0: all), in transactions of a few hundred; returns how many. Servers call it when idle.
   Result<size_t> index_pending(size_t limit = 0);

@@ -3,15 +3,15 @@
 
 #include <condition_variable>
 #include <map>
-#include <span>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <vector>
 
-#include "store/mailbox.h"
 #include "store/content.h"
+#include "store/mailbox.h"
 #include "store/sqlite.h"
 
 namespace sealmail::store {
@@ -81,8 +81,7 @@ struct Mailbox::Impl {
   std::map<int, Listener> listeners;
   int next_listener = 1;
 
-  Impl(std::filesystem::path p, crypto::MailboxKey k, Options o)
-      : path(std::move(p)), key(std::move(k)), options(o) {}
+  Impl(std::filesystem::path p, crypto::MailboxKey k, Options o) : path(std::move(p)), key(std::move(k)), options(o) {}
   ~Impl();
 
   // A connection with the key and the pragmas applied.

@@ -58,8 +58,8 @@ struct MessageRow {
 
 std::vector<MessageRow> select_rows(sql::Db& db, int64_t folder_id, const UidSet& uids, const char* extra = "") {
   std::vector<int64_t> params{folder_id};
-  std::string sql = "SELECT id, uid, body_id FROM messages WHERE folder_id = ? AND " + uid_set_sql(uids, params) + extra +
-                    " ORDER BY uid";
+  std::string sql = "SELECT id, uid, body_id FROM messages WHERE folder_id = ? AND " + uid_set_sql(uids, params) +
+                    extra + " ORDER BY uid";
   auto s = db.prepare(sql);
   for (size_t i = 0; i < params.size(); ++i) s.bind(static_cast<int>(i + 1), params[i]);
   std::vector<MessageRow> rows;
@@ -82,8 +82,9 @@ CopyResult copy_rows(sql::Db& db, const std::vector<MessageRow>& rows, const Fol
         "cc_addr, bcc_addr, message_id, in_reply_to, refs, has_attachment FROM messages WHERE id = ?4");
     ins.bind(1, to.id).bind(2, static_cast<int64_t>(uid)).bind(3, static_cast<int64_t>(modseq)).bind(4, r.id).run();
     int64_t new_id = db.last_insert_rowid();
-    db.cached("INSERT INTO message_keywords(message_id, keyword_id) SELECT ?1, keyword_id FROM message_keywords "
-              "WHERE message_id = ?2")
+    db.cached(
+          "INSERT INTO message_keywords(message_id, keyword_id) SELECT ?1, keyword_id FROM message_keywords "
+          "WHERE message_id = ?2")
         .bind(1, new_id)
         .bind(2, r.id)
         .run();
@@ -160,8 +161,10 @@ std::pair<AppendResult, ChangeEvent> insert_message(sql::Db& db, const AppendReq
       .bind(6, static_cast<int64_t>(p.size))
       .bind(7, static_cast<int64_t>(r.flags.system))
       .bind(8, thread);
-  if (f.date) ins.bind(9, std::string_view(iso8601_utc(*f.date)));
-  else ins.bind_null(9);
+  if (f.date)
+    ins.bind(9, std::string_view(iso8601_utc(*f.date)));
+  else
+    ins.bind_null(9);
   ins.bind(10, std::string_view(f.subject))
       .bind(11, std::string_view(f.from))
       .bind(12, std::string_view(f.to))
@@ -407,7 +410,8 @@ Result<Changes> Mailbox::changes_since(std::string_view folder, uint64_t modseq)
       FolderRow f = require_folder(db, folder);
       Changes c;
       c.highest_modseq = f.highest_modseq;
-      auto s = db.prepare("SELECT id, uid, modseq, flags FROM messages WHERE folder_id = ? AND modseq > ? ORDER BY uid");
+      auto s =
+          db.prepare("SELECT id, uid, modseq, flags FROM messages WHERE folder_id = ? AND modseq > ? ORDER BY uid");
       s.bind(1, f.id).bind(2, static_cast<int64_t>(modseq));
       while (s.step()) {
         FlagUpdate u{static_cast<uint32_t>(s.int64(1)), static_cast<uint64_t>(s.int64(2)), {}};

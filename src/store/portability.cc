@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <ctime>
-#include <map>
 #include <fstream>
+#include <map>
 #include <vector>
 
 #include "core/fs.h"
@@ -75,30 +75,30 @@ Result<ExportStats> export_mbox(Mailbox& mailbox, const std::filesystem::path& o
   ExportStats stats;
   std::map<std::string, std::ofstream> files;
   std::error_code ec;
-  auto st = for_each_message(mailbox, folder, progress, [&](const FolderInfo& f, const MessageSummary& m,
-                                                            const std::string& raw) -> Status {
-    auto it = files.find(f.name);
-    if (it == files.end()) {
-      std::filesystem::path target = out;
-      if (!folder) {
-        auto p = folder_path(out, f.name);
-        if (!p) return p.error();
-        target = *p;
-        target += ".mbox";
-        std::filesystem::create_directories(target.parent_path(), ec);
-      }
-      std::ofstream file(target, std::ios::binary | std::ios::trunc);
-      if (!file) return make_error(Errc::io, "cannot write " + target.string());
-      it = files.emplace(f.name, std::move(file)).first;
-    }
-    std::string chunk;
-    mime::append_mboxrd(chunk, raw, {}, unix_of(m.internal_date));
-    it->second.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    if (!it->second) return make_error(Errc::io, "write failed (disk full?)");
-    ++stats.messages;
-    stats.bytes += raw.size();
-    return {};
-  });
+  auto st = for_each_message(mailbox, folder, progress,
+                             [&](const FolderInfo& f, const MessageSummary& m, const std::string& raw) -> Status {
+                               auto it = files.find(f.name);
+                               if (it == files.end()) {
+                                 std::filesystem::path target = out;
+                                 if (!folder) {
+                                   auto p = folder_path(out, f.name);
+                                   if (!p) return p.error();
+                                   target = *p;
+                                   target += ".mbox";
+                                   std::filesystem::create_directories(target.parent_path(), ec);
+                                 }
+                                 std::ofstream file(target, std::ios::binary | std::ios::trunc);
+                                 if (!file) return make_error(Errc::io, "cannot write " + target.string());
+                                 it = files.emplace(f.name, std::move(file)).first;
+                               }
+                               std::string chunk;
+                               mime::append_mboxrd(chunk, raw, {}, unix_of(m.internal_date));
+                               it->second.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+                               if (!it->second) return make_error(Errc::io, "write failed (disk full?)");
+                               ++stats.messages;
+                               stats.bytes += raw.size();
+                               return {};
+                             });
   if (!st) return st.error();
   if (folder && files.empty()) {
     std::ofstream empty(out, std::ios::binary | std::ios::trunc);  // an empty folder is an empty mbox
@@ -108,19 +108,20 @@ Result<ExportStats> export_mbox(Mailbox& mailbox, const std::filesystem::path& o
 
 Result<ExportStats> export_eml_dir(Mailbox& mailbox, const std::filesystem::path& dir, const Progress& progress) {
   ExportStats stats;
-  auto st = for_each_message(mailbox, std::nullopt, progress, [&](const FolderInfo& f, const MessageSummary& m,
-                                                                  const std::string& raw) -> Status {
-    auto p = folder_path(dir, f.name);
-    if (!p) return p.error();
-    std::error_code ec;
-    std::filesystem::create_directories(*p, ec);
-    std::ofstream file(*p / (std::to_string(m.uid) + ".eml"), std::ios::binary | std::ios::trunc);
-    file.write(raw.data(), static_cast<std::streamsize>(raw.size()));
-    if (!file) return make_error(Errc::io, "cannot write " + p->string());
-    ++stats.messages;
-    stats.bytes += raw.size();
-    return {};
-  });
+  auto st =
+      for_each_message(mailbox, std::nullopt, progress,
+                       [&](const FolderInfo& f, const MessageSummary& m, const std::string& raw) -> Status {
+                         auto p = folder_path(dir, f.name);
+                         if (!p) return p.error();
+                         std::error_code ec;
+                         std::filesystem::create_directories(*p, ec);
+                         std::ofstream file(*p / (std::to_string(m.uid) + ".eml"), std::ios::binary | std::ios::trunc);
+                         file.write(raw.data(), static_cast<std::streamsize>(raw.size()));
+                         if (!file) return make_error(Errc::io, "cannot write " + p->string());
+                         ++stats.messages;
+                         stats.bytes += raw.size();
+                         return {};
+                       });
   if (!st) return st.error();
   return stats;
 }
@@ -135,22 +136,24 @@ Result<ExportStats> export_eml_zip(Mailbox& mailbox, const std::filesystem::path
   // libzip reads the sources at zip_close(): keep every message's bytes alive until then.
   std::vector<std::string> keep;
   ExportStats stats;
-  auto st = for_each_message(mailbox, std::nullopt, progress, [&](const FolderInfo& f, const MessageSummary& m,
-                                                                  const std::string& raw) -> Status {
-    keep.push_back(raw);
-    zip_source_t* src = zip_source_buffer(zip, keep.back().data(), keep.back().size(), 0);
-    std::string name = f.name + "/" + std::to_string(m.uid) + ".eml";
-    zip_int64_t index = src != nullptr ? zip_file_add(zip, name.c_str(), src, ZIP_FL_ENC_UTF_8) : -1;
-    if (index < 0) {
-      if (src != nullptr) zip_source_free(src);
-      return make_error(Errc::io, std::string("zip: ") + zip_strerror(zip));
-    }
-    if (password != nullptr && zip_file_set_encryption(zip, static_cast<zip_uint64_t>(index), ZIP_EM_AES_256, pass.c_str()) != 0)
-      return make_error(Errc::internal, std::string("zip encryption: ") + zip_strerror(zip));
-    ++stats.messages;
-    stats.bytes += raw.size();
-    return {};
-  });
+  auto st = for_each_message(mailbox, std::nullopt, progress,
+                             [&](const FolderInfo& f, const MessageSummary& m, const std::string& raw) -> Status {
+                               keep.push_back(raw);
+                               zip_source_t* src = zip_source_buffer(zip, keep.back().data(), keep.back().size(), 0);
+                               std::string name = f.name + "/" + std::to_string(m.uid) + ".eml";
+                               zip_int64_t index =
+                                   src != nullptr ? zip_file_add(zip, name.c_str(), src, ZIP_FL_ENC_UTF_8) : -1;
+                               if (index < 0) {
+                                 if (src != nullptr) zip_source_free(src);
+                                 return make_error(Errc::io, std::string("zip: ") + zip_strerror(zip));
+                               }
+                               if (password != nullptr && zip_file_set_encryption(zip, static_cast<zip_uint64_t>(index),
+                                                                                  ZIP_EM_AES_256, pass.c_str()) != 0)
+                                 return make_error(Errc::internal, std::string("zip encryption: ") + zip_strerror(zip));
+                               ++stats.messages;
+                               stats.bytes += raw.size();
+                               return {};
+                             });
   if (!st) {
     zip_discard(zip);
     crypto::wipe(pass.data(), pass.size());
@@ -237,7 +240,8 @@ Result<ImportStats> import_mbox(Mailbox& mailbox, const std::filesystem::path& f
     auto n = static_cast<size_t>(in.gcount());
     if (n == 0) break;
     if (first && std::string_view(buf.data(), std::min<size_t>(n, 5)) != "From ")
-      return make_error(Errc::invalid_argument, file.filename().string() + " is not an mbox file (no \"From \" line first)");
+      return make_error(Errc::invalid_argument,
+                        file.filename().string() + " is not an mbox file (no \"From \" line first)");
     first = false;
     reader.feed({buf.data(), n});
     read += n;
@@ -258,12 +262,23 @@ uint32_t maildir_flags(const std::string& filename) {
   uint32_t flags = 0;
   for (char c : filename.substr(info + 3)) {
     switch (c) {
-      case 'S': flags |= kSeen; break;
-      case 'R': flags |= kAnswered; break;
-      case 'F': flags |= kFlagged; break;
-      case 'T': flags |= kDeleted; break;
-      case 'D': flags |= kDraft; break;
-      default: break;
+      case 'S':
+        flags |= kSeen;
+        break;
+      case 'R':
+        flags |= kAnswered;
+        break;
+      case 'F':
+        flags |= kFlagged;
+        break;
+      case 'T':
+        flags |= kDeleted;
+        break;
+      case 'D':
+        flags |= kDraft;
+        break;
+      default:
+        break;
     }
   }
   return flags;
@@ -286,7 +301,7 @@ Status import_one_maildir(Mailbox& mailbox, const std::filesystem::path& dir, co
       ++stats.skipped;
       continue;
     }
-    struct stat st{};
+    struct stat st {};
     AppendRequest r;
     r.folder = folder;
     r.message = std::move(*data);

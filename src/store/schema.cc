@@ -1,13 +1,13 @@
 #include "store/schema.h"
 
-#include "store/content.h"
-
 #include <algorithm>
 #include <cctype>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "store/content.h"
 
 namespace sealmail::store {
 
@@ -255,16 +255,15 @@ Status migrate_and_validate(sql::Db& db) {
         live_columns.erase(c.name);
       }
       if (!live_columns.empty())
-        return make_error(Errc::schema_mismatch,
-                          std::string("table ") + t.name + " has an unknown column '" + live_columns.begin()->first + "'");
+        return make_error(Errc::schema_mismatch, std::string("table ") + t.name + " has an unknown column '" +
+                                                     live_columns.begin()->first + "'");
     }
     if (!live_tables.count("message_text")) db.exec(kFtsTable);
     for (const auto& name : live_tables)
       if (!known.count(name) && !is_internal_table(name))
         return make_error(Errc::schema_mismatch, "unknown table '" + name + "' in mailbox");
     for (const auto& i : indexes())
-      if (!live_indexes.count(i.name))
-        db.exec(("CREATE INDEX " + std::string(i.name) + " ON " + i.definition).c_str());
+      if (!live_indexes.count(i.name)) db.exec(("CREATE INDEX " + std::string(i.name) + " ON " + i.definition).c_str());
     if (version != kSchemaVersion) db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
     return {};
   });

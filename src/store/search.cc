@@ -4,9 +4,8 @@
 #include <algorithm>
 #include <variant>
 
-#include "mime/message_info.h"
-
 #include "core/time.h"
+#include "mime/message_info.h"
 #include "store/mailbox_impl.h"
 #include "store/sql_functions.h"
 
@@ -40,7 +39,8 @@ class Compiler {
   std::string compile(const SearchKey& k) {
     using K = SearchKey::Kind;
     switch (k.kind) {
-      case K::all: return "1";
+      case K::all:
+        return "1";
       case K::and_:
       case K::or_: {
         if (k.children.empty()) return k.kind == K::and_ ? "1" : "0";
@@ -73,25 +73,48 @@ class Compiler {
         return std::string(k.kind == K::unkeyword ? "NOT " : "") +
                "EXISTS (SELECT 1 FROM message_keywords mk JOIN keywords kw ON kw.id = mk.keyword_id "
                "WHERE mk.message_id = m.id AND kw.name = ?)";
-      case K::subject: return column_contains("m.subject", k.text);
-      case K::from: return column_contains("m.from_addr", k.text);
-      case K::to: return column_contains("m.to_addr", k.text);
-      case K::cc: return column_contains("m.cc_addr", k.text);
-      case K::bcc: return column_contains("m.bcc_addr", k.text);
-      case K::header: return header(k.field, k.text);
-      case K::body: return full_text(false, k.text);
-      case K::text: return full_text(true, k.text);
-      case K::larger: params.emplace_back(k.number); return "m.size > ?";
-      case K::smaller: params.emplace_back(k.number); return "m.size < ?";
-      case K::before: return date_compare("m.internal_date", k.text, '<');
-      case K::on: return date_compare("m.internal_date", k.text, '=');
-      case K::since: return date_compare("m.internal_date", k.text, '>');
-      case K::sent_before: return date_compare("m.sent_date", k.text, '<');
-      case K::sent_on: return date_compare("m.sent_date", k.text, '=');
-      case K::sent_since: return date_compare("m.sent_date", k.text, '>');
-      case K::modseq_ge: params.emplace_back(k.number); return "m.modseq >= ?";
-      case K::thread: params.emplace_back(k.number); return "m.thread_id = ?";
-      case K::regex: return regex(k.field, k.text);
+      case K::subject:
+        return column_contains("m.subject", k.text);
+      case K::from:
+        return column_contains("m.from_addr", k.text);
+      case K::to:
+        return column_contains("m.to_addr", k.text);
+      case K::cc:
+        return column_contains("m.cc_addr", k.text);
+      case K::bcc:
+        return column_contains("m.bcc_addr", k.text);
+      case K::header:
+        return header(k.field, k.text);
+      case K::body:
+        return full_text(false, k.text);
+      case K::text:
+        return full_text(true, k.text);
+      case K::larger:
+        params.emplace_back(k.number);
+        return "m.size > ?";
+      case K::smaller:
+        params.emplace_back(k.number);
+        return "m.size < ?";
+      case K::before:
+        return date_compare("m.internal_date", k.text, '<');
+      case K::on:
+        return date_compare("m.internal_date", k.text, '=');
+      case K::since:
+        return date_compare("m.internal_date", k.text, '>');
+      case K::sent_before:
+        return date_compare("m.sent_date", k.text, '<');
+      case K::sent_on:
+        return date_compare("m.sent_date", k.text, '=');
+      case K::sent_since:
+        return date_compare("m.sent_date", k.text, '>');
+      case K::modseq_ge:
+        params.emplace_back(k.number);
+        return "m.modseq >= ?";
+      case K::thread:
+        params.emplace_back(k.number);
+        return "m.thread_id = ?";
+      case K::regex:
+        return regex(k.field, k.text);
     }
     fail(Errc::invalid_argument, "unknown search key");
   }
@@ -174,14 +197,22 @@ class Compiler {
 
 const char* sort_column(SortKey k) {
   switch (k) {
-    case SortKey::uid: return "m.uid";
-    case SortKey::arrival: return "m.internal_date";
-    case SortKey::date: return "coalesce(m.sent_date, m.internal_date)";
-    case SortKey::size: return "m.size";
-    case SortKey::subject: return "m.subject COLLATE NOCASE";
-    case SortKey::from: return "m.from_addr COLLATE NOCASE";
-    case SortKey::to: return "m.to_addr COLLATE NOCASE";
-    case SortKey::cc: return "m.cc_addr COLLATE NOCASE";
+    case SortKey::uid:
+      return "m.uid";
+    case SortKey::arrival:
+      return "m.internal_date";
+    case SortKey::date:
+      return "coalesce(m.sent_date, m.internal_date)";
+    case SortKey::size:
+      return "m.size";
+    case SortKey::subject:
+      return "m.subject COLLATE NOCASE";
+    case SortKey::from:
+      return "m.from_addr COLLATE NOCASE";
+    case SortKey::to:
+      return "m.to_addr COLLATE NOCASE";
+    case SortKey::cc:
+      return "m.cc_addr COLLATE NOCASE";
   }
   return "m.uid";
 }
@@ -191,8 +222,10 @@ bool needs_text(const SearchKey& k) {
   switch (k.kind) {
     case K::body:
     case K::text:
-    case K::header: return true;
-    case K::regex: return k.field.empty() || k.field == "body" || k.field == "headers";
+    case K::header:
+      return true;
+    case K::regex:
+      return k.field.empty() || k.field == "body" || k.field == "headers";
     default:
       for (const auto& c : k.children)
         if (needs_text(c)) return true;
@@ -219,7 +252,8 @@ Result<size_t> Mailbox::index_pending(size_t limit) {
   });
 }
 
-Result<std::vector<uint32_t>> Mailbox::search(std::string_view folder, const SearchKey& key, const SearchOptions& options) {
+Result<std::vector<uint32_t>> Mailbox::search(std::string_view folder, const SearchKey& key,
+                                              const SearchOptions& options) {
   return guarded<Result<std::vector<uint32_t>>>([&]() -> Result<std::vector<uint32_t>> {
     Compiler c;
     std::string where = c.compile(key);
@@ -242,8 +276,10 @@ Result<std::vector<uint32_t>> Mailbox::search(std::string_view folder, const Sea
       s.bind(1, f.id);
       int i = 2;
       for (const auto& p : c.params) {
-        if (std::holds_alternative<int64_t>(p)) s.bind(i++, std::get<int64_t>(p));
-        else s.bind(i++, std::string_view(std::get<std::string>(p)));
+        if (std::holds_alternative<int64_t>(p))
+          s.bind(i++, std::get<int64_t>(p));
+        else
+          s.bind(i++, std::string_view(std::get<std::string>(p)));
       }
       std::vector<uint32_t> uids;
       while (s.step()) uids.push_back(static_cast<uint32_t>(s.int64(0)));

@@ -23,15 +23,24 @@ struct SearchKey {
     keyword,    // text
     unkeyword,  // text
     header,     // field (any header name), text ("" = header present)
-    subject, from, to, cc, bcc,  // text: case-insensitive substring
-    body,                        // text in decoded body text
-    text,                        // text in headers or body
-    larger, smaller,             // number: RFC822.SIZE
-    before, on, since,           // text: "YYYY-MM-DD", internal date
-    sent_before, sent_on, sent_since,  // text: "YYYY-MM-DD", Date header
-    modseq_ge,                         // number
-    regex,                             // field ("body", "subject", "from", "to", or a header name), text: RE2
-    thread,                            // number: thread id
+    subject,
+    from,
+    to,
+    cc,
+    bcc,   // text: case-insensitive substring
+    body,  // text in decoded body text
+    text,  // text in headers or body
+    larger,
+    smaller,  // number: RFC822.SIZE
+    before,
+    on,
+    since,  // text: "YYYY-MM-DD", internal date
+    sent_before,
+    sent_on,
+    sent_since,  // text: "YYYY-MM-DD", Date header
+    modseq_ge,   // number
+    regex,       // field ("body", "subject", "from", "to", or a header name), text: RE2
+    thread,      // number: thread id
   };
   Kind kind = Kind::all;
   std::vector<SearchKey> children;
@@ -65,7 +74,7 @@ enum class SortKey { uid, arrival, date, size, subject, from, to, cc };
 
 struct SearchOptions {
   std::vector<std::pair<SortKey, bool /*reverse*/>> sort;  // empty: by UID
-  size_t limit = 0;                                       // 0: no limit
+  size_t limit = 0;                                        // 0: no limit
 };
 
 }  // namespace sealmail::store

@@ -1,12 +1,12 @@
 #include "store/sql_functions.h"
 
 #include <re2/re2.h>
-
-#include "mime/message_info.h"
 #include <strings.h>
 
 #include <memory>
 #include <string_view>
+
+#include "mime/message_info.h"
 
 namespace sealmail::store {
 
@@ -39,9 +39,9 @@ void regexp_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
     if (re == nullptr) {  // SQLite may drop auxdata at once; compile per call then
       RE2 local(pattern, regex_options());
       const char* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
-      sqlite3_result_int(ctx, text != nullptr && RE2::PartialMatch(std::string_view(text, static_cast<size_t>(
-                                                                                           sqlite3_value_bytes(argv[1]))),
-                                                                   local));
+      sqlite3_result_int(
+          ctx, text != nullptr &&
+                   RE2::PartialMatch(std::string_view(text, static_cast<size_t>(sqlite3_value_bytes(argv[1]))), local));
       return;
     }
   }
@@ -50,7 +50,8 @@ void regexp_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
     sqlite3_result_int(ctx, 0);
     return;
   }
-  sqlite3_result_int(ctx, RE2::PartialMatch(std::string_view(text, static_cast<size_t>(sqlite3_value_bytes(argv[1]))), *re));
+  sqlite3_result_int(ctx,
+                     RE2::PartialMatch(std::string_view(text, static_cast<size_t>(sqlite3_value_bytes(argv[1]))), *re));
 }
 
 bool contains_ci(std::string_view hay, std::string_view needle) {
@@ -72,7 +73,8 @@ void header_has_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
     size_t nl = headers.find('\n');
     std::string_view line = headers.substr(0, nl);
     headers = nl == std::string_view::npos ? std::string_view() : headers.substr(nl + 1);
-    if (line.size() > name.size() && line[name.size()] == ':' && strncasecmp(line.data(), name.data(), name.size()) == 0) {
+    if (line.size() > name.size() && line[name.size()] == ':' &&
+        strncasecmp(line.data(), name.data(), name.size()) == 0) {
       std::string_view v = line.substr(name.size() + 1);
       if (!v.empty() && v.front() == ' ') v.remove_prefix(1);
       if (contains_ci(v, value)) {
@@ -101,8 +103,8 @@ void register_sql_functions(sql::Db& db) {
   if (int rc = sqlite3_create_function_v2(db.get(), "regexp", 2, flags, nullptr, regexp_fn, nullptr, nullptr, nullptr);
       rc != SQLITE_OK)
     db.fail(rc);
-  if (int rc = sqlite3_create_function_v2(db.get(), "casefold", 1, flags, nullptr, casefold_fn, nullptr, nullptr,
-                                          nullptr);
+  if (int rc =
+          sqlite3_create_function_v2(db.get(), "casefold", 1, flags, nullptr, casefold_fn, nullptr, nullptr, nullptr);
       rc != SQLITE_OK)
     db.fail(rc);
   if (int rc = sqlite3_create_function_v2(db.get(), "header_has", 3, flags, nullptr, header_has_fn, nullptr, nullptr,

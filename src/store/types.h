@@ -99,7 +99,7 @@ struct Changes {
 };
 
 struct Quota {
-  uint64_t bytes = 0;     // sum of message sizes (what the user sees)
+  uint64_t bytes = 0;  // sum of message sizes (what the user sees)
   uint64_t messages = 0;
   uint64_t file_bytes = 0;  // the database file and its WAL on disk
 };

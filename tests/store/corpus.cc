@@ -65,7 +65,8 @@ std::string alternative_message() {
          "--alt-boundary-1--\r\n";
 }
 
-std::string mixed_with_attachment(const std::string& subject, const std::string& attachment, const std::string& filename) {
+std::string mixed_with_attachment(const std::string& subject, const std::string& attachment,
+                                  const std::string& filename) {
   return headers(subject, "multipart/mixed; boundary=\"mixed-42\"") +
          "\r\n--mixed-42\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nPlease find the report attached.\r\n"
          "--mixed-42\r\nContent-Type: application/pdf; name=\"" +
@@ -105,7 +106,8 @@ std::string eight_bit_message() {
 }
 
 std::string bare_lf_message() {
-  return "From: unix@example.org\nTo: bob@example.com\nSubject: bare line feeds\nDate: Mon, 23 Nov 2026 04:00:00 +0000\n"
+  return "From: unix@example.org\nTo: bob@example.com\nSubject: bare line feeds\nDate: Mon, 23 Nov 2026 04:00:00 "
+         "+0000\n"
          "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=lf\n\n--lf\nContent-Type: text/plain\n\n"
          "only LF here\n--lf\nContent-Type: application/zip\nContent-Disposition: attachment; filename=x.zip\n"
          "Content-Transfer-Encoding: base64\n\n" +

@@ -119,7 +119,8 @@ TEST(StoreCrash, RekeyKilledAtManyPointsLeavesOneWorkingPassword) {
     ASSERT_TRUE((*m)->rekey(testing::secret(kNewPassword)).ok());
     ASSERT_TRUE((*m)->rekey(testing::secret(kPassword)).ok());
   }
-  auto full_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count() / 2;
+  auto full_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count() / 2;
   std::printf("one rekey takes about %lld us\n", static_cast<long long>(full_us));
 
   int old_key = 0, new_key = 0;

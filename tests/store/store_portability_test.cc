@@ -9,11 +9,11 @@
 #include <fstream>
 
 #include "core/fs.h"
+#include "mime/mbox.h"
 #include "store/corpus.h"
 #include "store/mailbox.h"
 #include "store/portability.h"
 #include "store/test_support.h"
-#include "mime/mbox.h"
 
 namespace sealmail::store {
 namespace {
@@ -28,8 +28,8 @@ struct Run {
 
 // Runs the sealmail binary with a password in the environment (never in argv).
 Run run_cli(const std::string& args, const std::string& password = kPassword, const std::string& dir = "/tmp") {
-  std::string cmd = "cd '" + dir + "' && SEALMAIL_PASSWORD='" + password + "' " + SEALMAIL_BINARY + " " + args +
-                    " 2>" + dir + "/stderr.txt";
+  std::string cmd = "cd '" + dir + "' && SEALMAIL_PASSWORD='" + password + "' " + SEALMAIL_BINARY + " " + args + " 2>" +
+                    dir + "/stderr.txt";
   Run r{};
   FILE* p = ::popen(cmd.c_str(), "r");
   std::array<char, 4096> buf{};
@@ -115,7 +115,8 @@ TEST(Portability, MaildirImportKeepsFlagsAndSubfolders) {
     std::filesystem::create_directories(md / sub);
   ASSERT_TRUE(fs::write_file_durably(md / "cur" / "1700000000.1.host:2,FS", testing::plain_message("seen flagged")));
   ASSERT_TRUE(fs::write_file_durably(md / "new" / "1700000001.2.host", testing::html_message()));
-  ASSERT_TRUE(fs::write_file_durably(md / ".Work.Projects" / "cur" / "1700000002.3.host:2,RT", testing::alternative_message()));
+  ASSERT_TRUE(
+      fs::write_file_durably(md / ".Work.Projects" / "cur" / "1700000002.3.host:2,RT", testing::alternative_message()));
   auto m = Mailbox::create(dir / "a.sqlite", testing::secret(kPassword));
   auto r = import_maildir(**m, md, "INBOX");
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -206,7 +207,8 @@ TEST(Cli, MailboxCommandsWorkAsAUserRunsThem) {
   EXPECT_FALSE(std::filesystem::exists(dir / "box.sqlite"));
   EXPECT_FALSE(std::filesystem::exists(dir / "box.sqlite-wal"));
 
-  for (const char* cmd : {"create", "import", "export", "list", "search", "rekey", "backup", "check", "delete", "show"}) {
+  for (const char* cmd :
+       {"create", "import", "export", "list", "search", "rekey", "backup", "check", "delete", "show"}) {
     r = run_cli(std::string("mailbox ") + cmd + " --help", "", d);
     EXPECT_EQ(r.status, 0) << cmd;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd;

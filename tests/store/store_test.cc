@@ -39,9 +39,7 @@ class StoreTest : public ::testing::Test {
     EXPECT_TRUE(res.ok()) << (res.ok() ? "" : res.error().message);
     return res.ok() ? *res : AppendResult{};
   }
-  int64_t count(const std::string& sql) {
-    return std::stoll(testing::query_with_password(file(), kPassword, sql));
-  }
+  int64_t count(const std::string& sql) { return std::stoll(testing::query_with_password(file(), kPassword, sql)); }
   TempDir dir_;
 };
 
@@ -223,13 +221,14 @@ TEST_F(StoreTest, VersionOneFullTextIndexIsRebuiltAtOpen) {
     append(*m, testing::eight_bit_message());  // "Grüße aus Köln" in a UTF-8 body
   }
   // Version 1 kept positions and two more columns, and held text as written (not case-folded).
-  ASSERT_EQ(testing::exec_with_password(file(), kPassword,
-                                        "DROP TABLE message_text; DROP TABLE pending_text; "
-                                        "CREATE VIRTUAL TABLE message_text USING fts5(subject, addresses, headers, body, "
-                                        "tokenize = 'trigram case_sensitive 0'); "
-                                        "INSERT INTO message_text(rowid, body) SELECT id, 'stale' FROM bodies; "
-                                        "PRAGMA user_version = 1;"),
-            SQLITE_OK);
+  ASSERT_EQ(
+      testing::exec_with_password(file(), kPassword,
+                                  "DROP TABLE message_text; DROP TABLE pending_text; "
+                                  "CREATE VIRTUAL TABLE message_text USING fts5(subject, addresses, headers, body, "
+                                  "tokenize = 'trigram case_sensitive 0'); "
+                                  "INSERT INTO message_text(rowid, body) SELECT id, 'stale' FROM bodies; "
+                                  "PRAGMA user_version = 1;"),
+      SQLITE_OK);
   auto m = reopen();
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(count("PRAGMA user_version"), 2);
@@ -400,8 +399,8 @@ TEST_F(StoreTest, SearchAnswersEveryKindOfKey) {
   };
   using V = std::vector<uint32_t>;
   EXPECT_EQ(s(SearchKey::all()), (V{u1, u2, u3, u4}));
-  EXPECT_EQ(s(SearchKey::of(K::body, "QUICK BROWN")), V{u1});  // case-insensitive substring
-  EXPECT_EQ(s(SearchKey::of(K::body, "ju")), V{u1});           // under three characters: scan
+  EXPECT_EQ(s(SearchKey::of(K::body, "QUICK BROWN")), V{u1});    // case-insensitive substring
+  EXPECT_EQ(s(SearchKey::of(K::body, "ju")), V{u1});             // under three characters: scan
   EXPECT_EQ(s(SearchKey::of(K::body, "digest & news")), V{u3});  // decoded QP + HTML text
   EXPECT_EQ(s(SearchKey::of(K::body, "Привет")), V{u2});         // decoded base64, UTF-8
   EXPECT_EQ(s(SearchKey::of(K::subject, "quarterly")), V{u4});

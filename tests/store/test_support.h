@@ -18,9 +18,9 @@ class TempDir {
  public:
   TempDir() {
     static int n = 0;
-    path_ = std::filesystem::temp_directory_path() /
-            ("sealmail-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + "-" +
-             std::to_string(std::random_device{}()));
+    path_ =
+        std::filesystem::temp_directory_path() / ("sealmail-test-" + std::to_string(::getpid()) + "-" +
+                                                  std::to_string(n++) + "-" + std::to_string(std::random_device{}()));
     std::filesystem::create_directories(path_);
   }
   ~TempDir() {

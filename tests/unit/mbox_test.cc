@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "mime/mbox.h"
+
+#include <gtest/gtest.h>
 
 namespace sealmail::mime {
 namespace {

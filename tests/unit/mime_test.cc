@@ -79,9 +79,9 @@ TEST(Analyze, HtmlBecomesSearchableText) {
 }
 
 TEST(Analyze, GarbageNeverThrows) {
-  for (std::string raw : {std::string(), std::string("\r\n\r\n"), std::string("no colon here\n\nbody"),
-                          std::string("Content-Type: multipart/mixed; boundary=\"\"\r\n\r\n--\r\n"),
-                          std::string(1000, '\0')}) {
+  for (std::string raw :
+       {std::string(), std::string("\r\n\r\n"), std::string("no colon here\n\nbody"),
+        std::string("Content-Type: multipart/mixed; boundary=\"\"\r\n\r\n--\r\n"), std::string(1000, '\0')}) {
     auto info = analyze(raw);
     EXPECT_FALSE(info.imap_envelope.empty());
     EXPECT_FALSE(info.imap_bodystructure.empty());
@@ -108,7 +108,8 @@ TEST(Analyze, AttachedMessageIsMeasuredAndSearched) {
       "--in\r\nContent-Type: text/csv\r\nContent-Disposition: attachment; filename=q3.csv\r\n\r\n" +
       std::string(5000, 'c') + "\r\n--in--\r\n";
   std::string raw =
-      "Subject: Fwd\r\nContent-Type: multipart/mixed; boundary=out\r\n\r\n--out\r\nContent-Type: text/plain\r\n\r\nsee below\r\n"
+      "Subject: Fwd\r\nContent-Type: multipart/mixed; boundary=out\r\n\r\n--out\r\nContent-Type: text/plain\r\n\r\nsee "
+      "below\r\n"
       "--out\r\nContent-Type: message/rfc822\r\n\r\n" +
       inner + "\r\n--out--\r\n";
   auto info = analyze(raw);
