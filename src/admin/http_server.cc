@@ -40,6 +40,9 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   asio::awaitable<void> session(std::shared_ptr<beast::tcp_stream> stream, directory::ConnectionLimiter::Ticket ticket,
                                 std::string client_ip) {
     auto& requests = metrics::global().counter("sealmail_admin_requests_total", "Admin HTTP requests served.");
+    auto& latency = metrics::global().histogram("sealmail_admin_request_seconds", "Admin HTTP request latency.");
+    auto& open = metrics::global().gauge("sealmail_connections", "Open connections.", "listener=\"admin\"");
+    open.add(1);
     beast::flat_buffer buffer;
     for (;;) {
       http::request_parser<http::string_body> parser;
@@ -60,6 +63,7 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
       HttpRequest r{std::string(req.method_string()), std::string(req.target()),
                     std::string(req[http::field::authorization]), std::move(req.body()), client_ip};
       HttpResponse out;
+      auto started = std::chrono::steady_clock::now();
       try {
         auto answer = handler(std::move(r));
         out = co_await std::move(answer);
@@ -68,6 +72,7 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
         out = {500, "text/plain; charset=utf-8", "internal error\n"};
       }
       requests.add();
+      latency.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
       res.set(http::field::content_type, out.content_type);
       res.set(http::field::cache_control, "no-store");
@@ -82,6 +87,7 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
     }
     beast::error_code ignored;
     stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
+    open.add(-1);
     std::lock_guard lock(sessions_mutex);
     sessions.erase(stream);
     (void)ticket;

@@ -20,6 +20,12 @@ def test_healthz_and_metrics_parse_as_prometheus_text(server):
     assert families["sealmail_admin_requests"].type == "counter"
     assert families["sealmail_admin_requests"].samples[0].value >= 1
     assert families["sealmail_admin_auth_failures"].samples[0].value >= 1
+    latency = families["sealmail_admin_request_seconds"]
+    assert latency.type == "histogram"
+    count = [s.value for s in latency.samples if s.name == "sealmail_admin_request_seconds_count"][0]
+    assert count >= 2
+    open_now = [s for s in families["sealmail_connections"].samples if s.labels == {"listener": "admin"}]
+    assert open_now and open_now[0].value >= 1  # this very request
 
 
 def test_api_refuses_a_missing_or_wrong_token(server):
