@@ -115,30 +115,20 @@ function writeMessage(db, raw, internalDate) {
   const to = msg.get('To');
   const cc = msg.get('Cc');
   const messageId = msg.get('Message-ID').replace(/^<|>$/g, '');
-  const addresses = [from, to, cc, msg.get('Bcc'), msg.get('Reply-To'), msg.get('Sender')]
-    .filter((s) => s !== '')
-    .join('\n');
-  const searchHeaders = msg.headers.map((h) => `${h.name}: ${h.value}\n`).join('');
-  const searchBody = msg.body.replace(/\r\n/g, '\n');
 
   const write = db.transaction(() => {
     const folder = db.prepare("SELECT id, uidnext, highest_modseq FROM folders WHERE name = 'INBOX'").get();
     check(folder !== undefined, 'the mailbox has no INBOX');
 
-    // store/content.cc insert_body: one body row (whole message in the skeleton), its text for FTS5.
+    // store/content.cc insert_body: one body row (whole message in the skeleton), queued for the
+    // lazy full-text index (pending_text); sealmail indexes it at its next text search.
     const bodyId = db
       .prepare(
         `INSERT INTO bodies(refcount, size, sha256, compressed, skeleton, envelope, bodystructure)
          VALUES (1, ?, ?, 0, ?, '', '')`,
       )
       .run(raw.length, sha256(raw), raw).lastInsertRowid;
-    db.prepare('INSERT INTO message_text(rowid, subject, addresses, headers, body) VALUES (?, ?, ?, ?, ?)').run(
-      bodyId,
-      subject,
-      addresses,
-      searchHeaders,
-      searchBody,
-    );
+    db.prepare('INSERT INTO pending_text(body_id) VALUES (?)').run(bodyId);
 
     // store/messages.cc take_uid and store/folders.cc next_modseq.
     const uid = db
