@@ -121,6 +121,14 @@ void walk(GMimeObject* obj, Walk& w, int depth) {
   }
 }
 
+std::string cap_utf8(std::string text, size_t cap) {
+  if (text.size() <= cap) return text;
+  size_t end = cap;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80) --end;  // not inside a character
+  text.resize(end);
+  return text;
+}
+
 // Keeps only disjoint ranges in ascending order (a malformed message could make GMime report
 // overlapping bodies; splitting must never duplicate or lose a byte).
 void normalise_ranges(std::vector<ByteRange>& ranges) {
@@ -183,8 +191,9 @@ MessageInfo analyze(std::string_view raw, const AnalyzeOptions& options) {
   Walk state{raw, options, info};
   walk(g_mime_message_get_mime_part(msg.get()), state, 0);
   normalise_ranges(info.attachments);
-  info.search_headers = fold_for_search(info.search_headers);
-  info.search_body = fold_for_search(info.search_body);
+  // Folding may lengthen text (ß -> ss, invalid bytes -> U+FFFD): cap it again, at a character.
+  info.search_headers = cap_utf8(fold_for_search(info.search_headers), options.max_search_text);
+  info.search_body = cap_utf8(fold_for_search(info.search_body), options.max_search_text);
   info.imap_envelope = imap_envelope(msg.get());
   info.imap_bodystructure = imap_bodystructure(msg.get(), raw);
   return info;

@@ -150,3 +150,20 @@ TEST(Analyze, SearchTextCanBeLeftOut) {
 
 }  // namespace
 }  // namespace sealmail::mime
+
+namespace sealmail::mime {
+namespace {
+
+TEST(Analyze, FoldedSearchTextStaysWithinItsCap) {
+  // Found by fuzz_mime_split: folding lengthens text (invalid bytes become U+FFFD, ß becomes ss).
+  std::string raw = "Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + std::string(300, '\xff') + "\r\n";
+  AnalyzeOptions o;
+  o.max_search_text = 100;
+  auto info = analyze(raw, o);
+  EXPECT_LE(info.search_body.size(), 100u);
+  EXPECT_LE(info.search_headers.size(), 100u);
+  EXPECT_EQ(fold_for_search(info.search_body), info.search_body);  // cut at a character, still valid
+}
+
+}  // namespace
+}  // namespace sealmail::mime
