@@ -468,6 +468,7 @@ void run_search_mailbox(const Settings& st, const fs::path& dir, const sealmail:
   corpus.reset_samples();
   double build_wall = 0, build_cpu = 0;
   uint64_t bytes = 0, io_written = 0;
+  std::vector<double> batch_seconds;  // per append_batch call: does appending slow as the mailbox grows?
   {
     auto mb = must(Mailbox::create(path, password, Options{.durable = false}), "create search mailbox");
     std::vector<AppendRequest> batch;
@@ -481,7 +482,8 @@ void run_search_mailbox(const Settings& st, const fs::path& dir, const sealmail:
       double c0 = cpu_seconds();
       auto t0 = Clock::now();
       (void)must(mb->append_batch(batch), "append_batch (search mailbox)");
-      build_wall += seconds_since(t0);
+      batch_seconds.push_back(seconds_since(t0));
+      build_wall += batch_seconds.back();
       build_cpu += cpu_seconds() - c0;
       io_written += io_bytes().written - io0.written;
       if (!st.quick && (done / st.batch) % 10 == 9)
@@ -497,6 +499,17 @@ void run_search_mailbox(const Settings& st, const fs::path& dir, const sealmail:
                 grouped(static_cast<double>(n) / build_wall).c_str(),
                 fixed(static_cast<double>(bytes) / 1e6 / build_wall, 1).c_str(),
                 grouped(build_cpu * 1e6 / static_cast<double>(n)).c_str());
+    if (batch_seconds.size() >= 10) {
+      std::string tenths;
+      for (size_t t = 0; t < 10; ++t) {
+        size_t from = batch_seconds.size() * t / 10, to = batch_seconds.size() * (t + 1) / 10;
+        double secs = 0;
+        for (size_t b = from; b < to; ++b) secs += batch_seconds[b];
+        size_t msgs = std::min(to * st.batch, n) - from * st.batch;
+        tenths += (t ? " " : "") + grouped(static_cast<double>(msgs) / secs);
+      }
+      std::printf("append msg/s        by tenth of the mailbox: %s\n", tenths.c_str());
+    }
     std::printf("index time          %s s   (%s msg/s, CPU %s us/msg; %s messages indexed by index_pending())\n",
                 fixed(index.wall, 2).c_str(), grouped(index.msgs_per_s()).c_str(),
                 grouped(index.cpu_us_per_msg()).c_str(), grouped(static_cast<double>(index.messages)).c_str());
