@@ -45,12 +45,19 @@ FolderRow require_folder(sql::Db& db, std::string_view name) {
   return *f;
 }
 
+// A SELECT and a single-row UPDATE rather than UPDATE ... RETURNING: RETURNING opens a statement
+// journal, and inside a group commit's savepoint each one walks the in-memory journal from its
+// start (measured: 10-12% of a batched append).
 uint64_t next_modseq(sql::Db& db, int64_t folder_id) {
-  auto& s = db.cached("UPDATE folders SET highest_modseq = highest_modseq + 1 WHERE id = ? RETURNING highest_modseq");
-  s.bind(1, folder_id);
-  if (!s.step()) fail(Errc::not_found, "no such folder");
-  auto m = static_cast<uint64_t>(s.int64(0));
-  s.reset();
+  auto& get = db.cached("SELECT highest_modseq FROM folders WHERE id = ?");
+  get.bind(1, folder_id);
+  if (!get.step()) fail(Errc::not_found, "no such folder");
+  auto m = static_cast<uint64_t>(get.int64(0)) + 1;
+  get.reset();
+  db.cached("UPDATE folders SET highest_modseq = ? WHERE id = ?")
+      .bind(1, static_cast<int64_t>(m))
+      .bind(2, folder_id)
+      .run();
   return m;
 }
 

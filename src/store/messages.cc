@@ -40,13 +40,18 @@ int64_t find_thread(sql::Db& db, const mime::HeaderFields& f) {
   return 0;
 }
 
+// See next_modseq (folders.cc) for why this is not UPDATE ... RETURNING.
 uint32_t take_uid(sql::Db& db, int64_t folder_id) {
-  auto& s = db.cached("UPDATE folders SET uidnext = uidnext + 1 WHERE id = ? RETURNING uidnext - 1");
-  s.bind(1, folder_id);
-  if (!s.step()) fail(Errc::not_found, "no such folder");
-  auto uid = static_cast<uint32_t>(s.int64(0));
-  s.reset();
+  auto& get = db.cached("SELECT uidnext FROM folders WHERE id = ?");
+  get.bind(1, folder_id);
+  if (!get.step()) fail(Errc::not_found, "no such folder");
+  auto uid = static_cast<uint32_t>(get.int64(0));
+  get.reset();
   if (uid == UINT32_MAX) fail(Errc::invalid_argument, "folder has run out of UIDs");
+  db.cached("UPDATE folders SET uidnext = ? WHERE id = ?")
+      .bind(1, static_cast<int64_t>(uid) + 1)
+      .bind(2, folder_id)
+      .run();
   return uid;
 }
 
