@@ -95,46 +95,53 @@ void insert_folder(sql::Db& db, std::string_view name, std::string_view special_
   s.bind(3, static_cast<int64_t>(new_uidvalidity(db))).bind(4, std::string_view(iso8601_utc(unix_now()))).run();
 }
 
+namespace {
+
+// Folders with their counts; `only` restricts to one (normalized) name, so that asking about one
+// folder does not count the messages of all of them.
+std::vector<FolderInfo> read_folders(sql::Db& db, const std::optional<std::string>& only) {
+  auto s = db.prepare(
+      "SELECT f.id, f.name, coalesce(f.special_use, ''), f.subscribed, f.uidvalidity, f.uidnext, f.highest_modseq, "
+      "  (SELECT count(*) FROM messages m WHERE m.folder_id = f.id), "
+      "  (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND (m.flags & 1) = 0), "
+      "  (SELECT coalesce(sum(size), 0) FROM messages m WHERE m.folder_id = f.id) "
+      "FROM folders f WHERE ?1 IS NULL OR f.name = ?1 ORDER BY f.name = 'INBOX' DESC, f.name");
+  s.bind(1, only);
+  std::vector<FolderInfo> out;
+  while (s.step()) {
+    FolderInfo f;
+    f.id = s.int64(0);
+    f.name = s.text(1);
+    f.special_use = s.text(2);
+    f.subscribed = s.int64(3) != 0;
+    f.uidvalidity = static_cast<uint32_t>(s.int64(4));
+    f.uidnext = static_cast<uint32_t>(s.int64(5));
+    f.highest_modseq = static_cast<uint64_t>(s.int64(6));
+    f.messages = static_cast<uint32_t>(s.int64(7));
+    f.unseen = static_cast<uint32_t>(s.int64(8));
+    f.size = static_cast<uint64_t>(s.int64(9));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<std::vector<FolderInfo>> Mailbox::list_folders() {
   return guarded<Result<std::vector<FolderInfo>>>([&]() -> Result<std::vector<FolderInfo>> {
     auto r = impl_->reader();
-    auto s = r.db().prepare(
-        "SELECT f.id, f.name, coalesce(f.special_use, ''), f.subscribed, f.uidvalidity, f.uidnext, f.highest_modseq, "
-        "  (SELECT count(*) FROM messages m WHERE m.folder_id = f.id), "
-        "  (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND (m.flags & 1) = 0), "
-        "  (SELECT coalesce(sum(size), 0) FROM messages m WHERE m.folder_id = f.id) "
-        "FROM folders f ORDER BY f.name = 'INBOX' DESC, f.name");
-    std::vector<FolderInfo> out;
-    while (s.step()) {
-      FolderInfo f;
-      f.id = s.int64(0);
-      f.name = s.text(1);
-      f.special_use = s.text(2);
-      f.subscribed = s.int64(3) != 0;
-      f.uidvalidity = static_cast<uint32_t>(s.int64(4));
-      f.uidnext = static_cast<uint32_t>(s.int64(5));
-      f.highest_modseq = static_cast<uint64_t>(s.int64(6));
-      f.messages = static_cast<uint32_t>(s.int64(7));
-      f.unseen = static_cast<uint32_t>(s.int64(8));
-      f.size = static_cast<uint64_t>(s.int64(9));
-      out.push_back(std::move(f));
-    }
-    return out;
+    return read_folders(r.db(), std::nullopt);
   });
 }
 
 Result<FolderInfo> Mailbox::folder(std::string_view name) {
-  auto all = list_folders();
-  if (!all) return all.error();
-  std::string n;
-  try {
-    n = normalize_folder_name(name);
-  } catch (const StoreError& e) {
-    return e.error;
-  }
-  for (auto& f : *all)
-    if (f.name == n) return f;
-  return make_error(Errc::not_found, "no such folder");
+  return guarded<Result<FolderInfo>>([&]() -> Result<FolderInfo> {
+    std::string n = normalize_folder_name(name);
+    auto r = impl_->reader();
+    auto found = read_folders(r.db(), n);
+    if (found.empty()) fail(Errc::not_found, "no such folder");
+    return std::move(found.front());
+  });
 }
 
 Status Mailbox::create_folder(std::string_view name, std::string_view special_use) {
