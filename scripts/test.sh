@@ -23,7 +23,7 @@ cmake --build build-fuzz -j "$jobs" --target fuzz_targets
 ctest --test-dir build -j "$jobs" --output-on-failure --timeout 900
 
 fuzz_seconds="${SEALMAIL_FUZZ_SECONDS:-20}"
-for target in build-fuzz/fuzz/fuzz_*; do
+for target in $(find build-fuzz/fuzz -type f -name "fuzz_*" -perm -u+x -not -path "*/CMakeFiles/*" | sort); do
   [ -x "$target" ] || continue
   name=$(basename "$target")
   corpus="build-fuzz/fuzz-corpus/$name"
