@@ -32,9 +32,14 @@ struct Section {
   bool operator==(const Section&) const = default;
 };
 
-// The bytes BODY[section] returns, as a view into `message` except for HEADER.FIELDS[.NOT]
-// (lines picked from the header: their bytes, concatenated), hence the std::string.
-std::optional<std::string> extract_section(std::string_view message, const Section& section);
+// The bytes BODY[section] returns: a view into the message, or for HEADER.FIELDS[.NOT] the
+// picked lines (their bytes, concatenated, then CRLF). Valid while the message's bytes are.
+struct SectionBytes {
+  std::string_view view;
+  std::optional<std::string> owned;
+  std::string_view bytes() const { return owned ? std::string_view(*owned) : view; }
+};
+std::optional<SectionBytes> extract_section(std::string_view message, const Section& section);
 
 // BINARY[section] (RFC 3516 §4.2): the part's body with its Content-Transfer-Encoding undone.
 // Only a part number list is allowed (the parser refuses specifiers). The errors: the part does
