@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <random>
 #include <string>
 
 #include "pop3/protocol/capabilities.h"
@@ -98,6 +100,35 @@ TEST(Pop3Response, DotStuffingLargeMessage) {
   }
   expected += ".\r\n";
   EXPECT_EQ(stuffed(message), expected);
+}
+
+// A byte-by-byte statement of RFC 1939 §3 as sealmail applies it, to check the fast version
+// against (line ends found 32 bytes at a time: boundaries matter).
+std::string reference_stuffed(std::string_view m) {
+  std::string out;
+  bool line_start = true;
+  for (size_t i = 0; i < m.size(); ++i) {
+    if (line_start && m[i] == '.') out += '.';
+    if (m[i] == '\n' && (i == 0 || m[i - 1] != '\r')) out += '\r';
+    out += m[i];
+    line_start = m[i] == '\n';
+  }
+  if (!m.empty() && m.back() != '\n') out += "\r\n";
+  return out + ".\r\n";
+}
+
+TEST(Pop3Response, DotStuffingMatchesReference) {
+  unsigned seed = std::random_device{}();
+  std::printf("Pop3Response.DotStuffingMatchesReference seed %u\n", seed);
+  SCOPED_TRACE(seed);
+  std::mt19937 rng(seed);
+  const std::string_view pieces[] = {"\n", "\r\n", "\r", ".", "a", "..", "abcdefghijklmnopqrstuvwxyz0123"};
+  for (int round = 0; round < 2000; ++round) {
+    std::string m;
+    size_t length = std::uniform_int_distribution<size_t>(0, 300)(rng);
+    while (m.size() < length) m += pieces[std::uniform_int_distribution<size_t>(0, std::size(pieces) - 1)(rng)];
+    ASSERT_EQ(stuffed(m), reference_stuffed(m)) << testing::PrintToString(m);
+  }
 }
 
 const std::string kMessage =
