@@ -330,6 +330,7 @@ struct Command {
   std::string name;  // upper case: "FETCH", "LOGIN", ...
   bool uid = false;  // sent as "UID <name>"
   Arguments args;
+  bool operator==(const Command&) const = default;
 };
 
 }  // namespace sealmail::imap

@@ -221,9 +221,10 @@ CommandHead command_head(std::string_view text) {
   CommandHead head;
   size_t i = 0;
   while (i < text.size() && detail::is_astring_char(static_cast<unsigned char>(text[i])) && text[i] != '+') ++i;
-  if (i == 0 || i > 64) return head;  // no tag we could echo safely
+  // No tag we could echo safely: none, too long, or not followed by a space.
+  if (i == 0 || i > 64 || (i < text.size() && text[i] != ' ')) return head;
   head.tag = std::string(text.substr(0, i));
-  if (i >= text.size() || text[i] != ' ') return head;
+  if (i >= text.size()) return head;
   auto word = [&](size_t from, size_t* end) {
     size_t j = from;
     while (j < text.size() && detail::is_atom_char(static_cast<unsigned char>(text[j]))) ++j;

@@ -43,6 +43,7 @@ Section parse_section(Reader& r, bool binary) {
   if (r.try_char(']')) return s;
   if (is_digit(r.peek())) {
     s.part.push_back(r.nz_number());
+    bool text_follows = false;
     while (r.peek() == '.') {
       r.try_char('.');
       if (is_digit(r.peek())) {
@@ -51,9 +52,13 @@ Section parse_section(Reader& r, bool binary) {
         continue;
       }
       if (binary) fail("BINARY takes part numbers only");
-      break;  // a section-text follows
+      text_follows = true;  // "1.HEADER", "1.MIME", ...
+      break;
     }
-    if (r.try_char(']')) return s;
+    if (!text_follows) {
+      r.expect(']', "]");
+      return s;
+    }
   }
   if (binary) fail("BINARY takes part numbers only");
   std::string word = section_word(r);

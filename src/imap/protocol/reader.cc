@@ -5,6 +5,10 @@
 
 namespace sealmail::imap::detail {
 
+namespace {
+constexpr size_t kPrefixValueBytes = 1024;
+}  // namespace
+
 void fail(std::string text) { throw ParseError{std::move(text), Error::Kind::bad}; }
 
 // ATOM-CHAR = any CHAR except atom-specials: "(" ")" "{" SP CTL "%" "*" DQUOTE "\" "]".
@@ -149,6 +153,10 @@ std::string Reader::literal(bool allow_binary, bool* binary) {
   if (!is8 && data.find('\0') != std::string_view::npos) fail("NUL in a literal (use literal8)");
   pos_ += n;
   if (binary) *binary = is8;
+  // A prefix check re-reads every literal received so far at each new one (MULTIAPPEND): copying
+  // them all each time would be quadratic. No check looks past the first bytes of a value (dates,
+  // names that must not be empty), so a prefix of the value is enough there.
+  if (prefix_) return std::string(data.substr(0, kPrefixValueBytes));
   return std::string(data);
 }
 

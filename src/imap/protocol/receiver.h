@@ -64,7 +64,9 @@ struct Limits {
   static Limits after_login();
 };
 
-struct NeedMore {};
+struct NeedMore {
+  bool operator==(const NeedMore&) const = default;
+};
 
 // A synchronizing literal was announced and is within the limits.
 struct NeedContinuation {
@@ -72,6 +74,7 @@ struct NeedContinuation {
   std::string command;  // upper case, "UID ..." without the prefix
   size_t size = 0;      // bytes announced
   bool binary = false;  // literal8 ~{n}
+  bool operator==(const NeedContinuation&) const = default;
 };
 
 struct Error {
@@ -86,6 +89,7 @@ struct Error {
   std::string tag;  // empty when the line had no usable tag
   std::string text;
   Kind kind = Kind::bad;
+  bool operator==(const Error&) const = default;
 };
 
 using Event = std::variant<NeedMore, NeedContinuation, Command, Error>;
@@ -94,6 +98,7 @@ using Event = std::variant<NeedMore, NeedContinuation, Command, Error>;
 // credential: wipe it (wipe_string) once used.
 struct Line {
   std::string text;
+  bool operator==(const Line&) const = default;
 };
 using LineEvent = std::variant<NeedMore, Line, Error>;
 

@@ -201,6 +201,9 @@ class SearchParser {
 // charset: only UTF-8 and US-ASCII (what we announce in BADCHARSET).
 std::string checked_charset(Reader& r) {
   std::string charset = to_upper(r.charset());
+  // Search keys must follow: "SORT (DATE) ALL" lacks a charset, which is a syntax error, not an
+  // unknown charset.
+  if (r.peek() != ' ') fail("Expected a charset and search keys");
   if (charset != "UTF-8" && charset != "US-ASCII") {
     throw ParseError{"Unsupported charset", Error::Kind::bad_charset};
   }
