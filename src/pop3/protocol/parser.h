@@ -23,6 +23,18 @@
 // Secrets: the buffer holds PASS lines and SASL responses until they are parsed. Every byte of a
 // consumed line is overwritten at once, and the buffer's memory is overwritten before it is freed
 // or reused, so no password outlives its Command in the parser.
+//
+// How a session uses it (one Parser per connection):
+//   read from the socket -> feed(bytes); then next() until NeedMore, answering in order and
+//   gathering the answers of pipelined commands into one write:
+//     Command     -> check the verb against the session state (command table), then answer with
+//                    response.h (append_ok/append_err, append_dot_stuffed(top_lines(...)) for TOP,
+//                    append_capa for CAPA); PASS and AUTH: move the secret into locked memory and
+//                    call wipe_secrets();
+//     ParseError  -> append_err(text); if fatal, write and close;
+//     AUTH PLAIN without an initial response -> append_challenge(out, ""), then next_line()
+//                    until it returns the line: cancelled() -> "-ERR", else decode_sasl_plain();
+//     STLS        -> "+OK", discard_buffered(), then the TLS handshake.
 #pragma once
 
 #include <cstddef>
