@@ -72,7 +72,7 @@ class Driver {
       Event e = receiver_.next();
       if (std::holds_alternative<NeedMore>(e)) return;
       if (auto* c = std::get_if<Command>(&e)) {
-        if (c->name == "IDLE") line_mode_ = 3;           // up to 3 lines or "DONE"
+        if (c->name == "IDLE") line_mode_ = 3;          // up to 3 lines or "DONE"
         if (c->name == "AUTHENTICATE") line_mode_ = 1;  // one SASL response
       }
       if (auto* err = std::get_if<Error>(&e); err && err->kind == Error::Kind::fatal) done_ = true;

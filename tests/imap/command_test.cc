@@ -12,7 +12,8 @@ using test_support::command;
 using test_support::error;
 
 TEST(Commands, WithoutArguments) {
-  for (const char* name : {"CAPABILITY", "NOOP", "LOGOUT", "STARTTLS", "CHECK", "CLOSE", "UNSELECT", "IDLE", "NAMESPACE"}) {
+  for (const char* name :
+       {"CAPABILITY", "NOOP", "LOGOUT", "STARTTLS", "CHECK", "CLOSE", "UNSELECT", "IDLE", "NAMESPACE"}) {
     Command c = command(std::string("t1 ") + name);
     EXPECT_EQ(c.tag, "t1");
     EXPECT_EQ(c.name, name);

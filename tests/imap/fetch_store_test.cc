@@ -29,10 +29,18 @@ TEST(Fetch, SimpleItems) {
     const char* wire;
     K kind;
   } rows[] = {
-      {"ENVELOPE", K::envelope},       {"FLAGS", K::flags},           {"INTERNALDATE", K::internaldate},
-      {"RFC822", K::rfc822},           {"RFC822.HEADER", K::rfc822_header}, {"RFC822.SIZE", K::rfc822_size},
-      {"RFC822.TEXT", K::rfc822_text}, {"BODY", K::body},             {"BODYSTRUCTURE", K::bodystructure},
-      {"UID", K::uid},                 {"MODSEQ", K::modseq},         {"uid", K::uid},
+      {"ENVELOPE", K::envelope},
+      {"FLAGS", K::flags},
+      {"INTERNALDATE", K::internaldate},
+      {"RFC822", K::rfc822},
+      {"RFC822.HEADER", K::rfc822_header},
+      {"RFC822.SIZE", K::rfc822_size},
+      {"RFC822.TEXT", K::rfc822_text},
+      {"BODY", K::body},
+      {"BODYSTRUCTURE", K::bodystructure},
+      {"UID", K::uid},
+      {"MODSEQ", K::modseq},
+      {"uid", K::uid},
   };
   for (const Row& r : rows) {
     EXPECT_EQ(one(std::string("A1 FETCH 1 ") + r.wire), item(r.kind)) << r.wire;
@@ -82,7 +90,11 @@ TEST(Fetch, Sections) {
       {"BODY[3.MIME]", {3}, S::mime, {}, false},
       {"BODY[2.TEXT]", {2}, S::text, {}, false},
       {"BODY[HEADER.FIELDS (From To)]", {}, S::header_fields, {"From", "To"}, false},
-      {"BODY.PEEK[HEADER.FIELDS (DATE \"X-Odd Name\" {3}\r\nabc)]", {}, S::header_fields, {"DATE", "X-Odd Name", "abc"}, true},
+      {"BODY.PEEK[HEADER.FIELDS (DATE \"X-Odd Name\" {3}\r\nabc)]",
+       {},
+       S::header_fields,
+       {"DATE", "X-Odd Name", "abc"},
+       true},
       {"BODY[1.HEADER.FIELDS.NOT (Received)]", {1}, S::header_fields_not, {"Received"}, false},
   };
   for (const Row& r : rows) {

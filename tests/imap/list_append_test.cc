@@ -45,8 +45,8 @@ TEST(List, Extended) {
   EXPECT_TRUE(s.extended);
   EXPECT_TRUE(args<ListArgs>("A1 LIST \"\" % RETURN ()").extended);
   for (const char* bad : {"A1 LIST (FOO) \"\" *", "A1 LIST (RECURSIVEMATCH) \"\" *", "A1 LIST \"\" * RETURN (FOO)",
-                          "A1 LIST \"\" * RETURN (STATUS ())", "A1 LIST \"\" * FOO (CHILDREN)",
-                          "A1 LIST \"\" ()", "A1 LIST \"\" * RETURN (STATUS (MESSAGES) STATUS (UNSEEN))"}) {
+                          "A1 LIST \"\" * RETURN (STATUS ())", "A1 LIST \"\" * FOO (CHILDREN)", "A1 LIST \"\" ()",
+                          "A1 LIST \"\" * RETURN (STATUS (MESSAGES) STATUS (UNSEEN))"}) {
     EXPECT_EQ(error(bad).kind, Error::Kind::bad) << bad;
   }
 }
@@ -89,7 +89,8 @@ TEST(Append, Utf8AndBinary) {
 }
 
 TEST(Append, Multiappend) {
-  AppendArgs m = args<AppendArgs>("A1 APPEND x (\\Seen) {1+}\r\na {1+}\r\nb (\\Flagged) \"01-Jan-2020 00:00:00 +0000\" {1+}\r\nc");
+  AppendArgs m =
+      args<AppendArgs>("A1 APPEND x (\\Seen) {1+}\r\na {1+}\r\nb (\\Flagged) \"01-Jan-2020 00:00:00 +0000\" {1+}\r\nc");
   ASSERT_EQ(m.messages.size(), 3u);
   EXPECT_EQ(m.messages[0].data, "a");
   EXPECT_EQ(m.messages[1].data, "b");

@@ -1,7 +1,7 @@
 // Mailbox names: INBOX and modified UTF-7 (RFC 3501 §5.1.3).
-#include <gtest/gtest.h>
-
 #include "imap/protocol/mailbox_name.h"
+
+#include <gtest/gtest.h>
 
 namespace sealmail::imap {
 namespace {
@@ -20,8 +20,10 @@ TEST(MailboxName, RoundTrips) {
     const char* wire;
     const char* utf8;
   } rows[] = {
-      {"&Jjo-!", "\xe2\x98\xba!"},                       // ☺!
-      {"Entw&APw-rfe", "Entw\xc3\xbc" "rfe"},            // Entwürfe
+      {"&Jjo-!", "\xe2\x98\xba!"},  // ☺!
+      {"Entw&APw-rfe",
+       "Entw\xc3\xbc"
+       "rfe"},  // Entwürfe
       {"~peter/mail/&U,BTFw-/&ZeVnLIqe-", "~peter/mail/\xe5\x8f\xb0\xe5\x8c\x97/\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e"},
       {"A&-B", "A&B"},
       {"&-", "&"},
@@ -49,9 +51,10 @@ TEST(MailboxName, RejectsInvalidOrNonCanonical) {
            "&2D0-",       // a lone high surrogate
            "&3gE-",       // a lone low surrogate
            "&Jj-",        // partial UTF-16 unit
-           "a\x01" "b",   // control
-           "caf\xc3\xa9", // raw 8-bit
-           "&Jjo/-",      // "/" is not modified base64
+           "a\x01"
+           "b",            // control
+           "caf\xc3\xa9",  // raw 8-bit
+           "&Jjo/-",       // "/" is not modified base64
        }) {
     EXPECT_FALSE(decode_mailbox_utf7(bad)) << bad;
   }

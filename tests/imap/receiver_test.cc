@@ -180,8 +180,7 @@ TEST(Receiver, LineExactlyAtTheLimit) {
   EXPECT_EQ(describe_all(run(wire, l)), (std::vector<std::string>{"Command A1 ID", "Command A2 NOOP"}));
   expect_cut_independent(wire, l);
   std::string longer = id_line(41) + "\r\nA2 NOOP\r\n";
-  EXPECT_EQ(describe_all(run(longer, l)),
-            (std::vector<std::string>{"Error[bad] A1 Line too long", "Command A2 NOOP"}));
+  EXPECT_EQ(describe_all(run(longer, l)), (std::vector<std::string>{"Error[bad] A1 Line too long", "Command A2 NOOP"}));
   expect_cut_independent(longer, l);
   // A CR alone at the limit may still be the start of CRLF: the receiver waits.
   Receiver r(l);
@@ -258,8 +257,7 @@ TEST(Receiver, ArgumentCountLimit) {
 TEST(Receiver, BadCommandBeforeSynchronizingLiteralGetsNoContinuation) {
   // FETCH cannot take a literal where the sequence set goes: refuse at once, no "+".
   auto events = run("A1 FETCH {5}\r\nA2 NOOP\r\n", Limits::after_login());
-  EXPECT_EQ(describe_all(events),
-            (std::vector<std::string>{"Error[bad] A1 Invalid sequence set", "Command A2 NOOP"}));
+  EXPECT_EQ(describe_all(events), (std::vector<std::string>{"Error[bad] A1 Invalid sequence set", "Command A2 NOOP"}));
   auto unknown = run("A1 FROB {5}\r\nA2 NOOP\r\n", Limits::after_login());
   EXPECT_EQ(describe_all(unknown), (std::vector<std::string>{"Error[bad] A1 Unknown command", "Command A2 NOOP"}));
 }
@@ -291,7 +289,8 @@ TEST(Receiver, RejectLiteral) {
 }
 
 TEST(Receiver, MultiappendWithSeveralLiterals) {
-  std::string wire = "A1 APPEND Drafts (\\Seen) \" 7-Feb-1994 21:52:25 -0800\" {5}\r\nhello (\\Draft) {3+}\r\nbye ~{2}\r\n";
+  std::string wire =
+      "A1 APPEND Drafts (\\Seen) \" 7-Feb-1994 21:52:25 -0800\" {5}\r\nhello (\\Draft) {3+}\r\nbye ~{2}\r\n";
   wire += '\0';
   wire += "x\r\n";
   auto events = run(wire, Limits::after_login());
@@ -385,9 +384,9 @@ TEST(Receiver, GarbageIsCutIndependent) {
   std::mt19937 rng(777);
   for (int round = 0; round < 50; ++round) {
     std::string wire;
-    const char* pieces[] = {"A1 ",    "LOGIN ", "{3}\r\n", "{2+}\r\n", "~{1}\r\n", "\"q\\\"\" ", "(",
-                            ")",      "\r\n",   "\n",      "FETCH 1 ", "BODY[1]", "abc",     " ",
-                            "SEARCH ", "NOT ",  "x",       "{99999999999}\r\n"};
+    const char* pieces[] = {"A1 ", "LOGIN ", "{3}\r\n", "{2+}\r\n", "~{1}\r\n", "\"q\\\"\" ",
+                            "(",   ")",      "\r\n",    "\n",       "FETCH 1 ", "BODY[1]",
+                            "abc", " ",      "SEARCH ", "NOT ",     "x",        "{99999999999}\r\n"};
     for (int i = 0; i < 30; ++i) wire += pieces[rng() % (sizeof pieces / sizeof *pieces)];
     expect_cut_independent(wire, small());
   }

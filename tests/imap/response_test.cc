@@ -1,7 +1,7 @@
 // Response helpers (response.h): strings, sequence sets, flags, dates, status lines.
-#include <gtest/gtest.h>
-
 #include "imap/protocol/response.h"
+
+#include <gtest/gtest.h>
 
 namespace sealmail::imap {
 namespace {
@@ -14,7 +14,7 @@ TEST(Response, QuoteOrLiteral) {
   EXPECT_EQ(quote_or_literal(std::string("a\0b", 3)), std::string("{3}\r\na\0b", 8));
   EXPECT_EQ(quote_or_literal("caf\xc3\xa9"), "{5}\r\ncaf\xc3\xa9");
   EXPECT_EQ(quote_or_literal("caf\xc3\xa9", true), "\"caf\xc3\xa9\"");  // UTF8=ACCEPT
-  EXPECT_EQ(quote_or_literal("caf\xc3", true), "{4}\r\ncaf\xc3");      // not valid UTF-8
+  EXPECT_EQ(quote_or_literal("caf\xc3", true), "{4}\r\ncaf\xc3");       // not valid UTF-8
   std::string big(2000, 'x');
   EXPECT_EQ(quote_or_literal(big), "{2000}\r\n" + big);
   EXPECT_EQ(nstring(std::nullopt), "NIL");

@@ -54,11 +54,21 @@ TEST(Search, FlagKeys) {
     const char* wire;
     Kind kind;
   } rows[] = {
-      {"ALL", Kind::all},           {"ANSWERED", Kind::answered},     {"DELETED", Kind::deleted},
-      {"DRAFT", Kind::draft},       {"FLAGGED", Kind::flagged},       {"NEW", Kind::new_},
-      {"OLD", Kind::old},           {"RECENT", Kind::recent},         {"SEEN", Kind::seen},
-      {"UNANSWERED", Kind::unanswered}, {"UNDELETED", Kind::undeleted}, {"UNDRAFT", Kind::undraft},
-      {"UNFLAGGED", Kind::unflagged}, {"UNSEEN", Kind::unseen},       {"unseen", Kind::unseen},
+      {"ALL", Kind::all},
+      {"ANSWERED", Kind::answered},
+      {"DELETED", Kind::deleted},
+      {"DRAFT", Kind::draft},
+      {"FLAGGED", Kind::flagged},
+      {"NEW", Kind::new_},
+      {"OLD", Kind::old},
+      {"RECENT", Kind::recent},
+      {"SEEN", Kind::seen},
+      {"UNANSWERED", Kind::unanswered},
+      {"UNDELETED", Kind::undeleted},
+      {"UNDRAFT", Kind::undraft},
+      {"UNFLAGGED", Kind::unflagged},
+      {"UNSEEN", Kind::unseen},
+      {"unseen", Kind::unseen},
   };
   for (const Row& r : rows) EXPECT_EQ(search(r.wire), key(r.kind)) << r.wire;
 }
@@ -170,7 +180,8 @@ TEST(Sort, Criteria) {
   EXPECT_TRUE(c.uid);
   EXPECT_EQ(c.name, "SORT");
   SortArgs& a = std::get<SortArgs>(c.args);
-  EXPECT_EQ(a.criteria, (std::vector<SortCriterion>{{SK::date, true}, {SK::subject, false}, {SK::display_from, false}}));
+  EXPECT_EQ(a.criteria,
+            (std::vector<SortCriterion>{{SK::date, true}, {SK::subject, false}, {SK::display_from, false}}));
   EXPECT_EQ(a.charset, "UTF-8");
   EXPECT_EQ(a.key, val(Kind::since, "1994-02-01"));
   SortArgs all = args<SortArgs>("A1 SORT (ARRIVAL CC FROM SIZE TO DISPLAYTO) US-ASCII UNDELETED UNSEEN");

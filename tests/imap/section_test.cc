@@ -1,7 +1,8 @@
 // BODY[section] and BINARY[section] over raw messages (RFC 9051 §6.4.5, RFC 3516).
+#include "imap/protocol/section.h"
+
 #include <gtest/gtest.h>
 
-#include "imap/protocol/section.h"
 #include "imap/protocol/transfer_encoding.h"
 
 namespace sealmail::imap {
@@ -65,7 +66,7 @@ const std::string kMessage =
     "epilogue\r\n";
 
 std::optional<std::string> body(std::string_view message, std::vector<uint32_t> part, S spec = S::none,
-                                 std::vector<std::string> fields = {}) {
+                                std::vector<std::string> fields = {}) {
   auto r = extract_section(message, Section{std::move(part), spec, std::move(fields)});
   if (!r) return std::nullopt;
   return std::string(r->bytes());
@@ -88,9 +89,10 @@ TEST(Section, MultipartParts) {
   EXPECT_EQ(body(kMessage, {4, 1}), "plain");
   EXPECT_EQ(body(kMessage, {4, 2}), "enriched");
   EXPECT_EQ(body(kMessage, {4}, S::mime), "Content-Type: multipart/alternative; boundary=\"alt\"\r\n\r\n");
-  EXPECT_EQ(body(kMessage, {4}), "--alt\r\nContent-Type: text/plain\r\n\r\nplain\r\n--alt\r\n"
-                                 "Content-Type: text/enriched\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\n"
-                                 "enriched\r\n--alt--\r\n");
+  EXPECT_EQ(body(kMessage, {4}),
+            "--alt\r\nContent-Type: text/plain\r\n\r\nplain\r\n--alt\r\n"
+            "Content-Type: text/enriched\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\n"
+            "enriched\r\n--alt--\r\n");
   EXPECT_FALSE(body(kMessage, {5}));
   EXPECT_FALSE(body(kMessage, {1, 1}));
   EXPECT_FALSE(body(kMessage, {4, 3}));
@@ -113,8 +115,7 @@ TEST(Section, NestedMessage) {
 
 TEST(Section, HeaderFields) {
   // Matching is case-insensitive; lines come in message order with their folding; then a blank line.
-  EXPECT_EQ(body(kMessage, {}, S::header_fields, {"SUBJECT", "from"}),
-            "From: a@example.com\r\nSubject: test\r\n\r\n");
+  EXPECT_EQ(body(kMessage, {}, S::header_fields, {"SUBJECT", "from"}), "From: a@example.com\r\nSubject: test\r\n\r\n");
   EXPECT_EQ(body(kMessage, {}, S::header_fields, {"content-type"}),
             "Content-Type: multipart/mixed;\r\n\tboundary=\"outer\"\r\n\r\n");
   EXPECT_EQ(body(kMessage, {}, S::header_fields, {"X-Missing"}), "\r\n");

@@ -15,11 +15,16 @@ struct StatusName {
 };
 
 constexpr StatusName kStatusItems[] = {
-    {"MESSAGES", StatusItem::messages},   {"RECENT", StatusItem::recent},
-    {"UIDNEXT", StatusItem::uidnext},     {"UIDVALIDITY", StatusItem::uidvalidity},
-    {"UNSEEN", StatusItem::unseen},       {"DELETED", StatusItem::deleted},
-    {"SIZE", StatusItem::size},           {"HIGHESTMODSEQ", StatusItem::highestmodseq},
-    {"APPENDLIMIT", StatusItem::appendlimit}, {"DELETED-STORAGE", StatusItem::deleted_storage},
+    {"MESSAGES", StatusItem::messages},
+    {"RECENT", StatusItem::recent},
+    {"UIDNEXT", StatusItem::uidnext},
+    {"UIDVALIDITY", StatusItem::uidvalidity},
+    {"UNSEEN", StatusItem::unseen},
+    {"DELETED", StatusItem::deleted},
+    {"SIZE", StatusItem::size},
+    {"HIGHESTMODSEQ", StatusItem::highestmodseq},
+    {"APPENDLIMIT", StatusItem::appendlimit},
+    {"DELETED-STORAGE", StatusItem::deleted_storage},
 };
 
 void parse_selection(Reader& r, ListArgs& a) {

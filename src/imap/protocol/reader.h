@@ -33,8 +33,7 @@ bool iequals(std::string_view a, std::string_view b);
 
 class Reader {
  public:
-  Reader(std::string_view text, const Limits& limits, bool prefix)
-      : text_(text), limits_(limits), prefix_(prefix) {}
+  Reader(std::string_view text, const Limits& limits, bool prefix) : text_(text), limits_(limits), prefix_(prefix) {}
 
   bool at_end() const { return pos_ >= text_.size(); }
   char peek() const { return at_end() ? '\0' : text_[pos_]; }

@@ -50,13 +50,13 @@
 namespace sealmail::imap {
 
 struct Limits {
-  size_t max_line = 8192;            // bytes of one line between literals, without CRLF
-  size_t max_literal = 64 * 1024;    // bytes of one literal
-  size_t max_command = 64 * 1024;    // bytes of one command, lines and literals together
-  int max_depth = 8;                 // parenthesis nesting
-  size_t max_arguments = 1000;       // atoms, strings, literals and lists in one command
-  int max_search_depth = 100;        // nesting of NOT/OR/() in search keys (clients chain OR)
-  bool long_line_is_fatal = false;   // before login: BYE on a line over max_line
+  size_t max_line = 8192;           // bytes of one line between literals, without CRLF
+  size_t max_literal = 64 * 1024;   // bytes of one literal
+  size_t max_command = 64 * 1024;   // bytes of one command, lines and literals together
+  int max_depth = 8;                // parenthesis nesting
+  size_t max_arguments = 1000;      // atoms, strings, literals and lists in one command
+  int max_search_depth = 100;       // nesting of NOT/OR/() in search keys (clients chain OR)
+  bool long_line_is_fatal = false;  // before login: BYE on a line over max_line
 
   // 8 KiB lines, 8 KiB literals (LOGIN), 16 KiB commands, long lines are fatal.
   static Limits before_login();
@@ -130,15 +130,15 @@ class Receiver {
 
  private:
   enum class State {
-    line,          // reading a line of a command
-    literal,       // reading the bytes of an accepted literal
-    skip_line,     // dropping the rest of an over-long line
-    skip_literal,  // dropping a non-synchronizing literal of a refused command
+    line,           // reading a line of a command
+    literal,        // reading the bytes of an accepted literal
+    skip_line,      // dropping the rest of an over-long line
+    skip_literal,   // dropping a non-synchronizing literal of a refused command
     skip_raw_line,  // dropping the rest of an over-long line read by next_line()
   };
 
   struct LineEnd {
-    size_t content = 0;  // bytes before CR LF / LF
+    size_t content = 0;   // bytes before CR LF / LF
     size_t consumed = 0;  // including the line end
   };
 
@@ -155,8 +155,8 @@ class Receiver {
   // The command being received, in canonical form: its lines without line ends, each literal as
   // "{n}\r\n" + bytes (or "~{n}", "{n+}").
   std::string command_;
-  std::string tag_;       // of the command being received (for errors)
-  std::string name_;      // upper case, for NeedContinuation
+  std::string tag_;   // of the command being received (for errors)
+  std::string name_;  // upper case, for NeedContinuation
   size_t literal_left_ = 0;
   bool continuation_pending_ = false;  // NeedContinuation was returned for the current literal
   bool after_bad_ = false;             // skipping: the rest of this command is dropped

@@ -57,9 +57,9 @@ std::string nstring(std::optional<std::string_view> value, bool utf8) {
 }
 
 std::string astring(std::string_view value, bool utf8) {
-  bool atom = !value.empty() && !detail::iequals(value, "NIL") &&
-              std::all_of(value.begin(), value.end(),
-                          [](char c) { return detail::is_astring_char(static_cast<unsigned char>(c)); });
+  bool atom = !value.empty() && !detail::iequals(value, "NIL") && std::all_of(value.begin(), value.end(), [](char c) {
+    return detail::is_astring_char(static_cast<unsigned char>(c));
+  });
   if (atom) return std::string(value);
   return quote_or_literal(value, utf8);
 }

@@ -68,6 +68,6 @@ std::string response_text(std::string_view text);
 
 // "tag OK [code] text\r\n" and friends; code without brackets, empty for none; tag empty -> "*".
 std::string status_response(std::string_view tag, std::string_view status, std::string_view code,
-                             std::string_view text);
+                            std::string_view text);
 
 }  // namespace sealmail::imap

@@ -28,9 +28,9 @@ namespace sealmail::imap {
 struct SearchKey {
   enum class Kind {
     all,
-    and_,  // children (a parenthesised list, or the top-level list of keys)
-    or_,   // children[0] OR children[1]
-    not_,  // children[0]
+    and_,          // children (a parenthesised list, or the top-level list of keys)
+    or_,           // children[0] OR children[1]
+    not_,          // children[0]
     sequence_set,  // set: message sequence numbers (or "$")
     uid,           // set: UIDs (or "$")
     // Flags (no value).

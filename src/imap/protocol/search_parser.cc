@@ -20,20 +20,29 @@ struct Word {
 };
 
 constexpr Word kFlagKeys[] = {
-    {"ALL", Kind::all},           {"ANSWERED", Kind::answered},     {"DELETED", Kind::deleted},
-    {"DRAFT", Kind::draft},       {"FLAGGED", Kind::flagged},       {"SEEN", Kind::seen},
-    {"RECENT", Kind::recent},     {"NEW", Kind::new_},              {"OLD", Kind::old},
-    {"UNANSWERED", Kind::unanswered}, {"UNDELETED", Kind::undeleted}, {"UNDRAFT", Kind::undraft},
-    {"UNFLAGGED", Kind::unflagged}, {"UNSEEN", Kind::unseen},
+    {"ALL", Kind::all},
+    {"ANSWERED", Kind::answered},
+    {"DELETED", Kind::deleted},
+    {"DRAFT", Kind::draft},
+    {"FLAGGED", Kind::flagged},
+    {"SEEN", Kind::seen},
+    {"RECENT", Kind::recent},
+    {"NEW", Kind::new_},
+    {"OLD", Kind::old},
+    {"UNANSWERED", Kind::unanswered},
+    {"UNDELETED", Kind::undeleted},
+    {"UNDRAFT", Kind::undraft},
+    {"UNFLAGGED", Kind::unflagged},
+    {"UNSEEN", Kind::unseen},
 };
 
 constexpr Word kStringKeys[] = {
-    {"BCC", Kind::bcc},   {"BODY", Kind::body}, {"CC", Kind::cc}, {"FROM", Kind::from},
+    {"BCC", Kind::bcc},         {"BODY", Kind::body}, {"CC", Kind::cc}, {"FROM", Kind::from},
     {"SUBJECT", Kind::subject}, {"TEXT", Kind::text}, {"TO", Kind::to},
 };
 
 constexpr Word kDateKeys[] = {
-    {"BEFORE", Kind::before},          {"ON", Kind::on},           {"SINCE", Kind::since},
+    {"BEFORE", Kind::before},          {"ON", Kind::on},          {"SINCE", Kind::since},
     {"SENTBEFORE", Kind::sent_before}, {"SENTON", Kind::sent_on}, {"SENTSINCE", Kind::sent_since},
 };
 
@@ -255,9 +264,15 @@ SearchArgs parse_search(Reader& r) {
 SortArgs parse_sort(Reader& r) {
   using SK = SortCriterion::Key;
   static constexpr std::pair<std::string_view, SK> kKeys[] = {
-      {"ARRIVAL", SK::arrival}, {"CC", SK::cc},     {"DATE", SK::date},
-      {"FROM", SK::from},       {"SIZE", SK::size}, {"SUBJECT", SK::subject},
-      {"TO", SK::to},           {"DISPLAYFROM", SK::display_from}, {"DISPLAYTO", SK::display_to},
+      {"ARRIVAL", SK::arrival},
+      {"CC", SK::cc},
+      {"DATE", SK::date},
+      {"FROM", SK::from},
+      {"SIZE", SK::size},
+      {"SUBJECT", SK::subject},
+      {"TO", SK::to},
+      {"DISPLAYFROM", SK::display_from},
+      {"DISPLAYTO", SK::display_to},
   };
   SortArgs a;
   r.sp();
