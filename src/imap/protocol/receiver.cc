@@ -107,11 +107,13 @@ std::string Receiver::take_buffered() {
   OPENSSL_cleanse(buffer_.data(), buffer_.size());
   buffer_.clear();
   start_ = 0;
+  scanned_ = 0;
   return out;
 }
 
 void Receiver::consume(size_t n) {
   start_ += n;
+  scanned_ = scanned_ > n ? scanned_ - n : 0;
   if (start_ == buffer_.size()) {
     OPENSSL_cleanse(buffer_.data(), buffer_.size());
     buffer_.clear();
@@ -138,7 +140,8 @@ Error Receiver::make_error(Error::Kind kind, std::string text) const { return Er
 std::optional<Receiver::LineEnd> Receiver::find_line_end(size_t max, bool* too_long) const {
   *too_long = false;
   std::string_view avail(buffer_.data() + start_, buffer_.size() - start_);
-  size_t lf = avail.find('\n');
+  size_t lf = avail.find('\n', std::min(scanned_, avail.size()));
+  scanned_ = lf == std::string_view::npos ? avail.size() : lf;
   if (lf != std::string_view::npos) {
     size_t content = lf > 0 && avail[lf - 1] == '\r' ? lf - 1 : lf;
     if (content > max) {

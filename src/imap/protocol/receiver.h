@@ -151,6 +151,9 @@ class Receiver {
   State state_ = State::line;
   std::string buffer_;
   size_t start_ = 0;  // first unconsumed byte of buffer_
+  // Bytes after start_ already known to hold no LF: a line that arrives a byte at a time is
+  // scanned once, not once per byte.
+  mutable size_t scanned_ = 0;
 
   // The command being received, in canonical form: its lines without line ends, each literal as
   // "{n}\r\n" + bytes (or "~{n}", "{n+}").
