@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libsodium-dev libssl-dev libgmime-3.0-dev libre2-dev libzstd-dev
-  libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libzip-dev libgtest-dev libgmock-dev
+  libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libzip-dev zlib1g-dev libgtest-dev libgmock-dev
   clang libclang-rt-14-dev
   python3 python3-pytest python3-prometheus-client
 )

@@ -14,6 +14,8 @@
 #include "core/metrics.h"
 #include "core/runtime.h"
 #include "core/tls.h"
+#include "imap/server/server.h"
+#include "store/registry.h"
 
 namespace sealmail::admin {
 
@@ -134,6 +136,33 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
     }
     log::info("listening", {{"listener", "admin"}, {"address", it->second.to_string()}});
   }
+  // The protocol servers share the open mailboxes (one key derivation per owner) and the login
+  // throttle (a password guessed over IMAP counts against the same address over POP3).
+  auto registry = std::make_shared<store::MailboxRegistry>();
+  auto throttle = std::make_shared<directory::LoginThrottle>(*limiter);
+  std::vector<std::unique_ptr<imap::Server>> imap_servers;
+  for (const char* name : {"imap", "imaps"}) {
+    auto it = config->listen.find(name);
+    if (it == config->listen.end()) continue;
+    imap::ServerOptions options;
+    options.listener = name;
+    options.implicit_tls = std::string_view(name) == "imaps";
+    options.allow_plaintext_on_loopback = config->plaintext_on_loopback;
+    options.hostname = config->hostname;
+    options.data_dir = config->data_dir;
+    options.max_message_bytes = config->limits.max_message_bytes;
+    options.max_connections_per_ip = config->limits.max_connections_per_ip;
+    auto imap_context = std::make_shared<imap::ServerContext>(
+        imap::ServerContext{runtime, context->directory, registry, throttle, *tls, options});
+    auto server = std::make_unique<imap::Server>(imap_context, it->second);
+    auto st = server->start();
+    if (!st) {
+      std::fprintf(stderr, "sealmail: %s\n", st.error().message.c_str());
+      return 1;
+    }
+    log::info("listening", {{"listener", name}, {"address", it->second.to_string()}});
+    imap_servers.push_back(std::move(server));
+  }
   metrics::global().gauge("sealmail_up", "1 while the server runs.").set(1);
 
   asio::signal_set signals(runtime.io(), SIGTERM, SIGINT, SIGHUP);
@@ -159,6 +188,7 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
       log::info("shutdown", {{"signal", sig == SIGTERM ? "TERM" : "INT"}});
       // Stop accepting, let what is in flight finish, and stop harder at the deadline.
       if (admin_http) admin_http->stop();
+      for (auto& server : imap_servers) server->stop();
       signals.cancel();
       watchdog.arm(config->shutdown_deadline);
     });

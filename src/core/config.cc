@@ -125,6 +125,11 @@ Result<Config> load_config(const std::filesystem::path& data_dir, const std::opt
     if (!n->is_table()) return config_error("tls", "expected a table with certificate and key");
     for (auto& [k, v] : *n->as_table()) {
       std::string key = "tls." + std::string(k.str());
+      if (k.str() == "plaintext_on_loopback") {
+        if (!v.is_boolean()) return config_error(key, "expected true or false");
+        c.plaintext_on_loopback = v.as_boolean()->get();
+        continue;
+      }
       auto s = text(v, key);
       if (!s) return s.error();
       if (k.str() == "certificate")
@@ -209,7 +214,9 @@ std::string default_config_text(const Config& c) {
   }
   o << "\n# Without these, a self-signed certificate is made on first start and kept in the data\n"
     << "# directory.\n# [tls]\n# certificate = \"/etc/letsencrypt/live/mail.example.com/fullchain.pem\"\n"
-    << "# key = \"/etc/letsencrypt/live/mail.example.com/privkey.pem\"\n\n"
+    << "# key = \"/etc/letsencrypt/live/mail.example.com/privkey.pem\"\n"
+    << "# Passwords in plaintext (before STARTTLS) from loopback clients only, as Dovecot allows.\n"
+    << "# plaintext_on_loopback = " << (c.plaintext_on_loopback ? "true" : "false") << "\n\n"
     << "[limits]\nmax_message_bytes = " << c.limits.max_message_bytes << "\n"
     << "max_connections_per_ip = " << c.limits.max_connections_per_ip << "\n"
     << "max_recipients = " << c.limits.max_recipients << "\n"

@@ -37,6 +37,9 @@ struct Config {
   std::map<std::string, Endpoint> listen;
   std::filesystem::path tls_certificate;  // empty: a self-signed one kept in the data directory
   std::filesystem::path tls_key;
+  // LOGIN/USER/AUTH before TLS from loopback clients (like Dovecot, which counts localhost as
+  // secure); from anywhere else TLS is always required.
+  bool plaintext_on_loopback = true;
   Limits limits;
   log::Level log_level = log::Level::info;
   int io_threads = 1;

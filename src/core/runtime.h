@@ -8,6 +8,7 @@
 #pragma once
 
 #include <boost/asio.hpp>
+#include <optional>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -28,9 +29,19 @@ class Runtime {
   // GCC 12 may destroy temporaries of a co_await expression twice: every operand is a named local.
   template <typename F>
   asio::awaitable<std::invoke_result_t<F>> blocking(F fn) {
-    auto work = call(std::move(fn));
-    auto done = asio::co_spawn(workers_, std::move(work), asio::use_awaitable);
-    co_return co_await std::move(done);
+    using T = std::invoke_result_t<F>;
+    if constexpr (std::is_void_v<T>) {
+      auto work = call(std::move(fn));
+      auto done = asio::co_spawn(workers_, std::move(work), asio::use_awaitable);
+      co_await std::move(done);
+    } else {
+      // co_spawn hands its result through a default-constructed value: wrap types without a
+      // default constructor (Result<T>) in an optional.
+      auto work = call_wrapped(std::move(fn));
+      auto done = asio::co_spawn(workers_, std::move(work), asio::use_awaitable);
+      std::optional<T> result = co_await std::move(done);
+      co_return std::move(*result);
+    }
   }
 
   // Runs the io_context on `io_threads` threads (this one included) until stop() or until it has
@@ -44,6 +55,10 @@ class Runtime {
   template <typename F>
   static asio::awaitable<std::invoke_result_t<F>> call(F fn) {
     co_return fn();
+  }
+  template <typename F>
+  static asio::awaitable<std::optional<std::invoke_result_t<F>>> call_wrapped(F fn) {
+    co_return std::optional<std::invoke_result_t<F>>(fn());
   }
 
   asio::io_context io_;

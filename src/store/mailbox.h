@@ -83,7 +83,13 @@ class Mailbox {
   // All in one transaction (one fsync): for imports and batched delivery.
   Result<std::vector<AppendResult>> append_batch(std::span<const AppendRequest> requests);
   Result<std::string> fetch_raw(std::string_view folder, uint32_t uid);
-  Result<std::vector<MessageSummary>> list_messages(std::string_view folder, const UidSet& uids = all_uids());
+  // Without `with_structure`, envelope and bodystructure are left empty (a cheaper query).
+  Result<std::vector<MessageSummary>> list_messages(std::string_view folder, const UidSet& uids = all_uids(),
+                                                    bool with_structure = true);
+  // The folder's UIDs, ascending (SELECT: message numbers).
+  Result<std::vector<uint32_t>> list_uids(std::string_view folder);
+  // Every keyword used in the mailbox (IMAP FLAGS), sorted.
+  Result<std::vector<std::string>> keywords();
   Result<CopyResult> copy(std::string_view from, const UidSet& uids, std::string_view to);
   Result<CopyResult> move(std::string_view from, const UidSet& uids, std::string_view to);
   Result<StoreFlagsResult> store_flags(std::string_view folder, const UidSet& uids, FlagMode mode, const Flags& flags,

@@ -295,7 +295,8 @@ Result<std::string> Mailbox::fetch_raw(std::string_view folder, uint32_t uid) {
   });
 }
 
-Result<std::vector<MessageSummary>> Mailbox::list_messages(std::string_view folder, const UidSet& uids) {
+Result<std::vector<MessageSummary>> Mailbox::list_messages(std::string_view folder, const UidSet& uids,
+                                                          bool with_structure) {
   return guarded<Result<std::vector<MessageSummary>>>([&]() -> Result<std::vector<MessageSummary>> {
     auto r = impl_->reader();
     auto& db = r.db();
@@ -303,11 +304,12 @@ Result<std::vector<MessageSummary>> Mailbox::list_messages(std::string_view fold
     std::vector<int64_t> params{f.id};
     std::string where = uid_set_sql(uids, params, "m.uid");
     auto s = db.prepare(
-        "SELECT m.id, m.uid, m.modseq, m.internal_date, m.size, m.flags, m.thread_id, b.envelope, b.bodystructure, "
+        std::string("SELECT m.id, m.uid, m.modseq, m.internal_date, m.size, m.flags, m.thread_id, ") +
+        (with_structure ? "b.envelope, b.bodystructure, " : "'', '', ") +
         "  (SELECT group_concat(k.name, ' ') FROM message_keywords mk JOIN keywords k ON k.id = mk.keyword_id "
-        "   WHERE mk.message_id = m.id) "
-        "FROM messages m JOIN bodies b ON b.id = m.body_id WHERE m.folder_id = ? AND " +
-        where + " ORDER BY m.uid");
+        "   WHERE mk.message_id = m.id) " +
+        (with_structure ? "FROM messages m JOIN bodies b ON b.id = m.body_id " : "FROM messages m ") +
+        "WHERE m.folder_id = ? AND " + where + " ORDER BY m.uid");
     for (size_t i = 0; i < params.size(); ++i) s.bind(static_cast<int>(i + 1), params[i]);
     std::vector<MessageSummary> out;
     while (s.step()) {
@@ -429,6 +431,29 @@ Result<Changes> Mailbox::changes_since(std::string_view folder, uint64_t modseq)
       while (v.step()) c.vanished.push_back(static_cast<uint32_t>(v.int64(0)));
       return c;
     });
+  });
+}
+
+Result<std::vector<uint32_t>> Mailbox::list_uids(std::string_view folder) {
+  return guarded<Result<std::vector<uint32_t>>>([&]() -> Result<std::vector<uint32_t>> {
+    auto r = impl_->reader();
+    auto& db = r.db();
+    FolderRow f = require_folder(db, folder);
+    auto q = db.query("SELECT uid FROM messages WHERE folder_id = ? ORDER BY uid");
+    q->bind(1, f.id);
+    std::vector<uint32_t> out;
+    while (q->step()) out.push_back(static_cast<uint32_t>(q->int64(0)));
+    return out;
+  });
+}
+
+Result<std::vector<std::string>> Mailbox::keywords() {
+  return guarded<Result<std::vector<std::string>>>([&]() -> Result<std::vector<std::string>> {
+    auto r = impl_->reader();
+    auto q = r.db().query("SELECT name FROM keywords ORDER BY name");
+    std::vector<std::string> out;
+    while (q->step()) out.emplace_back(q->text(0));
+    return out;
   });
 }
 

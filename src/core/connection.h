@@ -1,0 +1,75 @@
+// One client connection of a line protocol (IMAP, POP3, SMTP): a TCP socket that may turn into TLS
+// (implicit, or later by STARTTLS/STLS) and, for IMAP, into a DEFLATE stream (RFC 4978). Protocol
+// sessions read and write through it without knowing which layers are on.
+//
+// Rules this class keeps:
+// - Expected outcomes (end of stream, timeout, reset) come back as error codes, never exceptions.
+// - Every read has a deadline: an idle client is closed when it passes (autologout).
+// - Memory per idle connection stays small: one read chunk (4 KiB) and, only once COMPRESS is on,
+//   zlib's state.
+// - Used from one strand only; close() may be called from any thread (held in a shared_ptr).
+#pragma once
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace sealmail::net {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using ErrorCode = boost::system::error_code;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  static constexpr size_t kReadChunk = 4096;
+
+  explicit Connection(tcp::socket socket);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Server side of a TLS handshake (implicit TLS at accept, or after STARTTLS was answered).
+  asio::awaitable<ErrorCode> start_tls(asio::ssl::context& context, std::chrono::steady_clock::duration timeout);
+  bool tls() const { return tls_.has_value(); }
+
+  // COMPRESS=DEFLATE: from the next byte on, both directions are raw DEFLATE (RFC 1951).
+  Status start_deflate();
+  bool compressed() const { return inflate_ != nullptr; }
+
+  // Reads what is available (at least one byte) into `out` (appended), decompressed. Returns an
+  // error at end of stream, on a reset, or when `timeout` passes with nothing read.
+  asio::awaitable<ErrorCode> read_some(std::string& out, std::chrono::steady_clock::duration timeout);
+  // Writes all of `data` (compressed and flushed when COMPRESS is on).
+  asio::awaitable<ErrorCode> write(std::string_view data, std::chrono::steady_clock::duration timeout);
+
+  // Closes the socket: a pending read or write ends with an error. Safe from any thread.
+  void close();
+  bool is_open() const { return socket_.is_open(); }
+
+  const std::string& remote_ip() const { return remote_ip_; }
+  bool remote_is_loopback() const { return loopback_; }
+  asio::any_io_executor executor() { return socket_.get_executor(); }
+
+ private:
+  struct Zlib;
+  asio::awaitable<ErrorCode> raw_read(char* data, size_t size, size_t& got);
+  asio::awaitable<ErrorCode> raw_write(std::string_view data);
+  void arm(std::chrono::steady_clock::duration timeout);
+
+  tcp::socket socket_;
+  std::optional<asio::ssl::stream<tcp::socket&>> tls_;
+  asio::steady_timer deadline_;
+  std::unique_ptr<Zlib> inflate_, deflate_;
+  std::string remote_ip_;
+  bool loopback_ = false;
+  bool timed_out_ = false;
+};
+
+}  // namespace sealmail::net

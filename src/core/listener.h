@@ -1,0 +1,37 @@
+// A TCP listener for the line protocols (IMAP, POP3, SMTP): accepts, asks the caller whether to
+// admit the client (connections per IP), and runs one coroutine per connection on its own strand
+// (STYLE.md "Boost.Beast / Asio"). Exceptions that escape a session are logged, never fatal.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/config.h"
+#include "core/connection.h"
+#include "core/runtime.h"
+
+namespace sealmail::net {
+
+class Listener {
+ public:
+  using Handler = std::function<asio::awaitable<void>(std::shared_ptr<Connection>)>;
+  // Returns a token held for the life of the session (e.g. a connection-limit ticket), or null to
+  // refuse the client (its socket is closed at once).
+  using Admit = std::function<std::shared_ptr<void>(const std::string& ip)>;
+
+  Listener(Runtime& runtime, Endpoint endpoint, std::string name, Handler handler, Admit admit = {});
+  ~Listener();
+  // Binds and starts accepting; an address in use or a bad address is an error here.
+  Status start();
+  // Stops accepting and closes every open connection (their sessions then end).
+  void stop();
+  uint16_t port() const;
+  size_t open_connections() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace sealmail::net

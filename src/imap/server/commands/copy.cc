@@ -1,0 +1,51 @@
+// COPY and MOVE, and their UID forms (RFC 9051 §6.4.7, §6.4.8; RFC 6851 MOVE; RFC 4315 COPYUID).
+// MOVE reports COPYUID in an untagged OK, then the expunges, then the tagged OK (RFC 6851 §4.3).
+#include "imap/protocol/response.h"
+#include "imap/server/commands/handlers.h"
+#include "imap/server/message_set.h"
+
+namespace sealmail::imap::commands {
+
+Result copy(Session& s, Command& c) {
+  auto& args = std::get<CopyArgs>(c.args);
+  bool move = c.name == "MOVE";
+  auto& sel = *s.selected();
+  if (move && sel.read_only) no("READ-ONLY", "the mailbox was opened with EXAMINE");
+  auto uids = message_set(s, args.set, c.uid);
+  auto target = s.folder_from_wire(args.mailbox);
+  auto mailbox = s.mailbox_ptr();
+  auto folder = sel.name;
+  auto ranges = SelectedFolder::to_ranges(uids);
+  auto result_work = s.blocking([mailbox, folder, ranges, target, move]() -> sealmail::Result<store::CopyResult> {
+    auto exists = mailbox->folder(target);
+    if (!exists) return sealmail::Error{Errc::not_found, "no such mailbox"};
+    if (ranges.empty()) return store::CopyResult{exists->uidvalidity, {}};
+    return move ? mailbox->move(folder, ranges, target) : mailbox->copy(folder, ranges, target);
+  });
+  auto result = co_await std::move(result_work);
+  if (!result) {
+    if (result.error().code == Errc::not_found) no("TRYCREATE", "no such mailbox");
+    fail(result.error());
+  }
+  std::string code;
+  if (!result->uids.empty()) {
+    std::vector<uint32_t> from, to;
+    for (auto& [a, b] : result->uids) {
+      from.push_back(a);
+      to.push_back(b);
+    }
+    // The pairs are in source-UID order, which is what COPYUID's two lists pair up (RFC 4315 §3).
+    code = "COPYUID " + std::to_string(result->destination_uidvalidity) + " " + format_sequence_set(from) + " " +
+           format_sequence_set(to);
+  }
+  if (move) {
+    if (!code.empty()) s.untagged("OK [" + code + "] Moved");
+    for (auto& [a, b] : result->uids)
+      if (sel.seq_of(a) != 0 && !sel.is_expunged_pending(a)) sel.expunged_pending.push_back(a);
+    s.flush_expunges();
+    co_return Completion{.text = "MOVE completed"};
+  }
+  co_return Completion{.code = code, .text = "COPY completed"};
+}
+
+}  // namespace sealmail::imap::commands

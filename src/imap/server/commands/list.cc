@@ -1,0 +1,103 @@
+// LIST and LSUB (RFC 9051 §6.3.9, RFC 3501 §6.3.9), with LIST-EXTENDED (RFC 5258), CHILDREN
+// (RFC 3348), SPECIAL-USE (RFC 6154) and LIST-STATUS (RFC 5819). "/" is the hierarchy separator;
+// "*" matches anything, "%" anything but "/".
+#include <algorithm>
+
+#include "imap/server/commands/handlers.h"
+#include "imap/server/status_items.h"
+
+namespace sealmail::imap::commands {
+
+namespace {
+
+bool matches(std::string_view pattern, std::string_view name) {
+  if (pattern.empty()) return name.empty();
+  char p = pattern[0];
+  if (p == '*' || p == '%') {
+    for (size_t i = 0; i <= name.size(); ++i) {
+      if (matches(pattern.substr(1), name.substr(i))) return true;
+      if (i < name.size() && p == '%' && name[i] == '/') return false;
+    }
+    return false;
+  }
+  if (name.empty() || p != name[0]) return false;
+  return matches(pattern.substr(1), name.substr(1));
+}
+
+// INBOX matches case-insensitively: "inbox", "Inbox*" (RFC 9051 §6.3.9).
+bool folder_matches(const std::string& pattern, const std::string& name) {
+  if (name == "INBOX" && pattern.size() >= 5 && strncasecmp(pattern.c_str(), "INBOX", 5) == 0)
+    return matches("INBOX" + pattern.substr(5), name);
+  return matches(pattern, name);
+}
+
+bool has_children(const std::vector<store::FolderInfo>& all, const std::string& name) {
+  std::string prefix = name + "/";
+  for (auto& f : all)
+    if (f.name.compare(0, prefix.size(), prefix) == 0) return true;
+  return false;
+}
+
+}  // namespace
+
+Result list(Session& s, Command& c) {
+  auto& args = std::get<ListArgs>(c.args);
+  bool lsub = c.name == "LSUB";
+  // RFC 9051 §6.3.9: an empty pattern asks for the separator and the root.
+  if (args.patterns.size() == 1 && args.patterns[0].empty() && !args.extended) {
+    s.untagged(std::string(lsub ? "LSUB" : "LIST") + " (\\Noselect) \"/\" \"\"");
+    co_return Completion{.text = "LIST completed"};
+  }
+  auto mailbox = s.mailbox_ptr();
+  auto folders_work = s.blocking([mailbox] { return mailbox->list_folders(); });
+  auto folders = co_await std::move(folders_work);
+  if (!folders) fail(folders.error());
+  std::vector<std::string> patterns;
+  for (auto& p : args.patterns) {
+    // The matcher backtracks: bound the wildcards so no pattern costs more than a moment.
+    if (std::count_if(p.begin(), p.end(), [](char ch) { return ch == '*' || ch == '%'; }) > 8)
+      bad("pattern has too many wildcards");
+    std::string full = args.reference + p;
+    patterns.push_back(full == "INBOX" ? full : s.folder_from_wire(full));
+  }
+  bool subscribed_only = lsub || args.selection.subscribed;
+  bool show_subscribed = args.selection.subscribed || args.ret.subscribed;
+  std::vector<const store::FolderInfo*> listed;
+  for (auto& f : *folders) {
+    bool match = false;
+    for (auto& p : patterns) match = match || folder_matches(p, f.name);
+    if (!match) continue;
+    if (subscribed_only && !f.subscribed) continue;
+    if (args.selection.special_use && f.special_use.empty()) continue;
+    std::string attrs;
+    auto add = [&](std::string_view a) {
+      if (!attrs.empty()) attrs += ' ';
+      attrs += a;
+    };
+    if (!lsub) add(has_children(*folders, f.name) ? "\\HasChildren" : "\\HasNoChildren");
+    if (show_subscribed && f.subscribed) add("\\Subscribed");
+    if (!f.special_use.empty() && !lsub) add(f.special_use);
+    s.untagged(std::string(lsub ? "LSUB" : "LIST") + " (" + attrs + ") \"/\" " + s.folder_to_wire(f.name));
+    listed.push_back(&f);
+  }
+  if (args.ret.status) {
+    auto items = *args.ret.status;
+    std::vector<std::string> names;
+    for (auto* f : listed) names.push_back(f->name);
+    auto statuses_work = s.blocking([mailbox, names, items]() -> sealmail::Result<std::vector<FolderStatus>> {
+      std::vector<FolderStatus> out;
+      for (auto& n : names) {
+        auto st = read_status(*mailbox, n, items);
+        if (!st) return st.error();
+        out.push_back(std::move(*st));
+      }
+      return out;
+    });
+    auto statuses = co_await std::move(statuses_work);
+    if (!statuses) fail(statuses.error());
+    for (auto& st : *statuses) s.untagged(status_line(s, st, items));
+  }
+  co_return Completion{.text = lsub ? "LSUB completed" : "LIST completed"};
+}
+
+}  // namespace sealmail::imap::commands

@@ -1,0 +1,99 @@
+// SEARCH and UID SEARCH (RFC 9051 §6.4.4), with ESEARCH (RFC 4731), SEARCHRES (RFC 5182) and
+// MODSEQ (RFC 7162 §3.1.5). Answered by the store in one SQL query (search_compiler.h).
+#include <algorithm>
+
+#include "imap/protocol/response.h"
+#include "imap/server/commands/handlers.h"
+#include "imap/server/search_compiler.h"
+
+namespace sealmail::imap::commands {
+
+namespace {
+
+struct Found {
+  std::vector<uint32_t> uids;
+  uint64_t max_modseq = 0;
+};
+
+}  // namespace
+
+// Shared with SORT: runs the search (ordered by `options`) and keeps what the session knows of.
+asio::awaitable<std::vector<uint32_t>> run_search(Session& s, const SearchKey& key, store::SearchOptions options,
+                                                  uint64_t* max_modseq) {
+  auto& sel = *s.selected();
+  store::SearchKey compiled;
+  try {
+    compiled = compile_search(key, SearchContext{&sel.uids, &s.saved_search});
+  } catch (const SearchCompileError& e) {
+    bad(e.text);
+  }
+  auto mailbox = s.mailbox_ptr();
+  auto folder = sel.name;
+  bool want_modseq = max_modseq != nullptr;
+  auto found_work = s.blocking([mailbox, folder, compiled, options, want_modseq]() -> sealmail::Result<Found> {
+    auto uids = mailbox->search(folder, compiled, options);
+    if (!uids) return uids.error();
+    Found f{std::move(*uids), 0};
+    if (want_modseq && !f.uids.empty()) {
+      std::vector<uint32_t> sorted = f.uids;
+      std::sort(sorted.begin(), sorted.end());
+      auto listed = mailbox->list_messages(folder, SelectedFolder::to_ranges(sorted), false);
+      if (!listed) return listed.error();
+      for (auto& m : *listed) f.max_modseq = std::max(f.max_modseq, m.modseq);
+    }
+    return f;
+  });
+  auto found = co_await std::move(found_work);
+  if (!found) {
+    if (found.error().code == Errc::invalid_argument) bad(found.error().message);
+    fail(found.error());
+  }
+  // Messages delivered after the client's last EXISTS are not its to see yet.
+  std::erase_if(found->uids, [&](uint32_t uid) { return sel.seq_of(uid) == 0; });
+  if (max_modseq != nullptr) *max_modseq = found->max_modseq;
+  co_return found->uids;
+}
+
+Result search(Session& s, Command& c) {
+  auto& args = std::get<SearchArgs>(c.args);
+  bool modseq = uses_modseq(args.key);
+  if (modseq) s.condstore = true;
+  uint64_t max_modseq = 0;
+  auto work = run_search(s, args.key, {}, modseq ? &max_modseq : nullptr);
+  auto uids = co_await std::move(work);
+  auto& sel = *s.selected();
+  std::vector<uint32_t> numbers;
+  for (uint32_t uid : uids) numbers.push_back(c.uid ? uid : sel.seq_of(uid));
+  std::sort(numbers.begin(), numbers.end());
+  std::optional<SearchReturn> ret = args.ret;
+  if (!ret && s.imap4rev2) ret = SearchReturn{.all = true};  // RFC 9051 §6.4.4: ESEARCH always
+  if (!ret) {
+    std::string line = "SEARCH";
+    for (uint32_t n : numbers) line += " " + std::to_string(n);
+    if (modseq && !numbers.empty()) line += " (MODSEQ " + std::to_string(max_modseq) + ")";
+    s.untagged(line);
+    co_return Completion{.text = "SEARCH completed"};
+  }
+  SearchReturn r = *ret;
+  if (!r.min && !r.max && !r.all && !r.count && !r.save) r.all = true;  // RETURN () means ALL
+  if (r.save) {
+    s.saved_search = uids;
+    std::sort(s.saved_search.begin(), s.saved_search.end());
+  }
+  // RFC 5182 §2.4: RETURN (SAVE) alone produces no ESEARCH response.
+  if (r.min || r.max || r.all || r.count) {
+    std::string line = "ESEARCH (TAG " + quote_or_literal(c.tag) + ")";
+    if (c.uid) line += " UID";
+    if (!numbers.empty()) {
+      if (r.min) line += " MIN " + std::to_string(numbers.front());
+      if (r.max) line += " MAX " + std::to_string(numbers.back());
+      if (r.all) line += " ALL " + format_sequence_set(numbers);
+    }
+    if (r.count) line += " COUNT " + std::to_string(numbers.size());
+    if (modseq && !numbers.empty()) line += " MODSEQ " + std::to_string(max_modseq);
+    s.untagged(line);
+  }
+  co_return Completion{.text = "SEARCH completed"};
+}
+
+}  // namespace sealmail::imap::commands

@@ -1,0 +1,37 @@
+// SORT and UID SORT (RFC 5256 §3, RFC 5957 DISPLAYFROM/DISPLAYTO): the store orders the search
+// result in SQL (its sort keys follow RFC 5256's base subject and address rules).
+#include "imap/server/commands/handlers.h"
+
+namespace sealmail::imap::commands {
+
+asio::awaitable<std::vector<uint32_t>> run_search(Session& s, const SearchKey& key, store::SearchOptions options,
+                                                  uint64_t* max_modseq);
+
+Result sort(Session& s, Command& c) {
+  auto& args = std::get<SortArgs>(c.args);
+  store::SearchOptions options;
+  for (auto& criterion : args.criteria) {
+    store::SortKey k = store::SortKey::arrival;
+    switch (criterion.key) {
+      case SortCriterion::Key::arrival: k = store::SortKey::arrival; break;
+      case SortCriterion::Key::cc: k = store::SortKey::cc; break;
+      case SortCriterion::Key::date: k = store::SortKey::date; break;
+      case SortCriterion::Key::from:
+      case SortCriterion::Key::display_from: k = store::SortKey::from; break;
+      case SortCriterion::Key::size: k = store::SortKey::size; break;
+      case SortCriterion::Key::subject: k = store::SortKey::subject; break;
+      case SortCriterion::Key::to:
+      case SortCriterion::Key::display_to: k = store::SortKey::to; break;
+    }
+    options.sort.emplace_back(k, criterion.reverse);
+  }
+  auto work = run_search(s, args.key, options, nullptr);
+  auto uids = co_await std::move(work);
+  auto& sel = *s.selected();
+  std::string line = "SORT";
+  for (uint32_t uid : uids) line += " " + std::to_string(c.uid ? uid : sel.seq_of(uid));
+  s.untagged(line);
+  co_return Completion{.text = "SORT completed"};
+}
+
+}  // namespace sealmail::imap::commands
