@@ -24,9 +24,10 @@ asio::awaitable<Completion> log_in(Session& s, std::string user, crypto::SecretB
     (void)ec;
   }
   auto directory = ctx.directory;
+  auto logins = ctx.logins;
   auto shared_password = std::make_shared<crypto::SecretBuffer>(std::move(password));
-  auto alias_work = s.blocking([directory, user, shared_password] {
-    return directory->verify_login(user, *shared_password);
+  auto alias_work = s.blocking([directory, logins, user, shared_password] {
+    return logins->verify(*directory, user, *shared_password);
   });
   auto alias = co_await std::move(alias_work);
   if (!alias) {

@@ -22,6 +22,7 @@
 #include "core/runtime.h"
 #include "core/tls.h"
 #include "directory/directory.h"
+#include "directory/login_cache.h"
 #include "directory/rate_limiter.h"
 #include "store/registry.h"
 
@@ -51,6 +52,7 @@ struct ServerContext {
   std::shared_ptr<directory::LoginThrottle> throttle;
   std::shared_ptr<net::SslContext> tls;
   ServerOptions options;
+  std::shared_ptr<directory::LoginCache> logins = std::make_shared<directory::LoginCache>();
   std::shared_ptr<directory::ConnectionLimiter> connections = directory::ConnectionLimiter::create();
 };
 
