@@ -83,6 +83,8 @@ class Mailbox {
   // All in one transaction (one fsync): for imports and batched delivery.
   Result<std::vector<AppendResult>> append_batch(std::span<const AppendRequest> requests);
   Result<std::string> fetch_raw(std::string_view folder, uint32_t uid);
+  // The messages of `uids` that exist, by ascending UID, in one read transaction (FETCH batches).
+  Result<std::vector<std::pair<uint32_t, std::string>>> fetch_raw_many(std::string_view folder, const UidSet& uids);
   // Without `with_structure`, envelope and bodystructure are left empty (a cheaper query).
   Result<std::vector<MessageSummary>> list_messages(std::string_view folder, const UidSet& uids = all_uids(),
                                                     bool with_structure = true);

@@ -295,6 +295,28 @@ Result<std::string> Mailbox::fetch_raw(std::string_view folder, uint32_t uid) {
   });
 }
 
+Result<std::vector<std::pair<uint32_t, std::string>>> Mailbox::fetch_raw_many(std::string_view folder,
+                                                                              const UidSet& uids) {
+  using Out = std::vector<std::pair<uint32_t, std::string>>;
+  return guarded<Result<Out>>([&]() -> Result<Out> {
+    auto r = impl_->reader();
+    auto& db = r.db();
+    return sql::transaction_read(db, [&] {
+      FolderRow f = require_folder(db, folder);
+      std::vector<int64_t> params{f.id};
+      auto s = db.prepare("SELECT uid, body_id FROM messages WHERE folder_id = ? AND " + uid_set_sql(uids, params) +
+                          " ORDER BY uid");
+      for (size_t i = 0; i < params.size(); ++i) s.bind(static_cast<int>(i + 1), params[i]);
+      std::vector<std::pair<uint32_t, int64_t>> bodies;
+      while (s.step()) bodies.emplace_back(static_cast<uint32_t>(s.int64(0)), s.int64(1));
+      Out out;
+      out.reserve(bodies.size());
+      for (auto& [uid, body_id] : bodies) out.emplace_back(uid, load_message(db, body_id));
+      return out;
+    });
+  });
+}
+
 Result<std::vector<MessageSummary>> Mailbox::list_messages(std::string_view folder, const UidSet& uids,
                                                           bool with_structure) {
   return guarded<Result<std::vector<MessageSummary>>>([&]() -> Result<std::vector<MessageSummary>> {

@@ -74,17 +74,18 @@ Result fetch(Session& s, Command& c) {
         }
       }
       if (body) {
+        auto raws = mailbox->fetch_raw_many(folder, ranges);
+        if (!raws) return raws.error();
+        // Both lists are by ascending UID; a message expunged between the two reads is skipped.
+        size_t j = 0;
         for (auto& m : *listed) {
-          auto raw = mailbox->fetch_raw(folder, m.uid);
-          if (!raw) {
-            if (raw.error().code == Errc::not_found) {
-              m.uid = 0;  // expunged meanwhile: skipped below
-              b.raws.emplace_back();
-              continue;
-            }
-            return raw.error();
+          while (j < raws->size() && (*raws)[j].first < m.uid) ++j;
+          if (j < raws->size() && (*raws)[j].first == m.uid) {
+            b.raws.push_back(std::move((*raws)[j].second));
+          } else {
+            m.uid = 0;
+            b.raws.emplace_back();
           }
-          b.raws.push_back(std::move(*raw));
         }
       }
       b.messages = std::move(*listed);
