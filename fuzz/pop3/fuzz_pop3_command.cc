@@ -25,17 +25,18 @@
 #include <variant>
 #include <vector>
 
-#include "pop3/protocol/base64.h"
+#include "core/base64.h"
+#include "core/sasl_plain.h"
+#include "core/utf8.h"
 #include "pop3/protocol/command.h"
 #include "pop3/protocol/parser.h"
 #include "pop3/protocol/response.h"
-#include "pop3/protocol/sasl_plain.h"
-#include "pop3/protocol/utf8.h"
 
 namespace {
 
 using namespace sealmail;
 using namespace sealmail::pop3;
+using namespace sealmail::sasl;
 using Verb = Command::Verb;
 
 [[noreturn]] void fail(const char* what) {

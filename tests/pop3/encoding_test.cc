@@ -4,11 +4,11 @@
 
 #include <string>
 
-#include "pop3/protocol/base64.h"
-#include "pop3/protocol/utf8.h"
-#include "pop3/protocol/wipe.h"
+#include "core/base64.h"
+#include "core/utf8.h"
+#include "core/wipe.h"
 
-namespace sealmail::pop3 {
+namespace sealmail::sasl {
 namespace {
 
 TEST(Pop3Base64, Rfc4648Vectors) {
@@ -66,4 +66,4 @@ TEST(Pop3Wipe, ClearsTheString) {
 }
 
 }  // namespace
-}  // namespace sealmail::pop3
+}  // namespace sealmail::sasl

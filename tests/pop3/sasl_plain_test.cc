@@ -1,14 +1,14 @@
 // SASL PLAIN (RFC 4616) responses: valid ones, with and without authzid, and every way a
 // response can be malformed.
-#include "pop3/protocol/sasl_plain.h"
+#include "core/sasl_plain.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "pop3/protocol/base64.h"
+#include "core/base64.h"
 
-namespace sealmail::pop3 {
+namespace sealmail::sasl {
 namespace {
 
 std::string b64(std::string_view raw) { return base64_encode(raw); }
@@ -89,4 +89,4 @@ TEST(Pop3SaslPlain, LongestFieldsAccepted) {
 }
 
 }  // namespace
-}  // namespace sealmail::pop3
+}  // namespace sealmail::sasl

@@ -4,8 +4,8 @@
 #include <array>
 #include <vector>
 
-#include "pop3/protocol/utf8.h"
-#include "pop3/protocol/wipe.h"
+#include "core/utf8.h"
+#include "core/wipe.h"
 
 namespace sealmail::pop3 {
 namespace {
@@ -135,14 +135,14 @@ std::variant<Command, ParseError> parse_args(Command cmd, std::string_view args,
     case Verb::user:
       if (parts.empty()) return count_error("needs a user name");
       if (parts.size() > 1) return count_error("takes one argument");
-      if (!valid_utf8(parts[0])) return fail("user name is not valid UTF-8");
+      if (!sasl::valid_utf8(parts[0])) return fail("user name is not valid UTF-8");
       cmd.user = parts[0];
       return cmd;
 
     case Verb::apop:
       // RFC 1939 §7: APOP name digest, digest = 32 lowercase hex digits of an MD5 value.
       if (parts.size() != 2) return count_error("needs a user name and a digest");
-      if (!valid_utf8(parts[0])) return fail("user name is not valid UTF-8");
+      if (!sasl::valid_utf8(parts[0])) return fail("user name is not valid UTF-8");
       if (parts[1].size() != 32) return fail("APOP digest must be 32 hex digits");
       for (char c : parts[1]) {
         if (!is_hex(c)) return fail("APOP digest must be 32 hex digits");
@@ -198,9 +198,9 @@ std::variant<Command, ParseError> parse_args(Command cmd, std::string_view args,
 }  // namespace
 
 void Command::wipe_secrets() {
-  wipe(password);
+  sasl::wipe(password);
   if (initial_response) {
-    wipe(*initial_response);
+    sasl::wipe(*initial_response);
     initial_response.reset();
   }
 }
@@ -219,7 +219,7 @@ std::variant<Command, ParseError> parse_command(std::string_view line) {
     cmd.verb = Verb::pass;
     std::string_view password = keyword.size() < line.size() ? line.substr(keyword.size() + 1) : std::string_view{};
     if (password.empty()) return fail("PASS needs a password");
-    if (!valid_utf8(password)) return fail("password is not valid UTF-8");
+    if (!sasl::valid_utf8(password)) return fail("password is not valid UTF-8");
     cmd.password.reserve(std::max(kSecretCapacity, password.size()));
     cmd.password.assign(password);
     return cmd;

@@ -18,7 +18,7 @@
 //
 // Secrets: `password` (PASS) and `initial_response` (AUTH) hold credentials in plain std::string
 // so that the server can move them into locked memory (crypto::SecretBuffer) and then wipe the
-// strings with wipe_secrets() or pop3::wipe(). The parser gives them heap storage from the start
+// strings with wipe_secrets() or sasl::wipe() (core/wipe.h). The parser gives them heap storage from the start
 // (capacity beyond the small-string buffer) so that moving a Command moves the pointer and leaves
 // no copy of the bytes behind. Never log them, never copy a Command holding them.
 #pragma once

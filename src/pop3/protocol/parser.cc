@@ -63,7 +63,7 @@ void Parser::feed(std::string_view bytes) {
     // copy of the moved bytes (past the new end) is overwritten here.
     size_t rest = buf_.size() - pos_;
     std::memmove(buf_.data(), buf_.data() + pos_, rest);
-    wipe_bytes(buf_.data() + rest, buf_.size() - rest);
+    sasl::wipe_bytes(buf_.data() + rest, buf_.size() - rest);
     buf_.resize(rest);
     pos_ = 0;
   }
@@ -93,7 +93,7 @@ std::string_view Parser::line_at(size_t length) const {
 }
 
 void Parser::consume_line(size_t length) {
-  wipe_bytes(buf_.data() + pos_, length + 1);
+  sasl::wipe_bytes(buf_.data() + pos_, length + 1);
   pos_ += length + 1;
   scanned_ = 0;
   if (pos_ == buf_.size()) {
@@ -148,7 +148,7 @@ Parser::LineEvent Parser::next_line() {
 }
 
 void Parser::discard_buffered() {
-  wipe_bytes(buf_.data(), buf_.size());
+  sasl::wipe_bytes(buf_.data(), buf_.size());
   buf_.clear();
   pos_ = 0;
   scanned_ = 0;

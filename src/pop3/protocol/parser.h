@@ -33,7 +33,8 @@
 //                    call wipe_secrets();
 //     ParseError  -> append_err(text); if fatal, write and close;
 //     AUTH PLAIN without an initial response -> append_challenge(out, ""), then next_line()
-//                    until it returns the line: cancelled() -> "-ERR", else decode_sasl_plain();
+//                    until it returns the line: cancelled() -> "-ERR", else sasl::decode_sasl_plain()
+//                    (core/sasl_plain.h);
 //     STLS        -> "+OK", discard_buffered(), then the TLS handshake.
 #pragma once
 
@@ -44,8 +45,8 @@
 #include <variant>
 #include <vector>
 
+#include "core/wipe.h"
 #include "pop3/protocol/command.h"
-#include "pop3/protocol/wipe.h"
 
 namespace sealmail::pop3 {
 
@@ -62,7 +63,7 @@ struct NeedMore {
 };
 
 // A SASL continuation line (RFC 5034 §4): the client's base64 response to a "+ " challenge, or
-// "*" to cancel the exchange. Secret: wipe() `text` when done.
+// "*" to cancel the exchange. Secret: sasl::wipe() `text` when done.
 struct ContinuationLine {
   std::string text;  // without the line ending
   bool cancelled() const { return text == "*"; }
@@ -115,7 +116,7 @@ class Parser {
     ZeroingAllocator(const ZeroingAllocator<U>&) {}  // NOLINT(google-explicit-constructor)
     T* allocate(size_t n) { return std::allocator<T>{}.allocate(n); }
     void deallocate(T* p, size_t n) {
-      wipe_bytes(p, n * sizeof(T));
+      sasl::wipe_bytes(p, n * sizeof(T));
       std::allocator<T>{}.deallocate(p, n);
     }
     bool operator==(const ZeroingAllocator&) const = default;
