@@ -1,0 +1,259 @@
+"""What a network can send (issue 5, "Robust against anything a network sends"): bad syntax, floods
+of BADs, long lines and literals before and after login, clients vanishing mid-literal or mid-IDLE,
+deep nesting; COMPRESS=DEFLATE (RFC 4978); and no accepted message lost on kill -9."""
+import json
+import re
+import signal
+
+from conftest import data_dir  # noqa: F401 (fixture)
+from imap_support import DOMAIN, ImapServer, append, appenduid, imap_server, account, message  # noqa: F401
+from imap_wire import Closed, fetches, parse
+
+
+def alive(server):
+    assert server.proc.poll() is None, server.read_log()[-4000:]
+    assert server.get("/healthz")[0] == 200
+
+
+def bye_and_close(w, timeout=10):
+    """Reads until the server closes; returns everything it said (must include a BYE)."""
+    said = b""
+    try:
+        while True:
+            said += w.line(timeout=timeout)
+    except (Closed, ConnectionResetError):
+        pass
+    return said
+
+
+def test_bad_syntax_is_bad_and_the_session_goes_on(account):
+    w = account.wire(select="INBOX")
+    append(w, "INBOX", message("keep"))
+    cases = [
+        b"FETCH",                      # missing arguments
+        b"FETCH 1",                    # missing items
+        b"FETCH 1 (FLAGS",             # unclosed list
+        b"FETCH x FLAGS",              # not a sequence set
+        b"FETCH 1:2:3 FLAGS",
+        b"STORE 1 FLAGS",              # no flag list
+        b"STORE 1 ++FLAGS (\\Seen)",
+        b"SELECT",
+        b'SELECT "unterminated',
+        b"LIST",
+        b"UID",
+        b"UID NOOP",                   # UID only before COPY MOVE FETCH SEARCH STORE EXPUNGE SORT THREAD
+        b"NOOP extra",
+        b"CAPABILITY  ",               # two spaces
+        b"APPEND INBOX (\\Seen",
+        b"SEARCH \x01",
+        b"LOGIN a b",                  # wrong state
+    ]
+    for text in cases:
+        untagged, tagged = w.cmd(text)
+        assert re.match(rb"T\d+ BAD ", tagged), (text, untagged, tagged)
+        assert not any(r.startswith(b"* BYE") for r in untagged), (text, untagged)
+        w.ok("NOOP")  # a good command between bad ones: no "too many BADs"
+    # Lines without a usable tag get an untagged BAD; empty lines are ignored.
+    for line in [b"\r\n", b"   \r\n", b"*\r\n", b"+ NOOP\r\n", b"A{1} NOOP\r\n", b"T\x00 NOOP\r\n"]:
+        w.send(line)
+        if line.strip():
+            r = w.response()
+            assert r.startswith(b"* BAD ") or re.match(rb"\S+ BAD ", r), (line, r)
+        w.ok("NOOP")
+    [(_, items)] = fetches(w.ok("FETCH 1 (FLAGS UID)"))
+    assert items["UID"] == 1
+
+
+def test_too_many_bad_commands_end_with_bye(account):
+    w = account.wire()
+    w.send(b"".join(b"B%d FROB\r\n" % i for i in range(40)))
+    said = bye_and_close(w)
+    assert said.count(b" BAD ") >= 5 and said.count(b" BAD ") < 40, said
+    assert re.search(rb"^\* BYE ", said, re.M), said
+    alive(account.server)
+
+
+def test_a_long_line_before_login_is_bye(imap_server):
+    w = imap_server.wire()
+    w.send(b"A1 LOGIN " + b"x" * 20000 + b" y\r\n")
+    said = bye_and_close(w)
+    assert re.search(rb"^\* BYE ", said, re.M), said
+    assert b"A1 OK" not in said
+    # Even without a line end: the server must not keep buffering.
+    w = imap_server.wire()
+    try:
+        w.send(b"A1 LOGIN " + b"x" * 100000)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    said = bye_and_close(w)
+    assert b"* BYE " in said, said
+    alive(imap_server)
+
+
+def test_a_long_line_after_login_is_bad_not_fatal(account):
+    w = account.wire()
+    untagged, tagged = w.cmd(b"LIST \"\" " + b"x" * 100000)
+    assert re.match(rb"T\d+ BAD ", tagged) or tagged.startswith(b"* BYE"), tagged
+    if tagged.startswith(b"T"):
+        w.ok("NOOP")
+
+
+def test_literals_over_the_limit_before_login(imap_server):
+    w = imap_server.wire()
+    w.send(b"A1 LOGIN {100000}\r\n")
+    r = w.response()
+    assert r.startswith(b"A1 NO [TOOBIG]") or r.startswith(b"* BYE"), r  # never "+"
+    if r.startswith(b"A1 NO"):
+        w.ok("NOOP")
+    # A non-synchronising literal is already on its way: BYE (RFC 7888 §4).
+    w = imap_server.wire()
+    try:
+        w.send(b"A1 LOGIN {100000+}\r\n" + b"p" * 100000 + b" x\r\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    said = bye_and_close(w)
+    assert b"* BYE" in said and b"A1 OK" not in said, said
+    alive(imap_server)
+
+
+def test_literal_over_the_limit_after_login(account):
+    w = account.wire(select="INBOX")
+    w.send(b"A1 SEARCH TEXT {100000000}\r\n")
+    r = w.response()
+    assert r.startswith(b"A1 NO [TOOBIG]") or r.startswith(b"A1 BAD"), r
+    w.ok("NOOP")
+
+
+def test_client_vanishing_mid_literal_leaves_the_server_alive(account):
+    w = account.wire()
+    w.send(b"A1 APPEND INBOX {100000}\r\n")
+    assert w.response().startswith(b"+")
+    w.send(b"z" * 50000)
+    w.close()
+    w = account.wire()
+    w.send(b"A2 APPEND INBOX {100000+}\r\n" + b"z" * 30000)
+    w.close()
+    w = account.wire(select="INBOX")
+    w.send(b"A3 IDLE\r\n")
+    assert w.response().startswith(b"+")
+    w.close()
+    # and a TLS client that goes away in the middle of a literal
+    t = account.server.wire_tls()
+    t.login(account.user, account.password)
+    t.send(b"A4 APPEND INBOX {5000}\r\n")
+    assert t.response().startswith(b"+")
+    t.send(b"y" * 100)
+    t.sock.close()
+    alive(account.server)
+    w = account.wire()
+    assert parse(w.ok("STATUS INBOX (MESSAGES)")[0][2:])[2] == ["MESSAGES", 0]
+
+
+def test_deep_nesting_is_refused_not_a_crash(account):
+    w = account.wire(select="INBOX")
+    append(w, "INBOX", message("n"))
+    for text in [b"SEARCH " + b"(" * 5000 + b"ALL" + b")" * 5000,
+                 b"SEARCH " + b"NOT " * 5000 + b"ALL",
+                 b"SEARCH " + b"OR ALL " * 5000 + b"ALL",
+                 b"FETCH 1 " + b"(" * 5000 + b"FLAGS" + b")" * 5000,
+                 b"STORE 1 +FLAGS " + b"(" * 5000 + b")" * 5000,
+                 b'LIST "" ' + b"*%" * 5000,
+                 b"FETCH " + b"1," * 20000 + b"1 FLAGS"]:
+        untagged, tagged = w.cmd(text, timeout=30)
+        assert re.match(rb"T\d+ (BAD|NO|OK)", tagged), (text[:40], tagged)
+    alive(account.server)
+    w.ok("NOOP")
+
+
+def test_compress_deflate(account):
+    w = account.wire()
+    w.start_compress()
+    untagged = w.ok("CAPABILITY")
+    assert b"COMPRESS=DEFLATE" not in untagged[0], untagged  # RFC 4978 §3: not twice
+    _, tagged = w.cmd("COMPRESS DEFLATE")
+    assert re.match(rb"T\d+ NO \[COMPRESSIONACTIVE\]", tagged), tagged
+    data = message("compressed", body="compressible " * 2000 + "\r\n")
+    append(w, "INBOX", data)
+    w.ok("SELECT INBOX")
+    [(_, items)] = fetches(w.ok("FETCH 1 BODY.PEEK[]"))
+    assert items["BODY[]"] == data
+    untagged, tagged = w.cmd("LOGOUT")
+    assert untagged[0].startswith(b"* BYE") and re.match(rb"T\d+ OK", tagged)
+
+
+def test_compress_before_login_is_refused(imap_server):
+    w = imap_server.wire()
+    _, tagged = w.cmd("COMPRESS DEFLATE")
+    assert re.match(rb"T\d+ (BAD|NO) ", tagged), tagged
+    w.ok("NOOP")  # still uncompressed
+
+
+def test_kill_9_after_append_ok_loses_nothing(data_dir):
+    s = ImapServer(data_dir)
+    s.add_domain()
+    user = "durable@" + DOMAIN
+    password = s.add_mailbox(user)
+    s.start()
+    sent = []
+    try:
+        w = s.wire()
+        w.login(user, password)
+        for i in range(5):
+            data = message(f"durable {i}", body=f"body {i} " * 100 + "\r\n")
+            _, uid = appenduid(append(w, "INBOX", data, flags="\\Flagged"))
+            sent.append((uid, data))
+        # MULTIAPPEND and a copy into another folder, then kill at once.
+        a, b = message("multi a"), message("multi b")
+        w.send(b"M1 APPEND Archive {%d+}\r\n%s {%d+}\r\n%s\r\n" % (len(a), a, len(b), b))
+        _, tagged = w.until("M1")
+        assert tagged.startswith(b"M1 OK [APPENDUID")
+        s.proc.send_signal(signal.SIGKILL)
+        s.proc.wait()
+    finally:
+        s.stop()
+    s.start()
+    try:
+        w = s.wire()
+        w.login(user, password)
+        w.ok("SELECT INBOX")
+        got = {i["UID"]: i for _, i in fetches(w.ok("FETCH 1:* (UID FLAGS BODY.PEEK[])"))}
+        assert sorted(got) == [uid for uid, _ in sent]
+        for uid, data in sent:
+            assert got[uid]["BODY[]"] == data and got[uid]["FLAGS"] == ["\\Flagged"]
+        assert parse(w.ok("STATUS Archive (MESSAGES)")[0][2:])[2] == ["MESSAGES", 2]
+        # New UIDs continue after the old ones.
+        _, uid = appenduid(append(w, "INBOX", message("after restart")))
+        assert uid == sent[-1][0] + 1
+    finally:
+        assert s.stop() == 0
+
+
+def test_password_change_through_the_api_ends_open_sessions_with_bye(account):
+    """Issue 4/5: changing the password re-keys the mailbox and ends the owner's open sessions with
+    "* BYE" (session.h: "A password change or a deleted alias ends the session"); the new password
+    then logs in and the old one does not."""
+    server = account.server
+    w = account.wire(select="INBOX")
+    append(w, "INBOX", message("kept across the re-key"))
+    body = json.dumps({"current_password": account.password}).encode()
+    status, text = server.get(f"/api/aliases/{account.user}/password", token=server.token(), method="POST",
+                              body=body)
+    assert status == 200, text
+    new = json.loads(text)["password"]
+    said = bye_and_close(w)
+    assert b"* BYE" in said, said  # RFC 9051 §7.1.5: BYE before the server closes
+    w = server.wire()
+    _, tagged = w.cmd(f'LOGIN "{account.user}" "{account.password}"')
+    assert re.match(rb"T\d+ NO \[AUTHENTICATIONFAILED\]", tagged), tagged
+    w.login(account.user, new)
+    assert b"* 1 EXISTS\r\n" in w.ok("SELECT INBOX")
+
+
+def test_removing_the_alias_ends_open_sessions_with_bye(account):
+    server = account.server
+    w = account.wire(select="INBOX")
+    status, text = server.get(f"/api/aliases/{account.user}", token=server.token(), method="DELETE")
+    assert status == 200, text
+    said = bye_and_close(w)
+    assert b"* BYE" in said, said
+    alive(server)

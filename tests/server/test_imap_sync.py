@@ -1,0 +1,231 @@
+"""Two sessions on one mailbox (RFC 9051 §7: EXISTS, EXPUNGE and FETCH FLAGS when allowed), IDLE
+(RFC 2177: at once), and CONDSTORE/QRESYNC resynchronisation (RFC 7162 §3.1, §3.2) after changes
+made by another session."""
+import re
+
+from imap_support import append, appenduid, imap_server, account, message  # noqa: F401 (fixtures)
+from imap_wire import fetch_items, fetches, parse
+
+WAIT = 10  # seconds an event may take to arrive (it should take milliseconds)
+
+
+def untagged_until(w, pattern, timeout=WAIT):
+    """Reads untagged responses (during IDLE) until one matches `pattern`; returns all read."""
+    got = []
+    while True:
+        r = w.response(timeout=timeout)
+        got.append(r)
+        if re.fullmatch(pattern, r):
+            return got
+
+
+def idle(w):
+    w.idle_tag = w.tag()
+    w.send(f"{w.idle_tag} IDLE\r\n")
+    r = w.response(timeout=WAIT)
+    assert r.startswith(b"+ "), r
+
+
+def done(w):
+    w.send("DONE\r\n")
+    untagged, tagged = w.until(w.idle_tag, timeout=WAIT)
+    assert re.fullmatch(rb"T\d+ OK .*\r\n", tagged), tagged
+    return untagged
+
+
+def test_other_session_changes_after_noop(account):
+    a = account.wire(select="INBOX")
+    b = account.wire(select="INBOX")
+    append(a, "INBOX", message("one"))
+    append(a, "INBOX", message("two"))
+    untagged = b.ok("NOOP")
+    assert untagged == [b"* 2 EXISTS\r\n"], untagged
+    a.ok("STORE 1 +FLAGS (\\Flagged)")
+    untagged = b.ok("NOOP")
+    [(n, items)] = fetches(untagged)
+    assert n == 1 and items["FLAGS"] == ["\\Flagged"], untagged
+    assert b.ok("NOOP") == []  # reported once
+    a.ok("STORE 1 +FLAGS.SILENT (\\Deleted)")
+    a.ok("EXPUNGE")
+    untagged = b.ok("NOOP")
+    assert untagged[-1] == b"* 1 EXPUNGE\r\n", untagged
+    assert [i["UID"] for _, i in fetches(b.ok("FETCH 1:* UID"))] == [2]
+    # A keyword B has never seen comes with a FLAGS response first.
+    a.ok("STORE 1 +FLAGS ($Shared)")
+    untagged = b.ok("NOOP")
+    assert untagged[0].startswith(b"* FLAGS ") and "$Shared" in parse(untagged[0][2:])[1], untagged
+    assert fetch_items(untagged[1])[1]["FLAGS"] == ["$Shared"]
+
+
+def test_no_expunge_during_fetch_store_or_search(account):
+    """RFC 9051 §7.5.1: EXPUNGE is not sent during FETCH, STORE or SEARCH (the numbers would shift
+    under the client); UID versions and NOOP may carry it."""
+    a = account.wire(select="INBOX")
+    for i in range(3):
+        append(a, "INBOX", message(f"x{i}"))
+    b = account.wire(select="INBOX")
+    a.ok("STORE 2 +FLAGS.SILENT (\\Deleted)")
+    a.ok("EXPUNGE")
+    for text in ["FETCH 1:* (UID)", "STORE 1 +FLAGS (\\Seen)", "SEARCH ALL"]:
+        untagged = b.ok(text)
+        assert not any(r.endswith(b" EXPUNGE\r\n") for r in untagged), (text, untagged)
+    # Message 3 is still message 3 for B until the EXPUNGE is reported.
+    [(n, items)] = fetches(b.ok("FETCH 3 UID"))
+    assert (n, items["UID"]) == (3, 3)
+    untagged = b.ok("NOOP")
+    assert b"* 2 EXPUNGE\r\n" in untagged, untagged
+    [(n, items)] = fetches(b.ok("FETCH 2 UID"))
+    assert (n, items["UID"]) == (2, 3)
+
+
+def test_idle_reports_at_once(account):
+    a = account.wire(select="INBOX")
+    b = account.wire(select="INBOX")
+    idle(b)
+    append(a, "INBOX", message("while idling"))
+    untagged_until(b, rb"\* 1 EXISTS\r\n")
+    a.ok("STORE 1 +FLAGS (\\Answered)")
+    got = untagged_until(b, rb"\* 1 FETCH .*\r\n")
+    assert fetch_items(got[-1])[1]["FLAGS"] == ["\\Answered"], got
+    append(a, "INBOX", message("second while idling"))
+    untagged_until(b, rb"\* 2 EXISTS\r\n")
+    a.ok("STORE 1 +FLAGS.SILENT (\\Deleted)")
+    a.ok("EXPUNGE")
+    untagged_until(b, rb"\* 1 EXPUNGE\r\n")
+    assert done(b) == []
+    [(n, items)] = fetches(b.ok("FETCH 1 UID"))
+    assert (n, items["UID"]) == (1, 2)
+    # IDLE again works the same.
+    idle(b)
+    append(a, "INBOX", message("third"))
+    untagged_until(b, rb"\* 2 EXISTS\r\n")
+    done(b)
+
+
+def test_idle_under_qresync_says_vanished(account):
+    a = account.wire(select="INBOX")
+    for i in range(3):
+        append(a, "INBOX", message(f"v{i}"))
+    b = account.wire(enable="QRESYNC", select="INBOX")
+    idle(b)
+    a.ok("STORE 2 +FLAGS.SILENT (\\Deleted)")
+    got = untagged_until(b, rb"\* 2 FETCH .*\r\n")
+    _, items = fetch_items(got[-1])
+    assert items["UID"] == 2 and items["FLAGS"] == ["\\Deleted"] and items["MODSEQ"][0] > 0, got
+    a.ok("EXPUNGE")
+    untagged_until(b, rb"\* VANISHED 2\r\n")
+    done(b)
+
+
+def test_idle_ends_with_done_only(account):
+    b = account.wire(select="INBOX")
+    idle(b)
+    b.send("NOOP\r\n")  # not DONE: the IDLE ends with BAD
+    untagged, tagged = b.until(b.idle_tag, timeout=WAIT)
+    assert re.match(rb"T\d+ BAD ", tagged), tagged
+    b.ok("NOOP")
+    idle(b)
+    b.send("done\r\n")  # case-insensitive
+    _, tagged = b.until(b.idle_tag, timeout=WAIT)
+    assert re.match(rb"T\d+ OK", tagged), tagged
+
+
+def test_idle_in_the_authenticated_state_and_logout_of_the_other(account):
+    b = account.wire()
+    idle(b)  # RFC 2177: IDLE is allowed without a selected mailbox
+    a = account.wire(select="INBOX")
+    append(a, "INBOX", message("unseen by b"))
+    a.ok("LOGOUT")
+    done(b)
+    b.ok("SELECT INBOX")
+
+
+def qresync_state(w):
+    """(UIDVALIDITY, HIGHESTMODSEQ) from a SELECT's responses."""
+    untagged = w.ok("SELECT INBOX")
+    text = b"".join(untagged)
+    return (int(re.search(rb"\[UIDVALIDITY (\d+)\]", text).group(1)),
+            int(re.search(rb"\[HIGHESTMODSEQ (\d+)\]", text).group(1)))
+
+
+def test_qresync_select_after_changes_elsewhere(account):
+    a = account.wire()
+    for i in range(4):
+        append(a, "INBOX", message(f"r{i}"))
+    a.ok("ENABLE QRESYNC")
+    validity, modseq = qresync_state(a)
+    a.ok("LOGOUT")
+
+    b = account.wire(select="INBOX")
+    b.ok("UID STORE 2 +FLAGS (\\Seen)")
+    b.ok("UID STORE 3 +FLAGS.SILENT (\\Deleted)")
+    b.ok("UID EXPUNGE 3")
+    _, new_uid = appenduid(append(b, "INBOX", message("r-new")))
+    assert new_uid == 5
+
+    c = account.wire(enable="QRESYNC")
+    untagged, tagged = c.cmd("SELECT INBOX (QRESYNC (%d %d))" % (validity, modseq))
+    assert re.match(rb"T\d+ OK \[READ-WRITE\]", tagged), tagged
+    assert b"* 4 EXISTS\r\n" in untagged
+    assert b"* VANISHED (EARLIER) 3\r\n" in untagged, untagged
+    changed = {i["UID"]: i for _, i in fetches(untagged)}
+    assert set(changed) == {2, 5}, untagged
+    assert changed[2]["FLAGS"] == ["\\Seen"] and changed[2]["MODSEQ"][0] > modseq
+    assert changed[5]["FLAGS"] == [] and changed[5]["MODSEQ"][0] > modseq
+    highest = int(re.search(rb"\[HIGHESTMODSEQ (\d+)\]", b"".join(untagged)).group(1))
+    assert highest == changed[5]["MODSEQ"][0], untagged  # the APPEND was the last change
+    # The VANISHED comes after the EXISTS (RFC 7162 §3.2.5.1 example order).
+    assert untagged.index(b"* VANISHED (EARLIER) 3\r\n") > untagged.index(b"* 4 EXISTS\r\n")
+
+    # Known UIDs limit what VANISHED names; a stale UIDVALIDITY gets no resync at all.
+    untagged = c.ok("SELECT INBOX (QRESYNC (%d %d 1:2))" % (validity, modseq))
+    assert not any(r.startswith(b"* VANISHED") for r in untagged), untagged
+    # RFC 7162 §3.2.5: the previous mailbox is closed with an untagged OK [CLOSED].
+    assert any(r.startswith(b"* OK [CLOSED]") for r in untagged), untagged
+    untagged = c.ok("SELECT INBOX (QRESYNC (%d %d))" % (validity + 1, modseq))
+    assert not any(r.startswith(b"* VANISHED") for r in untagged) and fetches(untagged) == [], untagged
+    # Up to date: nothing to say.
+    untagged = c.ok("SELECT INBOX (QRESYNC (%d %d))" % (validity, highest))
+    assert not any(r.startswith(b"* VANISHED") for r in untagged) and fetches(untagged) == [], untagged
+
+    # UID FETCH ... (CHANGEDSINCE m VANISHED) says the same inside a session.
+    untagged = c.ok("UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d VANISHED)" % modseq)
+    assert untagged[0] == b"* VANISHED (EARLIER) 3\r\n", untagged
+    assert sorted(i["UID"] for _, i in fetches(untagged)) == [2, 5]
+    assert all("MODSEQ" in i for _, i in fetches(untagged))
+
+
+def test_qresync_needs_enable(account):
+    w = account.wire()
+    validity, modseq = qresync_state(w)
+    _, tagged = w.cmd("SELECT INBOX (QRESYNC (%d %d))" % (validity, modseq))
+    assert re.match(rb"T\d+ BAD ", tagged), tagged  # RFC 7162 §3.2.5
+    _, tagged = w.cmd("UID FETCH 1:* FLAGS (CHANGEDSINCE 1 VANISHED)")
+    assert re.match(rb"T\d+ BAD ", tagged), tagged
+
+
+def test_condstore_changedsince(account):
+    a = account.wire()
+    for i in range(3):
+        append(a, "INBOX", message(f"cs{i}"))
+    untagged = a.ok("SELECT INBOX (CONDSTORE)")
+    modseq = int(re.search(rb"\[HIGHESTMODSEQ (\d+)\]", b"".join(untagged)).group(1))
+    b = account.wire(select="INBOX")
+    b.ok("STORE 3 +FLAGS ($Done)")
+    untagged = a.ok("FETCH 1:* (FLAGS) (CHANGEDSINCE %d)" % modseq)
+    got = fetches(untagged)
+    # Only message 3 changed. (The server may repeat it as an unsolicited FETCH; RFC 9051 §7.5.2.)
+    assert got and {(n, tuple(i["FLAGS"])) for n, i in got} == {(3, ("$Done",))}, untagged
+    assert got[0][1]["MODSEQ"][0] > modseq
+    # STATUS HIGHESTMODSEQ and the SELECT agree.
+    status = parse(a.ok("STATUS INBOX (HIGHESTMODSEQ)")[0][2:])
+    assert status[2][1] == got[0][1]["MODSEQ"][0]
+
+
+def test_flags_changed_elsewhere_show_modseq_under_condstore(account):
+    a = account.wire(select="INBOX")
+    append(a, "INBOX", message("m"))
+    b = account.wire(enable="CONDSTORE", select="INBOX")
+    a.ok("STORE 1 +FLAGS (\\Flagged)")
+    [(n, items)] = fetches(b.ok("NOOP"))
+    assert items["FLAGS"] == ["\\Flagged"] and items["MODSEQ"][0] > 0, items
