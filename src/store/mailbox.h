@@ -88,6 +88,8 @@ class Mailbox {
   // Without `with_structure`, envelope and bodystructure are left empty (a cheaper query).
   Result<std::vector<MessageSummary>> list_messages(std::string_view folder, const UidSet& uids = all_uids(),
                                                     bool with_structure = true);
+  // Subject, date and message ids of `uids`, by ascending UID (IMAP THREAD).
+  Result<std::vector<ThreadFields>> thread_fields(std::string_view folder, const UidSet& uids);
   // The folder's UIDs, ascending (SELECT: message numbers).
   Result<std::vector<uint32_t>> list_uids(std::string_view folder);
   // Every keyword used in the mailbox (IMAP FLAGS), sorted.

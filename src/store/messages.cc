@@ -317,6 +317,37 @@ Result<std::vector<std::pair<uint32_t, std::string>>> Mailbox::fetch_raw_many(st
   });
 }
 
+Result<std::vector<ThreadFields>> Mailbox::thread_fields(std::string_view folder, const UidSet& uids) {
+  return guarded<Result<std::vector<ThreadFields>>>([&]() -> Result<std::vector<ThreadFields>> {
+    auto r = impl_->reader();
+    auto& db = r.db();
+    FolderRow f = require_folder(db, folder);
+    std::vector<int64_t> params{f.id};
+    auto s = db.prepare(
+        "SELECT uid, subject, coalesce(sent_date, internal_date), message_id, in_reply_to, refs FROM messages "
+        "WHERE folder_id = ? AND " +
+        uid_set_sql(uids, params) + " ORDER BY uid");
+    for (size_t i = 0; i < params.size(); ++i) s.bind(static_cast<int>(i + 1), params[i]);
+    std::vector<ThreadFields> out;
+    while (s.step()) {
+      ThreadFields t;
+      t.uid = static_cast<uint32_t>(s.int64(0));
+      t.subject = s.text(1);
+      t.date = s.text(2);
+      t.message_id = s.text(3);
+      t.in_reply_to = s.text(4);
+      std::string_view refs = s.text(5);
+      while (!refs.empty()) {
+        size_t sp = refs.find(' ');
+        if (sp != 0) t.references.emplace_back(refs.substr(0, sp));
+        refs = sp == std::string_view::npos ? std::string_view() : refs.substr(sp + 1);
+      }
+      out.push_back(std::move(t));
+    }
+    return out;
+  });
+}
+
 Result<std::vector<MessageSummary>> Mailbox::list_messages(std::string_view folder, const UidSet& uids,
                                                           bool with_structure) {
   return guarded<Result<std::vector<MessageSummary>>>([&]() -> Result<std::vector<MessageSummary>> {

@@ -98,6 +98,15 @@ struct Changes {
   std::vector<uint32_t> vanished;   // expunged UIDs with modseq > since
 };
 
+// What THREAD (RFC 5256) needs of a message.
+struct ThreadFields {
+  uint32_t uid = 0;
+  std::string subject;  // decoded
+  std::string date;     // the Date header's, else the internal date (ISO 8601 UTC)
+  std::string message_id, in_reply_to;
+  std::vector<std::string> references;  // msg-ids, oldest first
+};
+
 struct Quota {
   uint64_t bytes = 0;  // sum of message sizes (what the user sees)
   uint64_t messages = 0;

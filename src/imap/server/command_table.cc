@@ -53,6 +53,7 @@ constexpr std::array kCommands = {
     CommandSpec{"STATUS", c::status, kAuth, 0},
     CommandSpec{"STORE", c::store, kSelected, kDefer},
     CommandSpec{"SUBSCRIBE", c::subscribe, kAuth, 0},
+    CommandSpec{"THREAD", c::thread, kSelected, kDefer},
     CommandSpec{"UNSELECT", c::unselect, kSelected, 0},
     CommandSpec{"UNSUBSCRIBE", c::subscribe, kAuth, 0},
 };

@@ -55,14 +55,16 @@ store::SearchKey compile_search(const SearchKey& key, const SearchContext& c) {
     }
     case K::sequence_set: {
       if (key.set.saved_result) return saved(c);
-      std::vector<uint32_t> picked;
+      // Consecutive message numbers are one UID range: no UID between two of the session's
+      // messages exists in the folder (UIDs only grow, and expunged ones are gone).
+      store::UidSet set;
       uint32_t exists = static_cast<uint32_t>(uids.size());
       for (auto& r : resolve(key.set, exists)) {
         if (r.first == 0 || r.first > exists) continue;
-        for (uint32_t n = r.first; n <= std::min(r.last, exists); ++n) picked.push_back(uids[n - 1]);
+        set.push_back({uids[r.first - 1], uids[std::min(r.last, exists) - 1]});
       }
-      if (picked.empty()) return nothing();
-      return uids_key(uid_ranges(picked));
+      if (set.empty()) return nothing();
+      return uids_key(std::move(set));
     }
     case K::uid: {
       if (key.set.saved_result) return saved(c);

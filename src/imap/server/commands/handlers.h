@@ -32,6 +32,7 @@ Result unselect(Session&, Command&);
 Result expunge(Session&, Command&);
 Result search(Session&, Command&);
 Result sort(Session&, Command&);
+Result thread(Session&, Command&);
 Result fetch(Session&, Command&);
 Result store(Session&, Command&);
 Result copy(Session&, Command&);  // COPY and MOVE
