@@ -234,6 +234,39 @@ def test_select_and_examine_responses(account):
     assert m.select("INBOX", readonly=True) == ("OK", [b"3"])
 
 
+def test_envelope_empty_sender_and_reply_to_are_from(account):
+    """RFC 9051 §7.5.2 (ENVELOPE) and RFC 3501 §7.4.2: "If the Sender or Reply-To header lines are
+    absent in the [RFC5322] header, or are present but empty, the server sets the corresponding
+    member of the envelope to be the same value as the from member"."""
+    w = account.wire()
+    append(w, "INBOX", b"From: a@example.org\r\nSender:\r\nReply-To:   \r\nSubject: s\r\n\r\nx\r\n")
+    append(w, "INBOX", b"From: a@example.org\r\nSubject: s\r\n\r\nx\r\n")
+    w.ok("SELECT INBOX")
+    a = [None, None, b"a", b"example.org"]
+    got = {n: i["ENVELOPE"] for n, i in fetches(w.ok("FETCH 1:2 ENVELOPE"))}
+    assert got[2][2:5] == [[a], [a], [a]], got[2]  # absent
+    assert got[1][2:5] == [[a], [a], [a]], got[1]  # present but empty
+
+
+def test_envelope_quoting_groups_and_8bit(account):
+    w = account.wire()
+    append(w, "INBOX", b'From: "A \\"quoted\\" name" <a@example.org>\r\n'
+                       b'To: undisclosed-recipients:;\r\n'
+                       b'Cc: Team: x@example.org, "x\\\\y" <y@example.org>;\r\n'
+                       b'Subject: a long subject\r\n  folded here\r\n'
+                       b'Message-ID:\r\n <folded@example.org>\r\n\r\nbody\r\n')
+    w.ok("SELECT INBOX")
+    [(_, items)] = fetches(w.ok("FETCH 1 ENVELOPE"))
+    env = items["ENVELOPE"]
+    assert env[0] is None and env[1] == b"a long subject  folded here", env  # unfolded (RFC 5322 §2.2.3)
+    assert env[2] == [[b'A "quoted" name', None, b"a", b"example.org"]], env[2]
+    # Groups (RFC 9051 §7.5.2): start (NIL NIL name NIL), members, end (NIL NIL NIL NIL).
+    assert env[5] == [[None, None, b"undisclosed-recipients", None], [None, None, None, None]], env[5]
+    assert env[6] == [[None, None, b"Team", None], [None, None, b"x", b"example.org"],
+                      [b"x\\y", None, b"y", b"example.org"], [None, None, None, None]], env[6]
+    assert env[9] == b"<folded@example.org>", env
+
+
 def test_fetch_envelope_bodystructure_and_body(account):
     w = account.wire()
     append(w, "INBOX", MULTIPART)

@@ -4,6 +4,8 @@ deep nesting; COMPRESS=DEFLATE (RFC 4978); and no accepted message lost on kill 
 import json
 import re
 import signal
+import threading
+import time
 
 from conftest import data_dir  # noqa: F401 (fixture)
 from imap_support import DOMAIN, ImapServer, append, appenduid, imap_server, account, message  # noqa: F401
@@ -257,3 +259,63 @@ def test_removing_the_alias_ends_open_sessions_with_bye(account):
     said = bye_and_close(w)
     assert b"* BYE" in said, said
     alive(server)
+
+
+def test_connections_per_ip_are_limited(data_dir):
+    """[limits] max_connections_per_ip: the connection over the limit gets no greeting (a BYE at
+    most) and is closed; when one closes, the next is accepted."""
+    s = ImapServer(data_dir, limits="max_connections_per_ip = 3\n").start()
+    try:
+        open_ = [s.wire() for _ in range(3)]
+        assert all(w.greeting.startswith(b"* OK ") for w in open_)
+        extra = s.wire(greeting=False)
+        said = bye_and_close(extra)
+        assert not said.startswith(b"* OK"), said
+        assert said in (b"",) or said.startswith(b"* BYE"), said
+        open_[0].ok("LOGOUT")
+        assert open_[0].closed()
+        assert s.wire().greeting.startswith(b"* OK ")
+    finally:
+        assert s.stop() == 0
+
+
+def test_before_login_an_idle_or_trickling_client_is_dropped(imap_server):
+    """Issue 5: "a short timeout before [login]". A silent client is told BYE (RFC 9051 §7.1.5:
+    BYE "as part of a normal logout sequence ... or autologout") and dropped within a minute or so;
+    one that trickles a byte now and then must not hold the connection for ever either (per-read
+    timeouts alone let it: the limit has to be on the time to log in). Both run at once."""
+    results = {}
+
+    def quiet():
+        w = imap_server.wire()
+        start = time.monotonic()
+        said = bye_and_close(w, timeout=150)
+        results["quiet"] = (round(time.monotonic() - start), said)
+
+    def trickle():
+        w = imap_server.wire()
+        start = time.monotonic()
+        closed = False
+        try:
+            for ch in b"A1 LOGIN someone@example.com secret":
+                w.send(bytes([ch]))
+                closed = w.closed(timeout=10)
+                if closed or time.monotonic() - start > 150:
+                    break
+        except (BrokenPipeError, ConnectionResetError):
+            closed = True
+        results["trickle"] = (round(time.monotonic() - start), closed)
+
+    threads = [threading.Thread(target=quiet), threading.Thread(target=trickle)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=200)
+    elapsed, said = results["quiet"]
+    closed_after, closed = results["trickle"]
+    problems = []
+    if not (elapsed < 90 and b"* BYE" in said):
+        problems.append(f"a silent client was dropped after {elapsed} s with {said!r} (expected * BYE)")
+    if not closed:  # a byte every 10 s: after 150 s the server must have ended it
+        problems.append(f"a trickling client was still connected after {closed_after} s")
+    assert not problems, problems

@@ -133,8 +133,15 @@ def test_authenticate_cancel_wrong_and_unknown_mechanism(account):
     # An authorization identity other than the user is not someone we let the user act as.
     _, tagged = w.cmd("AUTHENTICATE PLAIN " + plain(account.user, account.password, authzid="root@" + DOMAIN))
     assert tagged_is(tagged, b"NO "), tagged
-    _, tagged = w.cmd("AUTHENTICATE PLAIN " + plain(account.user, account.password))
-    assert tagged_is(tagged, b"OK "), tagged
+    _, tagged = w.cmd("AUTHENTICATE PLAIN " + plain(account.user, account.password, authzid=account.user))
+    assert tagged_is(tagged, b"OK "), tagged  # an authzid equal to the user is the user (RFC 4616 §2)
+
+
+def test_login_address_is_case_insensitive(account):
+    w = account.server.wire()
+    _, tagged = w.cmd(f"LOGIN {quote(account.user.upper())} {quote(account.password)}")
+    assert tagged_is(tagged, b"OK [CAPABILITY "), tagged
+    w.ok("SELECT INBOX")
 
 
 def test_logout_sends_bye_then_ok_then_closes(account):
