@@ -229,3 +229,114 @@ def test_flags_changed_elsewhere_show_modseq_under_condstore(account):
     a.ok("STORE 1 +FLAGS (\\Flagged)")
     [(n, items)] = fetches(b.ok("NOOP"))
     assert items["FLAGS"] == ["\\Flagged"] and items["MODSEQ"][0] > 0, items
+
+
+class View:
+    """A client's model of the selected mailbox, kept only from what the server says (EXISTS,
+    EXPUNGE, VANISHED, FETCH with UID): RFC 9051 §7.4.1, §7.5.1 and RFC 7162 §3.2.10 make it exact."""
+
+    def __init__(self, w):
+        self.w, self.uids = w, []
+
+    def apply(self, untagged):
+        for r in untagged:
+            if m := re.fullmatch(rb"\* (\d+) EXISTS\r\n", r):
+                n = int(m.group(1))
+                assert n >= len(self.uids), (r, len(self.uids))  # EXISTS never shrinks (§7.3.1)
+                self.uids += [None] * (n - len(self.uids))
+            elif m := re.fullmatch(rb"\* (\d+) EXPUNGE\r\n", r):
+                n = int(m.group(1))
+                assert 1 <= n <= len(self.uids), (r, len(self.uids))
+                del self.uids[n - 1]
+            elif m := re.fullmatch(rb"\* VANISHED ([\d:,]+)\r\n", r):
+                gone = set()
+                for part in m.group(1).split(b","):
+                    lo, _, hi = part.partition(b":")
+                    gone |= set(range(int(lo), int(hi or lo) + 1))
+                known = set(self.uids)
+                self.uids = [u for u in self.uids if u not in gone]
+                # A UID the client never fetched must be one of the messages it knows only from
+                # EXISTS, between the known UIDs around it (which of a run of unknowns does not
+                # matter: they are all unknown).
+                for uid in sorted(gone - known):
+                    for i, u in enumerate(self.uids):
+                        if u is None:
+                            before = [x for x in self.uids[:i] if x is not None]
+                            after = [x for x in self.uids[i:] if x is not None]
+                            if (not before or before[-1] < uid) and (not after or uid < after[0]):
+                                del self.uids[i]
+                                break
+                    else:
+                        raise AssertionError(f"VANISHED {uid}: not a message of this view {self.uids}")
+            elif re.match(rb"\* \d+ FETCH ", r):
+                n, items = fetch_items(r)
+                assert 1 <= n <= len(self.uids), (r, len(self.uids))
+                if "UID" in items:
+                    assert self.uids[n - 1] in (None, items["UID"]), (r, self.uids[n - 1])
+                    self.uids[n - 1] = items["UID"]
+
+    def cmd(self, text):
+        untagged, tagged = self.w.cmd(text, timeout=30)
+        self.apply(untagged)
+        # Learn the UIDs of new messages (a UID FETCH may also announce expunges, which settles
+        # messages that went away before we learned their UID).
+        for _ in range(50):  # others keep appending: new EXISTS may come with each answer
+            if None not in self.uids:
+                break
+            untagged, _ = self.w.cmd("UID FETCH 1:* (UID)", timeout=30)
+            self.apply(untagged)
+        assert None not in self.uids, self.uids
+        return tagged
+
+
+def test_concurrent_sessions_keep_exact_views(account):
+    import random
+    import threading
+    import time
+
+    a = account.wire()
+    for i in range(20):
+        append(a, "INBOX", message(f"start {i}"))
+    errors, done_at = [], time.monotonic() + 10
+
+    def client(k):
+        rnd = random.Random(k)
+        try:
+            w = account.wire(enable="QRESYNC" if k % 2 else None)
+            if k % 3 == 0:
+                w.start_compress()
+            view = View(w)
+            view.cmd("SELECT INBOX")
+            while time.monotonic() < done_at:
+                op = rnd.randrange(7)
+                if op == 0:
+                    view.cmd(f"APPEND INBOX {{{len(message(str(k)))}+}}\r\n".encode() + message(str(k)))
+                elif op == 1 and view.uids:
+                    n = rnd.randint(1, len(view.uids))
+                    view.cmd(f"STORE {n} {'+-'[rnd.randrange(2)]}FLAGS (\\Deleted $k{k})")
+                elif op == 2:
+                    view.cmd("EXPUNGE")
+                elif op == 3 and view.uids:
+                    view.cmd("UID MOVE %d Archive" % rnd.choice(view.uids))
+                elif op == 4:
+                    view.cmd("FETCH 1:* (UID FLAGS)" if view.uids else "NOOP")
+                elif op == 5:
+                    view.cmd("SEARCH UNDELETED")
+                else:
+                    view.cmd("NOOP")
+            quiet.wait()
+            view.cmd("NOOP")
+            untagged = w.ok("FETCH 1:* (UID)") if view.uids else []
+            assert [fetch_items(r)[1]["UID"] for r in untagged] == view.uids, (untagged, view.uids)
+        except Exception as e:  # reported below, with the client's number
+            errors.append((k, repr(e)[:2000]))
+            quiet.abort()
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(6)]
+    quiet = threading.Barrier(len(threads), timeout=120)  # the final check runs once all are done
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert account.server.proc.poll() is None
