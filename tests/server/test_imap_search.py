@@ -8,7 +8,7 @@ import pytest
 from imap_support import append, imap_server, account  # noqa: F401 (fixtures)
 from imap_wire import fetches
 
-M1 = (b"From: Alice <alice@example.org>\r\nTo: Bob <bob@example.com>\r\nSubject: hello world\r\n"
+M1 = (b"From: Zoe Alice <alice@example.org>\r\nTo: Bob <bob@example.com>\r\nSubject: hello world\r\n"
       b"Date: Wed, 01 Jan 2020 12:00:00 +0000\r\nMessage-ID: <m1@example.org>\r\n\r\n"
       b"The quick brown fox jumps.\r\n")
 M2 = (b"From: Bob Builder <bob@example.com>\r\nTo: Alice <alice@example.org>\r\nSubject: Re: hello world\r\n"
@@ -19,7 +19,7 @@ M3 = (b"From: Carol <carol@example.net>\r\nTo: Bob <bob@example.com>\r\nSubject:
       b"Date: Sat, 10 Jul 2019 12:00:00 +0000\r\nMessage-ID: <m3@example.net>\r\n\r\n"
       + b"".join(b"line %04d of a long message\r\n" % i for i in range(180)))
 M4 = (b"From: Dave <dave@example.com>\r\nTo: Bob <bob@example.com>\r\nCc: alice@example.org\r\n"
-      b"Subject: Fwd: Another topic\r\nDate: Thu, 01 Dec 2022 12:00:00 +0000\r\nMessage-ID: <m4@example.com>\r\n\r\n"
+      b"Subject: Fwd: zebra notes\r\nDate: Thu, 01 Dec 2022 12:00:00 +0000\r\nMessage-ID: <m4@example.com>\r\n\r\n"
       b"Meeting notes: budget.\r\n")
 M5 = ("From: Eve <eve@example.org>\r\nTo: Bob <bob@example.com>\r\n"
       "Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?=\r\nDate: Mon, 01 May 2023 12:00:00 +0000\r\n"
@@ -129,7 +129,8 @@ def test_search_keys(box):
         got = search(box, criteria)
         if got != expected:
             failures.append((criteria, got, expected))
-    assert not failures, failures
+    if failures:
+        pytest.fail("\n".join(f"SEARCH {c}: got {g}, expected {e}" for c, g, e in failures))
 
 
 def test_uid_search_answers_uids(box):
@@ -280,24 +281,29 @@ def sort(w, text):
 def test_sort(box):
     sizes = sorted(range(1, 6), key=lambda n: len(MESSAGES[n - 1]))
     cases = [
-        ("SORT (SUBJECT) UTF-8 ALL", [4, 5, 3, 1, 2]),  # base subjects; ties by message number
-        ("SORT (SUBJECT REVERSE DATE) UTF-8 ALL", [4, 5, 3, 2, 1]),  # ties by the second key
-        ("SORT (SUBJECT DATE) UTF-8 ALL", [4, 5, 3, 1, 2]),
+        # RFC 5256 §2.1 base subjects ("Re:", "Fwd:" removed): "Fwd: zebra notes" sorts last.
+        ("SORT (SUBJECT) UTF-8 ALL", [5, 3, 1, 2, 4]),  # ties by message number
+        ("SORT (SUBJECT REVERSE DATE) UTF-8 ALL", [5, 3, 2, 1, 4]),  # ties by the second key
+        ("SORT (SUBJECT DATE) UTF-8 ALL", [5, 3, 1, 2, 4]),
+        ("SORT (REVERSE SUBJECT) UTF-8 ALL", [4, 2, 1, 3, 5]),
         ("SORT (DATE) UTF-8 ALL", [3, 1, 2, 4, 5]),  # the Date header
         ("SORT (REVERSE DATE) UTF-8 ALL", [5, 4, 2, 1, 3]),
         ("SORT (ARRIVAL) UTF-8 ALL", [5, 1, 2, 3, 4]),  # the internal date
         ("SORT (REVERSE ARRIVAL) UTF-8 ALL", [4, 3, 2, 1, 5]),
         ("SORT (SIZE) UTF-8 ALL", sizes),
         ("SORT (REVERSE SIZE) US-ASCII ALL", sizes[::-1]),
-        ("SORT (FROM) UTF-8 ALL", [1, 2, 3, 4, 5]),  # addr-mailbox of the first From
+        # RFC 5256 §3: FROM is the addr-mailbox of the first From ("alice"), not the display name
+        # ("Zoe Alice").
+        ("SORT (FROM) UTF-8 ALL", [1, 2, 3, 4, 5]),
         ("SORT (REVERSE FROM) UTF-8 ALL", [5, 4, 3, 2, 1]),
-        ("SORT (TO SUBJECT) UTF-8 ALL", [2, 4, 5, 3, 1]),  # alice first, then the bobs by subject
+        ("SORT (TO SUBJECT) UTF-8 ALL", [2, 5, 3, 1, 4]),  # alice first, then the bobs by subject
         ("SORT (CC REVERSE ARRIVAL) UTF-8 ALL", [3, 2, 1, 5, 4]),  # no Cc sorts first (RFC 5256)
         ("SORT (SIZE) UTF-8 SUBJECT hello", [n for n in sizes if n in (1, 2, 3)]),
         ("UID SORT (REVERSE DATE) UTF-8 ALL", [6, 5, 3, 2, 4]),
     ]
     failures = [(text, got, expected) for text, expected in cases if (got := sort(box, text)) != expected]
-    assert not failures, failures
+    if failures:
+        pytest.fail("\n".join(f"{text}: got {got}, expected {expected}" for text, got, expected in failures))
     _, tagged = box.cmd("SORT (SUBJECT) ALL")
     assert re.match(rb"T\d+ BAD", tagged), tagged  # the charset is required
     _, tagged = box.cmd("SORT (BOGUS) UTF-8 ALL")
