@@ -42,6 +42,14 @@ size_t MailboxRegistry::open_count() {
   return n;
 }
 
+std::vector<std::shared_ptr<Mailbox>> MailboxRegistry::open_mailboxes() {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<Mailbox>> out;
+  for (auto& [id, entry] : entries_)
+    if (auto m = entry.mailbox.lock()) out.push_back(std::move(m));
+  return out;
+}
+
 int MailboxRegistry::add_closer(const std::string& id, std::function<void()> closer) {
   std::lock_guard lock(mutex_);
   int token = next_token_++;

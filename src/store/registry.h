@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 #include "crypto/secret.h"
@@ -38,6 +39,9 @@ class MailboxRegistry {
   std::shared_ptr<Mailbox> find(const std::string& id);
   // Mailboxes open now (for metrics and tests).
   size_t open_count();
+  // The mailboxes open now (background work such as full-text indexing uses only these: the
+  // key of any other mailbox is not in memory).
+  std::vector<std::shared_ptr<Mailbox>> open_mailboxes();
 
   // Sessions register a closer so that a password change (or a deleted alias) can end them with
   // BYE; close_sessions() calls every closer of `id` and returns how many it called.
