@@ -149,6 +149,24 @@ def test_lsub_subscribe_unsubscribe(account):
     assert typ == "OK" and len(data) == 1 and data[0].endswith(b"Reading"), data
 
 
+def test_subscription_outlives_the_folder(account):
+    """RFC 9051 §6.3.7 (and RFC 3501 §6.3.6): "A server MUST NOT unilaterally remove an existing
+    mailbox name from the subscription list even if a mailbox by that name no longer exists."
+    LSUB then shows it \\Noselect (RFC 3501 §6.3.9), LIST (SUBSCRIBED) with \\NonExistent
+    (RFC 5258 §3.1); UNSUBSCRIBE removes it."""
+    w = account.wire()
+    w.ok("CREATE Foo")
+    w.ok("SUBSCRIBE Foo")
+    w.ok("DELETE Foo")
+    lsub = listed(w.ok('LSUB "" "*"'), "LSUB")
+    assert "Foo" in lsub and "\\noselect" in lower(lsub["Foo"]), lsub
+    subscribed = listed(w.ok('LIST (SUBSCRIBED) "" "*"'))
+    assert "Foo" in subscribed and {"\\subscribed", "\\nonexistent"} <= lower(subscribed["Foo"]), subscribed
+    assert "Foo" not in listed(w.ok('LIST "" "*"'))
+    w.ok("UNSUBSCRIBE Foo")
+    assert "Foo" not in listed(w.ok('LSUB "" "*"'), "LSUB")
+
+
 def test_create_delete_and_errors(account):
     w = account.wire()
     untagged, tagged = w.cmd("CREATE Receipts")
