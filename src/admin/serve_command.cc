@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "admin/admin_api.h"
+#include "admin/background_indexer.h"
 #include "admin/http_server.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -163,6 +164,8 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
     log::info("listening", {{"listener", name}, {"address", it->second.to_string()}});
     imap_servers.push_back(std::move(server));
   }
+  BackgroundIndexer indexer(runtime, registry);
+  indexer.start();
   metrics::global().gauge("sealmail_up", "1 while the server runs.").set(1);
 
   asio::signal_set signals(runtime.io(), SIGTERM, SIGINT, SIGHUP);
@@ -190,6 +193,7 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
       if (admin_http) admin_http->stop();
       for (auto& server : imap_servers) server->stop();
       signals.cancel();
+      indexer.stop();
       watchdog.arm(config->shutdown_deadline);
     });
   };
