@@ -1,5 +1,7 @@
 #include "admin/admin_api.h"
 
+#include <thread>
+
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -118,6 +120,18 @@ json to_json(const directory::Alias& a) {
 std::string secret_text(const crypto::SecretBuffer& s) { return std::string(s.view()); }
 
 // The API proper: runs on the worker pool (the directory and the store block).
+// Ends the IMAP and POP3 sessions of the alias (they answer "* BYE") and waits, a few seconds at
+// most, until they have let go of its mailbox, so that a re-key or a removal finds it closed.
+void end_sessions(AdminContext& ctx, const std::string& address) {
+  if (!ctx.registry) return;
+  auto alias = ctx.directory->find_alias(address);
+  if (!alias || alias->mailbox_id.empty()) return;
+  if (ctx.registry->close_sessions(alias->mailbox_id) == 0 && !ctx.registry->find(alias->mailbox_id)) return;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (ctx.registry->find(alias->mailbox_id) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
 HttpResponse api(AdminContext& ctx, const HttpRequest& req) {
   std::string path = req.target.substr(0, req.target.find('?'));
   auto seg = segments(path);  // "api", resource, ...
@@ -220,6 +234,7 @@ HttpResponse api(AdminContext& ctx, const HttpRequest& req) {
       return reply(201, out);
     }
     if (seg.size() == 3 && m == "DELETE") {
+      end_sessions(ctx, seg[2]);
       auto st = remove_alias(d, ctx.config.data_dir, seg[2]);
       return st ? reply(200, {{"removed", seg[2]}}) : error_reply(st.error());
     }
@@ -231,6 +246,7 @@ HttpResponse api(AdminContext& ctx, const HttpRequest& req) {
         current = crypto::SecretBuffer::from(s);
         crypto::wipe(s.data(), s.size());
       }
+      end_sessions(ctx, seg[2]);
       auto p = change_alias_password(d, ctx.config.data_dir, seg[2], current ? &*current : nullptr,
                                      reset ? PasswordChange::reset : PasswordChange::rekey);
       if (!p) return error_reply(p.error());

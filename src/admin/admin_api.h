@@ -17,6 +17,7 @@
 #include "crypto/secret.h"
 #include "directory/directory.h"
 #include "directory/rate_limiter.h"
+#include "store/registry.h"
 
 namespace sealmail::admin {
 
@@ -28,6 +29,9 @@ struct AdminContext {
   // Wrong tokens count as failed logins of the client IP: growing delays, then a lockout.
   std::shared_ptr<directory::RateLimiter> limiter;
   std::shared_ptr<directory::LoginThrottle> token_throttle;
+  // The protocol servers' open mailboxes: a password change or a removed alias ends their
+  // sessions first (set by serve; null in tests of the API alone).
+  std::shared_ptr<store::MailboxRegistry> registry;
 };
 
 // The throttle for admin tokens, from the configured limits, counting in `limiter`.

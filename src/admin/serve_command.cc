@@ -16,7 +16,6 @@
 #include "core/runtime.h"
 #include "core/tls.h"
 #include "imap/server/server.h"
-#include "pop3/server/server.h"
 #include "store/registry.h"
 
 namespace sealmail::admin {
@@ -141,7 +140,8 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
   // The protocol servers share the open mailboxes (one key derivation per owner) and the login
   // throttle (a password guessed over IMAP counts against the same address over POP3).
   auto registry = std::make_shared<store::MailboxRegistry>();
-  auto throttle = std::make_shared<directory::LoginThrottle>(*limiter);
+  context->registry = registry;
+  auto throttle = make_token_throttle(config->limits, *limiter);  // the configured failed-login limits
   std::vector<std::unique_ptr<imap::Server>> imap_servers;
   for (const char* name : {"imap", "imaps"}) {
     auto it = config->listen.find(name);
@@ -164,31 +164,6 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
     }
     log::info("listening", {{"listener", name}, {"address", it->second.to_string()}});
     imap_servers.push_back(std::move(server));
-  }
-  // POP3: both listeners share one set of maildrop locks (one POP3 session per maildrop, whichever
-  // port it came through) and one cache of message sizes.
-  std::vector<std::unique_ptr<pop3::Server>> pop3_servers;
-  auto maildrop_locks = pop3::MaildropLocks::create();
-  auto pop3_sizes = std::make_shared<pop3::SizeCache>();
-  for (const char* name : {"pop3", "pop3s"}) {
-    auto it = config->listen.find(name);
-    if (it == config->listen.end()) continue;
-    pop3::ServerOptions options;
-    options.listener = name;
-    options.implicit_tls = std::string_view(name) == "pop3s";
-    options.allow_plaintext_on_loopback = config->plaintext_on_loopback;
-    options.data_dir = config->data_dir;
-    options.max_connections_per_ip = config->limits.max_connections_per_ip;
-    auto pop3_context = std::make_shared<pop3::ServerContext>(pop3::ServerContext{
-        runtime, context->directory, registry, throttle, *tls, options, maildrop_locks, pop3_sizes});
-    auto server = std::make_unique<pop3::Server>(pop3_context, it->second);
-    auto st = server->start();
-    if (!st) {
-      std::fprintf(stderr, "sealmail: %s\n", st.error().message.c_str());
-      return 1;
-    }
-    log::info("listening", {{"listener", name}, {"address", it->second.to_string()}});
-    pop3_servers.push_back(std::move(server));
   }
   BackgroundIndexer indexer(runtime, registry);
   indexer.start();
@@ -218,7 +193,6 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
       // Stop accepting, let what is in flight finish, and stop harder at the deadline.
       if (admin_http) admin_http->stop();
       for (auto& server : imap_servers) server->stop();
-      for (auto& server : pop3_servers) server->stop();
       signals.cancel();
       indexer.stop();
       watchdog.arm(config->shutdown_deadline);

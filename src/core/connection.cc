@@ -37,7 +37,15 @@ void Connection::close() {
   });
 }
 
-// The deadline closes the socket when it passes: whatever operation is pending then fails.
+void Connection::interrupt() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    ErrorCode ec;
+    self->socket_.cancel(ec);
+  });
+}
+
+// The deadline cancels what is pending on the socket when it passes (the operation then fails
+// and reports timed_out); the socket stays open for a last word.
 void Connection::arm(std::chrono::steady_clock::duration timeout) {
   timed_out_ = false;
   deadline_.expires_after(timeout);
@@ -45,7 +53,7 @@ void Connection::arm(std::chrono::steady_clock::duration timeout) {
     if (ec) return;  // re-armed or cancelled
     timed_out_ = true;
     ErrorCode ignored;
-    socket_.close(ignored);
+    socket_.cancel(ignored);
   });
 }
 

@@ -4,7 +4,8 @@
 //
 // Rules this class keeps:
 // - Expected outcomes (end of stream, timeout, reset) come back as error codes, never exceptions.
-// - Every read has a deadline: an idle client is closed when it passes (autologout).
+// - Every read has a deadline: when it passes the read fails with timed_out and the socket stays
+//   open, so the session can still write its BYE (autologout).
 // - Memory per idle connection stays small: one read chunk (4 KiB) and, only once COMPRESS is on,
 //   zlib's state.
 // - Used from one strand only; close() may be called from any thread (held in a shared_ptr).
@@ -51,6 +52,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Closes the socket: a pending read or write ends with an error. Safe from any thread.
   void close();
+  // Cancels a pending read or write (it ends with operation_aborted) and leaves the socket open,
+  // so that the session can still say goodbye ("* BYE"). Safe from any thread.
+  void interrupt();
   bool is_open() const { return socket_.is_open(); }
 
   const std::string& remote_ip() const { return remote_ip_; }

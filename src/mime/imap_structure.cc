@@ -101,7 +101,13 @@ void append_address(std::string& out, InternetAddress* addr) {
 }
 
 void append_address_header(std::string& out, GMimeObject* obj, const char* name, const char* fallback = nullptr) {
-  if (!has_header(obj, name) && fallback != nullptr) name = fallback;
+  // RFC 3501 §7.4.2: absent "or present but empty" takes the fallback (From).
+  auto blank = [&](const char* n) {
+    if (!has_header(obj, n)) return true;
+    auto value = raw_header(obj, n);
+    return value.find_first_not_of(" \t\r\n") == std::string::npos;
+  };
+  if (fallback != nullptr && blank(name)) name = fallback;
   if (!has_header(obj, name)) {
     out += "NIL";
     return;

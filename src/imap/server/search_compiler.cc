@@ -1,5 +1,7 @@
 #include "imap/server/search_compiler.h"
 
+#include <cctype>
+
 namespace sealmail::imap {
 
 namespace {
@@ -115,9 +117,20 @@ store::SearchKey compile_search(const SearchKey& key, const SearchContext& c) {
     case K::regex: {
       SK k = SK::of(SK::Kind::regex, key.value);
       std::string field = key.field;
-      if (field == "BODY" || field == "SUBJECT" || field == "FROM" || field == "TO")
+      if (field == "BODY" || field == "SUBJECT" || field == "FROM" || field == "TO") {
         for (auto& ch : field) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      k.field = field;
+        k.field = field;
+        return k;
+      }
+      // Any other header: the pattern is matched within that header's lines of the decoded
+      // header text (one header per line), the name compared case-insensitively.
+      for (char ch : field)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_')
+          throw SearchCompileError{"X-REGEX: not a header name"};
+      // A leading "^" anchors at the start of the value; "$" already means the end of the line.
+      k.field = "headers";
+      bool anchored = !key.value.empty() && key.value[0] == '^';
+      k.text = "(?mi)^" + field + ":[ \\t]*" + (anchored ? "(?:" + key.value.substr(1) : ".*?(?:" + key.value) + ")";
       return k;
     }
   }

@@ -94,7 +94,7 @@ void Session::logged_in(directory::Alias alias, std::shared_ptr<store::Mailbox> 
     asio::post(executor, [weak] {
       if (auto self = weak.lock()) {
         self->revoked_ = true;
-        self->connection_->close();
+        self->connection_->interrupt();
       }
     });
   });
@@ -162,6 +162,7 @@ asio::awaitable<void> Session::answer_error(const Error& error) {
 asio::awaitable<void> Session::run() {
   auto self = shared_from_this();
   auto& commands = metrics::global().counter("sealmail_imap_commands_total", "IMAP commands run.");
+  login_deadline_ = std::chrono::steady_clock::now() + options().login_timeout;
   if (options().implicit_tls) {
     auto ec = co_await connection_->start_tls(*context_->tls, options().login_timeout);
     if (ec) co_return;
@@ -171,14 +172,21 @@ asio::awaitable<void> Session::run() {
     auto event = receiver_.next();
     if (std::holds_alternative<NeedMore>(event)) {
       if (!co_await flush() || closing_) break;
-      auto timeout = state_ == SessionState::not_authenticated ? options().login_timeout : options().autologout;
+      auto timeout = options().autologout;
+      if (state_ == SessionState::not_authenticated) {
+        // Before login the whole exchange has one deadline, so a client trickling a byte at a
+        // time cannot hold a connection open (Dovecot: login_timeout).
+        auto left = std::chrono::duration_cast<std::chrono::seconds>(login_deadline_ - std::chrono::steady_clock::now());
+        timeout = std::max(std::chrono::seconds(1), std::min(options().login_timeout, left));
+      }
       auto ec = co_await connection_->read_some(in_, timeout);
       if (ec) {
-        if (ec == asio::error::timed_out) {
-          untagged("BYE Autologout; idle for too long");
+        if (revoked_) {
+          untagged("BYE the password of this mailbox changed or the address was removed; log in again");
           co_await flush();
-        } else if (revoked_) {
-          // The socket was closed under us by a password change; nothing more can be said.
+        } else if (ec == asio::error::timed_out) {
+          untagged(state_ == SessionState::not_authenticated ? "BYE Login timed out" : "BYE Autologout; idle for too long");
+          co_await flush();
         }
         break;
       }
@@ -209,7 +217,7 @@ asio::awaitable<void> Session::run() {
     commands.add();
     co_await dispatch(command);
     if (revoked_) {
-      untagged("BYE the mailbox password changed; log in again");
+      untagged("BYE the password of this mailbox changed or the address was removed; log in again");
       co_await flush();
       break;
     }

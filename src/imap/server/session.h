@@ -138,6 +138,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool idling_ = false;
   asio::steady_timer wake_;  // cancelled to wake IDLE's notifier
   bool closing_ = false;
+  std::chrono::steady_clock::time_point login_deadline_;
   bool revoked_ = false;  // the password changed or the alias went away: BYE
 };
 

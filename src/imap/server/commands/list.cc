@@ -2,7 +2,9 @@
 // (RFC 3348), SPECIAL-USE (RFC 6154) and LIST-STATUS (RFC 5819). "/" is the hierarchy separator;
 // "*" matches anything, "%" anything but "/".
 #include <algorithm>
+#include <cctype>
 
+#include "imap/protocol/mailbox_name.h"
 #include "imap/server/commands/handlers.h"
 #include "imap/server/status_items.h"
 
@@ -24,10 +26,15 @@ bool matches(std::string_view pattern, std::string_view name) {
   return matches(pattern.substr(1), name.substr(1));
 }
 
-// INBOX matches case-insensitively: "inbox", "Inbox*" (RFC 9051 §6.3.9).
+// INBOX matches case-insensitively: "inbox", "In*", "i%" (RFC 9051 §6.3.9): the literal start
+// of the pattern, up to five characters, is compared in upper case against "INBOX...".
 bool folder_matches(const std::string& pattern, const std::string& name) {
-  if (name == "INBOX" && pattern.size() >= 5 && strncasecmp(pattern.c_str(), "INBOX", 5) == 0)
-    return matches("INBOX" + pattern.substr(5), name);
+  if (name.compare(0, 5, "INBOX") == 0) {
+    std::string p = pattern;
+    for (size_t i = 0; i < p.size() && i < 5 && p[i] != '*' && p[i] != '%'; ++i)
+      p[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(p[i])));
+    if (matches(p, name)) return true;
+  }
   return matches(pattern, name);
 }
 
@@ -58,6 +65,12 @@ Result list(Session& s, Command& c) {
     if (std::count_if(p.begin(), p.end(), [](char ch) { return ch == '*' || ch == '%'; }) > 8)
       bad("pattern has too many wildcards");
     std::string full = args.reference + p;
+    // A pattern that is not valid modified UTF-7 matches nothing (no error: ImapTest's atoms).
+    if (full != "INBOX" && !s.utf8) {
+      auto decoded = decode_mailbox_utf7(full);
+      if (decoded) patterns.push_back(*decoded);
+      continue;
+    }
     patterns.push_back(full == "INBOX" ? full : s.folder_from_wire(full));
   }
   bool subscribed_only = lsub || args.selection.subscribed;

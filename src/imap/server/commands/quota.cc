@@ -23,14 +23,16 @@ Result getquota(Session& s, Command& c) {
   });
   auto usage = co_await std::move(usage_work);
   if (!usage) fail(usage.error());
+  // RFC 9208 §5.1: a quota has at least one resource; without a limit there is no quota root.
   if (c.name == "GETQUOTAROOT") {
     auto name = s.folder_from_wire(std::get<MailboxArgs>(c.args).mailbox);
-    s.untagged("QUOTAROOT " + s.folder_to_wire(name) + " \"\"");
+    s.untagged("QUOTAROOT " + s.folder_to_wire(name) + (usage->limit ? " \"\"" : ""));
+  } else if (!usage->limit) {
+    no("NONEXISTENT", "no quota applies to this mailbox");
   }
-  std::string resources;
   if (usage->limit)
-    resources = "STORAGE " + std::to_string(usage->used.bytes / 1024) + " " + std::to_string(*usage->limit / 1024);
-  s.untagged("QUOTA \"\" (" + resources + ")");
+    s.untagged("QUOTA \"\" (STORAGE " + std::to_string(usage->used.bytes / 1024) + " " +
+               std::to_string(*usage->limit / 1024) + ")");
   co_return Completion{.text = c.name + " completed"};
 }
 

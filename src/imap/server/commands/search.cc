@@ -56,6 +56,8 @@ asio::awaitable<std::vector<uint32_t>> run_search(Session& s, const SearchKey& k
 
 Result search(Session& s, Command& c) {
   auto& args = std::get<SearchArgs>(c.args);
+  // RFC 5182 §2.1: a SEARCH with SAVE that fails leaves the saved result empty.
+  if (args.ret && args.ret->save) s.saved_search.clear();
   bool modseq = uses_modseq(args.key);
   if (modseq) s.condstore = true;
   uint64_t max_modseq = 0;
@@ -77,8 +79,16 @@ Result search(Session& s, Command& c) {
   SearchReturn r = *ret;
   if (!r.min && !r.max && !r.all && !r.count && !r.save) r.all = true;  // RETURN () means ALL
   if (r.save) {
-    s.saved_search = uids;
-    std::sort(s.saved_search.begin(), s.saved_search.end());
+    // RFC 5182 §2.4: with MIN or MAX (and neither ALL nor COUNT), only those are saved.
+    std::vector<uint32_t> sorted = uids;
+    std::sort(sorted.begin(), sorted.end());
+    if ((r.min || r.max) && !r.all && !r.count && !sorted.empty()) {
+      s.saved_search.clear();
+      if (r.min) s.saved_search.push_back(sorted.front());
+      if (r.max && (!r.min || sorted.back() != sorted.front())) s.saved_search.push_back(sorted.back());
+    } else {
+      s.saved_search = std::move(sorted);
+    }
   }
   // RFC 5182 §2.4: RETURN (SAVE) alone produces no ESEARCH response.
   if (r.min || r.max || r.all || r.count) {
