@@ -26,7 +26,8 @@ class Wire:
         if tls:
             self.sock = unverified_context().wrap_socket(self.sock)
         self.timeout = timeout
-        self.buf = b""
+        self.buf = bytearray()
+        self.pos = 0
         self.deflate = None
         self.inflate = None
         self.counter = 0
@@ -40,28 +41,43 @@ class Wire:
             data = self.deflate.compress(data) + self.deflate.flush(zlib.Z_SYNC_FLUSH)
         self.sock.sendall(data)
 
+    # Received bytes not yet consumed are self.buf[self.pos:] (no copying per line or literal).
     def _fill(self, timeout=None):
         self.sock.settimeout(self.timeout if timeout is None else timeout)
-        chunk = self.sock.recv(65536)
+        chunk = self.sock.recv(1 << 20)
         if not chunk:
             raise Closed()
         if self.inflate is not None:
             chunk = self.inflate.decompress(chunk)
+        if self.pos > (1 << 20) and self.pos * 2 > len(self.buf):
+            del self.buf[:self.pos]
+            self.pos = 0
         self.buf += chunk
+
+    def _take(self, end):
+        out = bytes(self.buf[self.pos:end])
+        self.pos = end
+        if self.pos == len(self.buf):
+            self.buf.clear()
+            self.pos = 0
+        return out
+
+    def pending(self):
+        """Bytes received and not consumed yet."""
+        return bytes(self.buf[self.pos:])
 
     def line(self, timeout=None):
         """One line with its CRLF (a bare LF ends a line too, so bad servers show up)."""
-        while b"\n" not in self.buf:
+        scanned = self.pos
+        while (i := self.buf.find(b"\n", scanned)) < 0:
+            scanned = len(self.buf)
             self._fill(timeout)
-        i = self.buf.index(b"\n") + 1
-        out, self.buf = self.buf[:i], self.buf[i:]
-        return out
+        return self._take(i + 1)
 
     def exactly(self, n, timeout=None):
-        while len(self.buf) < n:
+        while len(self.buf) - self.pos < n:
             self._fill(timeout)
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
+        return self._take(self.pos + n)
 
     def response(self, timeout=None):
         """One whole response: a line, and for each literal it announces, the literal and the rest."""
@@ -77,7 +93,8 @@ class Wire:
         """True when the server closes the connection (EOF) within `timeout`, ignoring what it sends."""
         try:
             while True:
-                self.buf = b""
+                self.buf.clear()
+                self.pos = 0
                 self._fill(timeout)
         except Closed:
             return True
@@ -126,9 +143,9 @@ class Wire:
         assert untagged == []
         self.deflate = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
         self.inflate = zlib.decompressobj(-15)
-        if self.buf:  # anything already read is compressed
-            pending, self.buf = self.buf, b""
-            self.buf = self.inflate.decompress(pending)
+        if self.pending():  # anything already read is compressed
+            pending = self.pending()
+            self.buf, self.pos = bytearray(self.inflate.decompress(pending)), 0
         return tagged
 
     def close(self):

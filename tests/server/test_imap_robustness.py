@@ -9,7 +9,7 @@ import time
 
 from conftest import data_dir  # noqa: F401 (fixture)
 from imap_support import DOMAIN, ImapServer, append, appenduid, imap_server, account, message  # noqa: F401
-from imap_wire import Closed, fetches, parse
+from imap_wire import Closed, fetch_items, fetches, parse
 
 
 def alive(server):
@@ -319,3 +319,38 @@ def test_before_login_an_idle_or_trickling_client_is_dropped(imap_server):
     if not closed:  # a byte every 10 s: after 150 s the server must have ended it
         problems.append(f"a trickling client was still connected after {closed_after} s")
     assert not problems, problems
+
+
+def server_rss_mib(server):
+    with open(f"/proc/{server.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_a_client_that_does_not_read_costs_bounded_memory(account):
+    """Issue 5: "slow readers (bounded output buffering)". A FETCH of 40 MB of messages to a
+    client that reads nothing must not make the server hold all of it (or twice it) in memory:
+    fetch.cc reads up to 256 bodies per batch and writes the batch before the next, so the bound
+    is 256 x the message size limit. Here: at most 16 MiB more than before, for 40 MB asked."""
+    w = account.wire()
+    big = message("big", body=("y" * 998 + "\r\n") * 2000)  # 2 MB
+    for i in range(20):
+        w.send(b"A%d APPEND INBOX {%d+}\r\n%s\r\n" % (i, len(big), big))
+        _, tagged = w.until(f"A{i}")
+        assert tagged.startswith(b"A%d OK" % i), tagged
+    reader = account.wire(select="INBOX")
+    before = server_rss_mib(account.server)
+    reader.send(b"F1 FETCH 1:* BODY.PEEK[]\r\n")
+    # Let the server fill whatever it buffers: until its memory stops growing for a second.
+    peak, last_change, deadline = before, time.monotonic(), time.monotonic() + 15
+    while time.monotonic() < deadline and time.monotonic() - last_change < 1:
+        now = server_rss_mib(account.server)
+        if now > peak + 0.5:
+            peak, last_change = now, time.monotonic()
+        time.sleep(0.05)
+    untagged, tagged = reader.until("F1", timeout=120)
+    assert tagged.startswith(b"F1 OK") and len(untagged) == 20
+    assert all(fetch_items(r)[1]["BODY[]"] == big for r in untagged)
+    assert peak - before < 16, f"server memory grew {peak - before:.0f} MiB (from {before:.0f}) for a client that reads nothing"
