@@ -465,6 +465,26 @@ def test_store_unchangedsince_reports_modified(account):
     assert re.fullmatch(rb"T\d+ OK \[MODIFIED 3\] .*\r\n", tagged), tagged
 
 
+def test_condstore_fetch_responses_carry_uid_and_modseq(account):
+    """RFC 7162 §3.1: "Once a CONDSTORE enabling command is issued by the client, the server MUST
+    automatically include both UID and mod-sequence data in all subsequent untagged FETCH
+    responses (until the connection is closed), whether they were caused by a regular STORE/UID
+    STORE, a STORE/UID STORE with an UNCHANGEDSINCE modifier, a FETCH/UID FETCH that implicitly set
+    the \\Seen flag, or an external agent." """
+    w = account.wire()
+    for i in range(3):
+        append(w, "INBOX", message(f"u{i}"))
+    w.ok("ENABLE CONDSTORE")
+    w.ok("SELECT INBOX")
+    problems = []
+    for command in ["STORE 1 +FLAGS (\\Flagged)", "STORE 1 (UNCHANGEDSINCE 1000000) -FLAGS (\\Flagged)",
+                    "STORE 2 +FLAGS.SILENT (\\Answered)", "FETCH 3 BODY[TEXT]", "FETCH 2 RFC822.TEXT"]:
+        got = fetches(w.ok(command))
+        if not got or not all("UID" in i and "MODSEQ" in i for _, i in got):
+            problems.append((command, got))
+    assert not problems, problems
+
+
 def test_copy_and_move_with_copyuid(account):
     w = account.wire()
     for i in range(4):
