@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from imap_support import APPENDLIMIT, DOMAIN, ImapServer, imap_server, account  # noqa: F401 (fixtures)
+from imap_support import APPENDLIMIT, DOMAIN, ImapServer, append, imap_server, account  # noqa: F401 (fixtures)
 from imap_wire import quote, tagged_is, unverified_context
 
 BEFORE_LOGIN = {"IMAP4rev1", "IMAP4rev2", "SASL-IR", "LITERAL+", "ID", "ENABLE", "IDLE"}
@@ -333,3 +333,20 @@ def test_failed_logins_per_address_from_the_config_lock_the_address(strict_serve
         assert tagged_is(tagged, b"NO [AUTHENTICATIONFAILED]"), tagged
     _, tagged = w.cmd(f"LOGIN {quote(user)} {quote(strict_server.passwords[user])}")
     assert re.match(rb"T\d+ NO \[(UNAVAILABLE|LIMIT)\] ", tagged), tagged
+
+
+def test_enable_imap4rev2_changes_the_responses(account):
+    """RFC 9051 (ENABLE IMAP4rev2, §6.3.1): no RECENT or UNSEEN in SELECT, a LIST response for the
+    selected mailbox (§6.3.2), SEARCH answered with ESEARCH (§6.4.4, §7.3.4)."""
+    w = account.wire()
+    untagged = w.ok("ENABLE IMAP4rev2")
+    assert untagged == [b"* ENABLED IMAP4rev2\r\n"], untagged
+    append(w, "INBOX", b"Subject: x\r\n\r\nbody\r\n")
+    untagged = w.ok("SELECT INBOX")
+    assert b'* LIST () "/" INBOX\r\n' in untagged, untagged
+    assert not any(re.search(rb"RECENT|\[UNSEEN", r) for r in untagged), untagged
+    untagged, tagged = w.cmd("SEARCH ALL")
+    tag = tagged.split()[0]
+    assert untagged == [b'* ESEARCH (TAG "%s") ALL 1\r\n' % tag], untagged
+    untagged, tagged = w.cmd("UID SEARCH UNSEEN")
+    assert untagged == [b'* ESEARCH (TAG "%s") UID ALL 1\r\n' % tagged.split()[0]], untagged
