@@ -204,11 +204,20 @@ def test_kill_9_after_append_ok_loses_nothing(data_dir):
             data = message(f"durable {i}", body=f"body {i} " * 100 + "\r\n")
             _, uid = appenduid(append(w, "INBOX", data, flags="\\Flagged"))
             sent.append((uid, data))
-        # MULTIAPPEND and a copy into another folder, then kill at once.
+        # A MULTIAPPEND into another folder.
         a, b = message("multi a"), message("multi b")
         w.send(b"M1 APPEND Archive {%d+}\r\n%s {%d+}\r\n%s\r\n" % (len(a), a, len(b), b))
         _, tagged = w.until("M1")
         assert tagged.startswith(b"M1 OK [APPENDUID")
+        # Other changes that got their OK: a flag, a new folder, a move, an expunge; then kill -9.
+        w.ok("SELECT INBOX")
+        w.ok("UID STORE %d +FLAGS ($Kept)" % sent[0][0])
+        w.ok("CREATE Made/Here")
+        w.ok("UID MOVE %d Made/Here" % sent[1][0])
+        w.ok("UID STORE %d +FLAGS.SILENT (\\Deleted)" % sent[2][0])
+        w.ok("UID EXPUNGE %d" % sent[2][0])
+        moved, gone = sent[1], sent[2]
+        sent = [sent[0], sent[3], sent[4]]
         s.proc.send_signal(signal.SIGKILL)
         s.proc.wait()
     finally:
@@ -221,8 +230,15 @@ def test_kill_9_after_append_ok_loses_nothing(data_dir):
         got = {i["UID"]: i for _, i in fetches(w.ok("FETCH 1:* (UID FLAGS BODY.PEEK[])"))}
         assert sorted(got) == [uid for uid, _ in sent]
         for uid, data in sent:
-            assert got[uid]["BODY[]"] == data and got[uid]["FLAGS"] == ["\\Flagged"]
+            assert got[uid]["BODY[]"] == data
+        assert set(got[sent[0][0]]["FLAGS"]) == {"\\Flagged", "$Kept"}
+        assert got[sent[1][0]]["FLAGS"] == ["\\Flagged"]
+        assert moved[0] not in got and gone[0] not in got
         assert parse(w.ok("STATUS Archive (MESSAGES)")[0][2:])[2] == ["MESSAGES", 2]
+        w.ok("SELECT Made/Here")
+        [(_, items)] = fetches(w.ok("FETCH 1 BODY.PEEK[]"))
+        assert items["BODY[]"] == moved[1]
+        w.ok("SELECT INBOX")
         # New UIDs continue after the old ones.
         _, uid = appenduid(append(w, "INBOX", message("after restart")))
         assert uid == sent[-1][0] + 1
