@@ -355,6 +355,31 @@ def test_pipelined_commands_are_answered_in_order(server, mailbox):
     assert raw.closed()
 
 
+def test_pipelined_retrs_come_back_in_order_byte_for_byte(server, mailbox):
+    # The server reads pipelined RETRs (and the messages after them) ahead of their turn: the
+    # answers must be what one-by-one commands would have given, DELE and RSET included.
+    raw = RawPop3(server.pop3_port)
+    assert raw.command(f"USER {mailbox.address}").startswith(b"+OK")
+    assert raw.command(f"PASS {mailbox.password}").startswith(b"+OK")
+    raw.send(b"RETR 5\r\nRETR 1\r\nTOP 3 1\r\nDELE 2\r\nRETR 2\r\nRETR 3\r\nRSET\r\nRETR 2\r\nRETR 4\r\n"
+             + b"".join(b"RETR %d\r\n" % n for n in [1, 2, 3, 4, 5] * 4))
+    stuffed = [pop3_wire(m).replace(b"\r\n.", b"\r\n..") for m in MESSAGES]
+    assert raw.line() == b"+OK %d octets" % len(pop3_wire(MESSAGES[4]))
+    assert raw.multiline() == stuffed[4]
+    assert raw.line().startswith(b"+OK") and raw.multiline() == stuffed[0]
+    assert raw.line().startswith(b"+OK") and raw.multiline() == b"Subject: mixed endings\r\n\r\nline1\r\n"
+    assert raw.line() == b"+OK message 2 deleted"
+    assert raw.line() == b"-ERR message 2 already deleted"
+    assert raw.line().startswith(b"+OK") and raw.multiline() == stuffed[2]
+    assert raw.line().startswith(b"+OK maildrop has 5 messages")
+    assert raw.line().startswith(b"+OK") and raw.multiline() == stuffed[1]
+    assert raw.line().startswith(b"+OK") and raw.multiline() == stuffed[3]
+    for n in [1, 2, 3, 4, 5] * 4:
+        assert raw.line() == b"+OK %d octets" % len(pop3_wire(MESSAGES[n - 1]))
+        assert raw.multiline() == stuffed[n - 1], n
+    assert raw.command("QUIT") == b"+OK sealmail POP3 signing off (0 messages deleted)"
+
+
 def test_bad_input_gets_clear_errors_and_limits(server, mailbox):
     raw = RawPop3(server.pop3_port)
     assert raw.command("RETR 1") == b"-ERR RETR: log in first"

@@ -118,16 +118,15 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> dispatch(Command& command);
   Parser::Event next_event();
   // retrieval.cc: moves pipelined commands from the parser to `lookahead_` (TRANSACTION state
-  // only); the UIDs (ascending) worth reading after message `number` within `budget` bytes; the
-  // background reads (starting them, the one reading a UID, waiting for one, taking those done).
+  // only); the messages worth reading after message `number`, within `budget` bytes; starting a
+  // read, starting the reads ahead, the read of a UID, taking the reads done; bytes held.
   void pull_pipelined();
-  std::vector<uint32_t> next_wanted(uint32_t number, uint64_t budget, bool guess);
+  std::vector<const MaildropMessage*> next_wanted(uint32_t number, uint64_t budget);
+  void start_read(std::vector<const MaildropMessage*> messages);
   void read_ahead(uint32_t number);
   std::shared_ptr<ReadAhead> reading(uint32_t uid) const;
-  asio::awaitable<void> finish_read(std::shared_ptr<ReadAhead> read);
   void take_finished_reads();
-  uint64_t fetched_bytes() const;
-  uint64_t uid_size(uint32_t uid) const;
+  uint64_t held_bytes() const;
   void answer_parse_error(const ParseError& error);
   void note_error();
   void end();
@@ -137,7 +136,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Parser parser_;
   std::deque<Parser::Event> lookahead_;           // commands taken from the parser, not yet run
   std::map<uint32_t, std::string> fetched_;       // messages read ahead of the client, by UID
-  std::deque<std::shared_ptr<ReadAhead>> ahead_;  // background reads in flight, oldest first
+  std::deque<std::shared_ptr<ReadAhead>> reads_;  // reads on the worker pool, oldest first
   std::variant<Authorization, Transaction> state_;
   std::string out_;
   std::string in_;  // bytes read, before they are fed to the parser (may hold a password)
