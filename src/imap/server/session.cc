@@ -113,6 +113,12 @@ void Session::on_change() {
   if (idling_) wake_.cancel();
 }
 
+void Session::enable_condstore() {
+  if (condstore) return;
+  condstore = true;
+  if (selected_) untagged("OK [HIGHESTMODSEQ " + std::to_string(selected_->modseq) + "] Highest");
+}
+
 void Session::select(SelectedFolder folder) {
   selected_ = std::move(folder);
   changes_pending_ = false;

@@ -78,6 +78,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool condstore = false;  // MODSEQ in FETCH responses, HIGHESTMODSEQ in SELECT
   bool qresync = false;    // VANISHED instead of EXPUNGE
   bool imap4rev2 = false;
+  // A CONDSTORE-enabling command (RFC 7162 §3.1: MODSEQ in FETCH or SEARCH, CHANGEDSINCE,
+  // UNCHANGEDSINCE): turns it on and, in the selected state, reports HIGHESTMODSEQ once.
+  void enable_condstore();
   // SEARCHRES (RFC 5182): the UIDs saved by SEARCH RETURN (SAVE), for "$".
   std::vector<uint32_t> saved_search;
 

@@ -25,7 +25,7 @@ Result fetch(Session& s, Command& c) {
   auto uids = message_set(s, args.set, c.uid);
   bool modseq_item = std::any_of(args.items.begin(), args.items.end(),
                                  [](const FetchItem& i) { return i.kind == FetchItem::Kind::modseq; });
-  if (args.changedsince || modseq_item) s.condstore = true;  // RFC 7162 §3.1: implicit enable
+  if (args.changedsince || modseq_item) s.enable_condstore();  // RFC 7162 §3.1: implicit enable
   if (args.vanished && !s.qresync) bad("VANISHED needs ENABLE QRESYNC");
   auto& sel = *s.selected();
   auto mailbox = s.mailbox_ptr();

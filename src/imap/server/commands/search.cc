@@ -59,7 +59,7 @@ Result search(Session& s, Command& c) {
   // RFC 5182 §2.1: a SEARCH with SAVE that fails leaves the saved result empty.
   if (args.ret && args.ret->save) s.saved_search.clear();
   bool modseq = uses_modseq(args.key);
-  if (modseq) s.condstore = true;
+  if (modseq) s.enable_condstore();
   uint64_t max_modseq = 0;
   auto work = run_search(s, args.key, {}, modseq ? &max_modseq : nullptr);
   auto uids = co_await std::move(work);

@@ -21,7 +21,7 @@ Result store(Session& s, Command& c) {
   if (sel.read_only) no("READ-ONLY", "the mailbox was opened with EXAMINE");
   auto uids = message_set(s, args.set, c.uid);
   auto flags = parse_flags(args.flags);
-  if (args.unchangedsince) s.condstore = true;
+  if (args.unchangedsince) s.enable_condstore();
   auto mode = args.mode == StoreMode::add      ? store::FlagMode::add
               : args.mode == StoreMode::remove ? store::FlagMode::remove
                                                : store::FlagMode::replace;
