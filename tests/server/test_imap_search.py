@@ -322,3 +322,32 @@ def test_thread(box):
     assert untagged == [b"* THREAD (3)(1 2)(4)(5)\r\n"], untagged
     untagged, tagged = box.cmd("UID THREAD REFERENCES UTF-8 SUBJECT world")
     assert untagged == [b"* THREAD (2 3)\r\n"], untagged
+
+
+def thread_message(mid, subject, day, refs=(), in_reply_to=None):
+    head = (f"From: x@example.org\r\nSubject: {subject}\r\nDate: {day:02d} Jan 2020 12:00:00 +0000\r\n"
+            f"Message-ID: <{mid}@t>\r\n")
+    if in_reply_to:
+        head += f"In-Reply-To: <{in_reply_to}@t>\r\n"
+    if refs:
+        head += "References: " + " ".join(f"<{r}@t>" for r in refs) + "\r\n"
+    return (head + "\r\nbody\r\n").encode()
+
+
+def test_thread_trees(account):
+    """RFC 5256 §3: REFERENCES builds the reply tree (a missing parent of several messages stays
+    as a dummy, "((5)(6))"; one of a single message is dropped) and ORDEREDSUBJECT makes the
+    later messages of a subject children of the first."""
+    w = account.wire()
+    for m in [thread_message("r1", "topic", 1), thread_message("r2", "Re: topic", 2, ["r1"], "r1"),
+              thread_message("r3", "Re: topic", 3, ["r1"]), thread_message("r4", "Re: topic", 4, ["r1", "r2"]),
+              thread_message("r5", "other", 5, ["missing"]), thread_message("r6", "Re: other", 6, ["missing"])]:
+        append(w, "INBOX", m)
+    w.ok("SELECT INBOX")
+    assert w.ok("THREAD REFERENCES UTF-8 ALL") == [b"* THREAD (1 (2 4)(3))((5)(6))\r\n"]
+    assert w.ok("THREAD ORDEREDSUBJECT UTF-8 ALL") == [b"* THREAD (1 (2)(3)(4))(5 6)\r\n"]
+    # Only the messages found are threaded; r2 missing makes r4 a child of r1.
+    assert w.ok("UID THREAD REFERENCES UTF-8 NOT UID 2") == [b"* THREAD (1 (3)(4))((5)(6))\r\n"]
+    assert w.ok("THREAD REFERENCES UTF-8 SUBJECT nothing") == [b"* THREAD\r\n"]
+    _, tagged = w.cmd("THREAD BOGUS UTF-8 ALL")
+    assert re.match(rb"T\d+ (BAD|NO) ", tagged), tagged
