@@ -183,6 +183,27 @@ def test_compress_deflate(account):
     assert untagged[0].startswith(b"* BYE") and re.match(rb"T\d+ OK", tagged)
 
 
+def test_compress_inside_tls_with_idle(account):
+    """DEFLATE over implicit TLS; IDLE notifications must be flushed through the compressor at
+    once (RFC 4978 §4: a full flush after each response)."""
+    t = account.server.wire_tls()
+    t.login(account.user, account.password)
+    t.start_compress()
+    data = message("tls and deflate", body="z" * 100000 + "\r\n")
+    append(t, "INBOX", data)
+    t.ok("SELECT INBOX")
+    [(_, items)] = fetches(t.ok("FETCH 1 BODY.PEEK[]"))
+    assert items["BODY[]"] == data
+    t.send(b"I1 IDLE\r\n")
+    assert t.response().startswith(b"+ ")
+    other = account.wire(select="INBOX")
+    append(other, "INBOX", message("seen through the compressor"))
+    assert t.response(timeout=10) == b"* 2 EXISTS\r\n"
+    t.send(b"DONE\r\n")
+    _, tagged = t.until("I1")
+    assert tagged.startswith(b"I1 OK")
+
+
 def test_compress_before_login_is_refused(imap_server):
     w = imap_server.wire()
     _, tagged = w.cmd("COMPRESS DEFLATE")
