@@ -165,6 +165,19 @@ def test_search_errors_keep_the_session(box):
     assert search(box, "ALL") == [1, 2, 3, 4, 5]
 
 
+def test_sent_dates_are_the_date_header_as_written(account):
+    """RFC 9051 §6.4.4: SENTBEFORE/SENTON/SENTSINCE compare the Date header's date "disregarding
+    time and timezone": the day written in the header, not that instant's day in UTC."""
+    w = account.wire()
+    append(w, "INBOX", b"Subject: late\r\nDate: Mon, 15 Mar 2021 23:30:00 -0500\r\n\r\nx\r\n")  # 16 Mar UTC
+    append(w, "INBOX", b"Subject: early\r\nDate: Tue, 16 Mar 2021 00:30:00 +0200\r\n\r\nx\r\n")  # 15 Mar UTC
+    w.ok("SELECT INBOX")
+    got = {c: search(w, c) for c in ["SENTON 15-Mar-2021", "SENTON 16-Mar-2021", "SENTBEFORE 16-Mar-2021",
+                                     "SENTSINCE 16-Mar-2021"]}
+    assert got == {"SENTON 15-Mar-2021": [1], "SENTON 16-Mar-2021": [2], "SENTBEFORE 16-Mar-2021": [1],
+                   "SENTSINCE 16-Mar-2021": [2]}, got
+
+
 def test_search_modseq(box):
     box.ok("ENABLE CONDSTORE")
     [(_, items)] = fetches(box.ok("STORE 5 +FLAGS (\\Seen)"))
@@ -256,6 +269,9 @@ def test_x_regex(box):
     assert search(box, 'X-REGEX BODY "l[a-z]+y dog"') == [2]
     assert search(box, 'X-REGEX BODY "line 017[0-9] of"') == [3]
     assert search(box, 'NOT X-REGEX SUBJECT "hello"') == [4, 5]
+    # README: matched "case-folded, so matching ignores case".
+    assert search(box, 'X-REGEX SUBJECT "^HELLO$"') == [3]
+    assert search(box, 'X-REGEX FROM "CAROL@"') == [3]
     assert search(box, 'UID 2:4 X-REGEX SUBJECT "world$"', uid=True) == [2, 3]
     _, tagged = box.cmd('SEARCH X-REGEX SUBJECT "(unclosed"')
     assert re.match(rb"T\d+ (BAD|NO) ", tagged), tagged
