@@ -9,7 +9,7 @@ import time
 
 from conftest import data_dir  # noqa: F401 (fixture)
 from imap_support import DOMAIN, ImapServer, append, appenduid, imap_server, account, message  # noqa: F401
-from imap_wire import Closed, fetch_items, fetches, parse
+from imap_wire import Closed, Wire, fetch_items, fetches, parse
 
 
 def alive(server):
@@ -151,6 +151,29 @@ def test_client_vanishing_mid_literal_leaves_the_server_alive(account):
     alive(account.server)
     w = account.wire()
     assert parse(w.ok("STATUS INBOX (MESSAGES)")[0][2:])[2] == ["MESSAGES", 0]
+
+
+def test_broken_tls_handshakes_leave_the_server_alive(account):
+    server = account.server
+    # Plaintext to the implicit-TLS port.
+    w = Wire(server.imaps_port, greeting=False)
+    w.send(b"A1 CAPABILITY\r\n")
+    assert b"A1 OK" not in bye_and_close(w)
+    # Garbage instead of a ClientHello after STARTTLS.
+    w = server.wire()
+    w.send(b"S1 STARTTLS\r\n")
+    _, tagged = w.until("S1")
+    assert tagged.startswith(b"S1 OK")
+    w.send(b"this is not TLS\r\n" * 100)
+    bye_and_close(w)
+    # A handshake abandoned half way.
+    w = server.wire()
+    w.send(b"S2 STARTTLS\r\n")
+    w.until("S2")
+    w.send(bytes.fromhex("160301002c010000280303") + b"\x00" * 20)
+    w.close()
+    alive(server)
+    account.wire(select="INBOX").ok("NOOP")
 
 
 def test_deep_nesting_is_refused_not_a_crash(account):
