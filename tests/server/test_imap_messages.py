@@ -2,8 +2,10 @@
 RFC 7889), SELECT/EXAMINE, FETCH (ENVELOPE, BODYSTRUCTURE, sections, partials, BINARY RFC 3516),
 STORE (CONDSTORE RFC 7162), COPY/MOVE (RFC 6851), EXPUNGE/UID EXPUNGE, CLOSE/UNSELECT, QUOTA
 (RFC 9208)."""
+import base64
 import datetime
 import imaplib
+import os
 import re
 import time
 
@@ -331,6 +333,42 @@ def test_fetch_sections_byte_exact(account):
     # None of that set \Seen.
     [(_, items)] = fetches(w.ok("FETCH 1 FLAGS"))
     assert items["FLAGS"] == []
+
+
+def test_byte_exact_with_shared_attachments_and_odd_line_ends(account):
+    """DESIGN.md: identical attachments are stored once and "a message is returned byte-exact".
+    The same 300 kB attachment in messages that differ in boundaries, headers and line ends (CRLF,
+    bare LF, no final line end), plus raw 8-bit text: BODY[] and RFC822.SIZE are exactly what was
+    appended, and BINARY[2] decodes to the same bytes every time."""
+    blob = base64.encodebytes(os.urandom(300000)).replace(b"\n", b"\r\n")
+
+    def mixed(boundary, subject, b64=blob, extra=b"", le=b"\r\n"):
+        return (b"From: a@example.org" + le + b"Subject: " + subject + le + b"MIME-Version: 1.0" + le +
+                b'Content-Type: multipart/mixed; boundary="' + boundary + b'"' + le + le +
+                b"--" + boundary + le + b"Content-Type: text/plain" + le + le + b"see attached" + le +
+                b"--" + boundary + le + b"Content-Type: application/pdf; name=a.pdf" + le +
+                b"Content-Transfer-Encoding: base64" + le + extra + le + b64 +
+                b"--" + boundary + b"--" + le)
+
+    sent = [mixed(b"one", b"first"),
+            mixed(b"two", b"second", extra=b"Content-Disposition: attachment\r\n"),
+            mixed(b"three", b"bare LF", b64=blob.replace(b"\r\n", b"\n"), le=b"\n"),
+            mixed(b"four", b"no final line end")[:-2],
+            b"Subject: no newline at end\r\n\r\nlast line without CRLF",
+            b"Subject: 8bit\r\nContent-Type: text/plain; charset=latin1\r\n\r\n\xe9\xe8\xff\x80 raw\r\n  trailing   \r\n\r\n\r\n"]
+    w = account.wire()
+    for data in sent:
+        append(w, "INBOX", data)
+    w.ok("SELECT INBOX")
+    got = fetches(w.ok("FETCH 1:* (BODY.PEEK[] RFC822.SIZE)"))
+    assert len(got) == len(sent)
+    for n, items in got:
+        assert items["BODY[]"] == sent[n - 1], n
+        assert items["RFC822.SIZE"] == len(sent[n - 1]), n
+    for n, items in fetches(w.ok("FETCH 1:4 BINARY.PEEK[2]")):
+        assert items["BINARY[2]"] == base64.decodebytes(blob), n
+    [(_, items)] = fetches(w.ok("FETCH 5 BODY.PEEK[TEXT]"))
+    assert items["BODY[TEXT]"] == b"last line without CRLF"
 
 
 def test_fetch_body_sets_seen_and_says_so(account):
