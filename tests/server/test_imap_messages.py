@@ -194,6 +194,41 @@ def test_append_over_appendlimit_is_toobig_before_the_literal(account):
     assert re.match(rb"A2 (NO|BAD) ", r), r
 
 
+def test_append_literal8_keeps_nul_bytes(account):
+    """RFC 3516 §4.4 (BINARY): APPEND with a literal8 (~{n}) may carry NUL; a plain literal may not
+    (RFC 9051 §4.3), which is refused."""
+    data = (b"From: a@example.org\r\nSubject: binary\r\nContent-Type: application/octet-stream\r\n"
+            b"Content-Transfer-Encoding: binary\r\n\r\n\x00\x01\x02\xff\r\n")
+    w = account.wire()
+    w.send(b"L1 APPEND INBOX ~{%d+}\r\n%s\r\n" % (len(data), data))
+    _, tagged = w.until("L1")
+    assert tagged.startswith(b"L1 OK [APPENDUID "), tagged
+    w.send(b"L2 APPEND INBOX {%d+}\r\n%s\r\n" % (len(data), data))
+    _, tagged = w.until("L2")
+    assert re.match(rb"L2 (NO|BAD) ", tagged), tagged
+    w.ok("SELECT INBOX")
+    untagged = w.ok("FETCH 1 (BINARY.PEEK[1] BINARY.SIZE[1] BODY.PEEK[])")
+    [(_, items)] = fetches(untagged)
+    assert items["BINARY[1]"] == b"\x00\x01\x02\xff\r\n" and items["BINARY.SIZE[1]"] == 6
+    assert items["BODY[]"] == data
+    assert b"BINARY[1] ~{6}\r\n" in untagged[0]  # NUL only in a literal8 (RFC 3516 §4.3)
+
+
+def test_append_utf8_data_item_under_utf8_accept(account):
+    """RFC 6855 §4: with UTF8=ACCEPT enabled, APPEND takes UTF8 (~{n}...) with 8-bit headers; the
+    ENVELOPE then carries them as UTF-8."""
+    data = "From: Jürgen <jürgen@example.org>\r\nSubject: Grüße\r\n\r\nbody\r\n".encode()
+    w = account.wire(enable="UTF8=ACCEPT")
+    w.send(b"U1 APPEND INBOX UTF8 (~{%d+}\r\n%s)\r\n" % (len(data), data))
+    _, tagged = w.until("U1")
+    assert tagged.startswith(b"U1 OK [APPENDUID "), tagged
+    w.ok("SELECT INBOX")
+    [(_, items)] = fetches(w.ok("FETCH 1 (ENVELOPE BODY.PEEK[])"))
+    assert items["BODY[]"] == data
+    assert items["ENVELOPE"][1] == "Grüße".encode()
+    assert items["ENVELOPE"][2] == [["Jürgen".encode(), None, "jürgen".encode(), b"example.org"]]
+
+
 def test_append_to_the_selected_folder_reports_exists(account):
     w = account.wire(select="INBOX")
     data = message("while selected")
