@@ -30,8 +30,11 @@ namespace {
 
 constexpr size_t kMaxLookahead = 64;      // pipelined commands looked at
 constexpr uint32_t kSequentialAhead = 8;  // messages guessed past the last one asked for
-constexpr size_t kReadsInFlight = 2;      // reads ahead at once
-constexpr size_t kMessagesPerRead = 2;    // messages per read (one transaction, one trip)
+constexpr size_t kReadsInFlight = 3;      // reads ahead at once
+// Messages per read (one transaction, one trip to the pool): one when guessing, so that the next
+// message is ready as soon as possible; more when the client pipelined, to save trips.
+constexpr size_t kMessagesPerGuessedRead = 1;
+constexpr size_t kMessagesPerPipelinedRead = 4;
 
 using Messages = std::vector<std::pair<uint32_t, std::string>>;
 
@@ -90,7 +93,7 @@ std::shared_ptr<Session::ReadAhead> Session::reading(uint32_t uid) const {
   return nullptr;
 }
 
-std::vector<const MaildropMessage*> Session::next_wanted(uint32_t number, uint64_t budget) {
+std::vector<const MaildropMessage*> Session::next_wanted(uint32_t number, uint64_t budget, bool& pipelined) {
   auto& maildrop = transaction().maildrop;
   std::vector<const MaildropMessage*> wanted;
   uint64_t bytes = 0;
@@ -105,9 +108,11 @@ std::vector<const MaildropMessage*> Session::next_wanted(uint32_t number, uint64
   };
   // What the client said it wants next, then what a client fetching in order asks for after it.
   uint32_t last = number;
+  pipelined = false;
   for (const auto& event : lookahead_) {
     const auto* c = std::get_if<Command>(&event);
     if (c == nullptr || (c->verb != Command::Verb::retr && c->verb != Command::Verb::top) || !c->message) continue;
+    pipelined = true;
     if (!take(maildrop.at(*c->message))) return wanted;
     last = std::max(last, *c->message);
   }
@@ -133,10 +138,12 @@ void Session::read_ahead(uint32_t number) {
   size_t ahead = reads_.size();
   const uint64_t held = held_bytes();
   if (ahead >= kReadsInFlight + 1 || held >= options().max_pending_output) return;
-  auto wanted = next_wanted(number, options().max_pending_output - held);
-  for (size_t start = 0; start < wanted.size() && ahead < kReadsInFlight + 1; start += kMessagesPerRead, ++ahead)
+  bool pipelined = false;
+  auto wanted = next_wanted(number, options().max_pending_output - held, pipelined);
+  const size_t per = pipelined ? kMessagesPerPipelinedRead : kMessagesPerGuessedRead;
+  for (size_t start = 0; start < wanted.size() && ahead < kReadsInFlight + 1; start += per, ++ahead)
     start_read({wanted.begin() + static_cast<ptrdiff_t>(start),
-                wanted.begin() + static_cast<ptrdiff_t>(std::min(wanted.size(), start + kMessagesPerRead))});
+                wanted.begin() + static_cast<ptrdiff_t>(std::min(wanted.size(), start + per))});
 }
 
 void Session::take_finished_reads() {

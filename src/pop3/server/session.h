@@ -118,10 +118,11 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> dispatch(Command& command);
   Parser::Event next_event();
   // retrieval.cc: moves pipelined commands from the parser to `lookahead_` (TRANSACTION state
-  // only); the messages worth reading after message `number`, within `budget` bytes; starting a
+  // only); the messages worth reading after message `number`, within `budget` bytes (`pipelined`:
+  // some because the client asked for them already); starting a
   // read, starting the reads ahead, the read of a UID, taking the reads done; bytes held.
   void pull_pipelined();
-  std::vector<const MaildropMessage*> next_wanted(uint32_t number, uint64_t budget);
+  std::vector<const MaildropMessage*> next_wanted(uint32_t number, uint64_t budget, bool& pipelined);
   void start_read(std::vector<const MaildropMessage*> messages);
   void read_ahead(uint32_t number);
   std::shared_ptr<ReadAhead> reading(uint32_t uid) const;
