@@ -209,7 +209,7 @@ bool write_fetch(std::string& out, uint32_t seq, const store::MessageSummary& m,
       }
     }
   }
-  if (context.uid_command && !uid_written) {
+  if ((context.uid_command || context.with_modseq) && !uid_written) {
     item("UID");
     line += std::to_string(m.uid);
   }

@@ -120,6 +120,7 @@ store::SearchKey compile_search(const SearchKey& key, const SearchContext& c) {
       if (field == "BODY" || field == "SUBJECT" || field == "FROM" || field == "TO") {
         for (auto& ch : field) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
         k.field = field;
+        k.text = "(?i)" + key.value;  // the stored text is case-folded: so is the match
         return k;
       }
       // Any other header: the pattern is matched within that header's lines of the decoded

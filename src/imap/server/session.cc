@@ -222,6 +222,9 @@ asio::awaitable<void> Session::run() {
     auto& command = std::get<Command>(event);
     commands.add();
     co_await dispatch(command);
+    // Pipelined commands are answered together, but a client that does not read gets at most
+    // this much buffered before the next write makes the session wait for it.
+    if (out_.size() > 64 * 1024 && !co_await flush()) break;
     if (revoked_) {
       untagged("BYE the password of this mailbox changed or the address was removed; log in again");
       co_await flush();

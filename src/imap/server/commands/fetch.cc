@@ -1,6 +1,8 @@
 // FETCH and UID FETCH (RFC 9051 §6.4.5, §6.4.9; RFC 7162 CHANGEDSINCE and VANISHED; RFC 3516).
 // Messages are read in batches, off the I/O thread; each batch is written before the next is read,
 // so a slow reader holds at most one batch in memory and no store lock while we write.
+#include <algorithm>
+
 #include "imap/protocol/response.h"
 #include "imap/server/commands/handlers.h"
 #include "imap/server/fetch_response.h"
@@ -13,8 +15,12 @@ namespace {
 constexpr size_t kBatch = 256;
 constexpr size_t kFlushAt = 256 * 1024;
 
+constexpr uint64_t kBodyBytesPerBatch = 4 << 20;  // bounds memory for a client that reads slowly
+
 struct Batch {
   std::vector<store::MessageSummary> messages;
+  bool cut = false;  // the batch stopped early (message sizes): go on after last_uid
+  uint32_t last_uid = 0;
   std::vector<std::string> raws;  // parallel to messages, when bodies are needed
 };
 
@@ -47,7 +53,7 @@ Result fetch(Session& s, Command& c) {
   FetchContext context{s.utf8, c.uid, s.condstore};
   std::optional<uint64_t> changedsince = args.changedsince;
   std::vector<FetchItem> items = args.items;
-  for (size_t at = 0; at < uids.size(); at += kBatch) {
+  for (size_t at = 0; at < uids.size();) {
     std::vector<uint32_t> part(uids.begin() + at, uids.begin() + std::min(uids.size(), at + kBatch));
     auto ranges = SelectedFolder::to_ranges(part);
     auto batch_work = s.blocking([mailbox, folder, ranges, body, structure, mark_seen,
@@ -56,6 +62,19 @@ Result fetch(Session& s, Command& c) {
       auto listed = mailbox->list_messages(folder, ranges, structure);
       if (!listed) return listed.error();
       if (changedsince) std::erase_if(*listed, [&](auto& m) { return m.modseq <= *changedsince; });
+      if (body) {
+        // Keep bodies of at most kBodyBytesPerBatch (and at least one message) per batch.
+        uint64_t bytes = 0;
+        for (size_t i = 0; i < listed->size(); ++i) {
+          bytes += (*listed)[i].size;
+          if (bytes > kBodyBytesPerBatch && i > 0) {
+            listed->resize(i);
+            b.cut = true;
+            b.last_uid = listed->back().uid;
+            break;
+          }
+        }
+      }
       if (mark_seen) {
         store::UidSet unseen;
         for (auto& m : *listed)
@@ -93,6 +112,11 @@ Result fetch(Session& s, Command& c) {
     });
     auto batch = co_await std::move(batch_work);
     if (!batch) fail(batch.error());
+    if (batch->cut) {
+      at = static_cast<size_t>(std::upper_bound(uids.begin(), uids.end(), batch->last_uid) - uids.begin());
+    } else {
+      at += part.size();
+    }
     for (size_t i = 0; i < batch->messages.size(); ++i) {
       auto& m = batch->messages[i];
       uint32_t seq = m.uid == 0 ? 0 : sel.seq_of(m.uid);

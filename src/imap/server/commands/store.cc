@@ -55,7 +55,7 @@ Result store(Session& s, Command& c) {
       line += "FLAGS " + flags_text(*f);
       any = true;
     }
-    if (c.uid || s.qresync) {
+    if (c.uid || s.condstore) {  // RFC 7162: UID with MODSEQ lets the client resync by UID
       line += std::string(any ? " " : "") + "UID " + std::to_string(uid);
       any = true;
     }
