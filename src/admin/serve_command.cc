@@ -1,5 +1,6 @@
 #include "admin/serve_command.h"
 
+#include <malloc.h>
 #include <sys/stat.h>
 
 #include <condition_variable>
@@ -16,6 +17,7 @@
 #include "core/runtime.h"
 #include "core/tls.h"
 #include "imap/server/server.h"
+#include "pop3/server/server.h"
 #include "store/registry.h"
 
 namespace sealmail::admin {
@@ -121,6 +123,11 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
     std::fprintf(stderr, "sealmail: %s\n", dir.error().message.c_str());
     return 1;
   }
+  // Message bodies pass through the server in buffers of megabytes. glibc raises its mmap
+  // threshold each time such a buffer is freed, after which they come from the heap arenas (one per
+  // thread) and their pages stay with the process; a fixed threshold keeps every large buffer in
+  // its own mapping, returned to the system when freed, so memory follows what is in flight.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   net::Runtime runtime(config->io_threads, config->worker_threads);
   auto limiter = std::make_shared<directory::InMemoryRateLimiter>();
   auto context = std::make_shared<AdminContext>(AdminContext{*config, std::move(*token), &runtime,
@@ -142,6 +149,7 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
   auto registry = std::make_shared<store::MailboxRegistry>();
   context->registry = registry;
   auto throttle = make_token_throttle(config->limits, *limiter);  // the configured failed-login limits
+  auto logins = std::make_shared<directory::LoginCache>();
   std::vector<std::unique_ptr<imap::Server>> imap_servers;
   for (const char* name : {"imap", "imaps"}) {
     auto it = config->listen.find(name);
@@ -155,7 +163,7 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
     options.max_message_bytes = config->limits.max_message_bytes;
     options.max_connections_per_ip = config->limits.max_connections_per_ip;
     auto imap_context = std::make_shared<imap::ServerContext>(
-        imap::ServerContext{runtime, context->directory, registry, throttle, *tls, options});
+        imap::ServerContext{runtime, context->directory, registry, throttle, *tls, options, logins});
     auto server = std::make_unique<imap::Server>(imap_context, it->second);
     auto st = server->start();
     if (!st) {
@@ -164,6 +172,31 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
     }
     log::info("listening", {{"listener", name}, {"address", it->second.to_string()}});
     imap_servers.push_back(std::move(server));
+  }
+  // POP3: both listeners share one set of maildrop locks (one POP3 session per maildrop, whichever
+  // port it came through) and one cache of message sizes.
+  std::vector<std::unique_ptr<pop3::Server>> pop3_servers;
+  auto maildrop_locks = pop3::MaildropLocks::create();
+  auto pop3_sizes = std::make_shared<pop3::SizeCache>();
+  for (const char* name : {"pop3", "pop3s"}) {
+    auto it = config->listen.find(name);
+    if (it == config->listen.end()) continue;
+    pop3::ServerOptions options;
+    options.listener = name;
+    options.implicit_tls = std::string_view(name) == "pop3s";
+    options.allow_plaintext_on_loopback = config->plaintext_on_loopback;
+    options.data_dir = config->data_dir;
+    options.max_connections_per_ip = config->limits.max_connections_per_ip;
+    auto pop3_context = std::make_shared<pop3::ServerContext>(pop3::ServerContext{
+        runtime, context->directory, registry, throttle, *tls, options, maildrop_locks, pop3_sizes});
+    auto server = std::make_unique<pop3::Server>(pop3_context, it->second);
+    auto st = server->start();
+    if (!st) {
+      std::fprintf(stderr, "sealmail: %s\n", st.error().message.c_str());
+      return 1;
+    }
+    log::info("listening", {{"listener", name}, {"address", it->second.to_string()}});
+    pop3_servers.push_back(std::move(server));
   }
   BackgroundIndexer indexer(runtime, registry);
   indexer.start();
@@ -193,6 +226,7 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
       // Stop accepting, let what is in flight finish, and stop harder at the deadline.
       if (admin_http) admin_http->stop();
       for (auto& server : imap_servers) server->stop();
+      for (auto& server : pop3_servers) server->stop();
       signals.cancel();
       indexer.stop();
       watchdog.arm(config->shutdown_deadline);
