@@ -93,7 +93,11 @@ Result fetch(Session& s, Command& c) {
         }
       }
       if (body) {
-        auto raws = mailbox->fetch_raw_many(folder, ranges);
+        // Only the bodies of the messages kept above: reading the whole part would hold all of it.
+        std::vector<uint32_t> kept;
+        kept.reserve(listed->size());
+        for (auto& m : *listed) kept.push_back(m.uid);
+        auto raws = mailbox->fetch_raw_many(folder, SelectedFolder::to_ranges(kept));
         if (!raws) return raws.error();
         // Both lists are by ascending UID; a message expunged between the two reads is skipped.
         size_t j = 0;
