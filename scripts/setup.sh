@@ -11,7 +11,7 @@ packages=(
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libzip-dev zlib1g-dev libgtest-dev libgmock-dev
   clang libclang-rt-14-dev
   python3 python3-pytest python3-prometheus-client
-  isync neomutt curl fetchmail mpop
+  isync neomutt curl fetchmail mpop swaks
 )
 missing=()
 for p in "${packages[@]}"; do

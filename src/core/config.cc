@@ -85,7 +85,7 @@ Result<Config> load_config(const std::filesystem::path& data_dir, const std::opt
     msg << "config: " << file->filename().string() << " line " << e.source().begin.line << ": " << e.description();
     return make_error(Errc::invalid_argument, msg.str());
   }
-  static const std::set<std::string> top_keys = {"hostname", "data_dir", "listen", "tls", "limits", "log", "runtime"};
+  static const std::set<std::string> top_keys = {"hostname", "data_dir", "listen", "tls", "limits", "delivery", "log", "runtime"};
   for (auto& [k, v] : root) {
     std::string key(k.str());
     if (!top_keys.count(key)) return config_error(key, "unknown key" + where(v));
@@ -182,6 +182,40 @@ Result<Config> load_config(const std::filesystem::path& data_dir, const std::opt
         return config_error(key, "expected debug, info, warn or error, got '" + *s + "'");
     }
   }
+  if (auto* n = root.get("delivery")) {
+    if (!n->is_table()) return config_error("delivery", "expected a table");
+    for (auto& [k, v] : *n->as_table()) {
+      std::string name(k.str()), key = "delivery." + name;
+      if (name == "relay") {
+        auto* s = v.as_string();
+        if (!s) return config_error(key, "expected \"host:port\"");
+        auto e = parse_endpoint(s->get());
+        if (!e) return config_error(key, "expected host:port, got '" + s->get() + "'");
+        c.delivery.relay = *e;
+      } else if (name == "dns_servers") {
+        auto* a = v.as_array();
+        if (!a) return config_error(key, "expected a list of \"host:port\"");
+        for (auto& item : *a) {
+          auto* s = item.as_string();
+          if (!s || !parse_endpoint(s->get())) return config_error(key, "expected a list of \"host:port\"");
+          c.delivery.dns_servers.push_back(s->get());
+        }
+      } else if (name == "smtp_port") {
+        auto x = integer<int>(v, key, 1, 65535);
+        if (!x) return x.error();
+        c.delivery.smtp_port = static_cast<uint16_t>(*x);
+      } else if (name == "require_tls") {
+        if (!v.is_boolean()) return config_error(key, "expected true or false");
+        c.delivery.require_tls = v.as_boolean()->get();
+      } else if (name == "webhook_timeout_seconds") {
+        auto x = integer<int>(v, key, 1, 600);
+        if (!x) return x.error();
+        c.delivery.webhook_timeout_seconds = static_cast<uint32_t>(*x);
+      } else {
+        return config_error(key, "unknown key");
+      }
+    }
+  }
   if (auto* n = root.get("runtime")) {
     if (!n->is_table()) return config_error("runtime", "expected a table");
     for (auto& [k, v] : *n->as_table()) {
@@ -223,6 +257,11 @@ std::string default_config_text(const Config& c) {
     << "failed_logins_per_address = " << c.limits.failed_logins_per_address << "\n"
     << "failed_logins_per_ip = " << c.limits.failed_logins_per_ip << "\n"
     << "aliases_per_domain_per_day = " << c.limits.aliases_per_domain_per_day << "\n\n"
+    << "# Forwarding: a smarthost instead of MX lookups, DNS servers (\"host:port\") instead of\n"
+    << "# /etc/resolv.conf, and whether forwards need verified TLS.\n[delivery]\n"
+    << "# relay = \"smtp.example.net:25\"\n# dns_servers = [\"127.0.0.1:53\"]\n"
+    << "smtp_port = " << c.delivery.smtp_port << "\nrequire_tls = " << (c.delivery.require_tls ? "true" : "false")
+    << "\nwebhook_timeout_seconds = " << c.delivery.webhook_timeout_seconds << "\n\n"
     << "[log]\nlevel = \"info\"\n\n"
     << "[runtime]\nio_threads = " << c.io_threads << "\nworker_threads = " << c.worker_threads << "\n"
     << "shutdown_deadline_seconds = " << c.shutdown_deadline.count() << "\n";

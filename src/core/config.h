@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/log.h"
 #include "core/result.h"
@@ -30,6 +31,16 @@ struct Limits {
   uint32_t aliases_per_domain_per_day = 50;
 };
 
+// Where forwarded mail goes (issue 6). Secrets (SRS, webhook signatures) are not here: serve keeps
+// them in files of the data directory, made on first start.
+struct DeliveryConfig {
+  std::optional<Endpoint> relay;          // a smarthost for every forward, instead of MX lookups
+  std::vector<std::string> dns_servers;   // "host:port" for MX lookups; empty: /etc/resolv.conf
+  uint16_t smtp_port = 25;                // the port of remote MX hosts (tests point it at a sink)
+  bool require_tls = false;               // forward only over verified TLS (MTA-STS style)
+  uint32_t webhook_timeout_seconds = 30;
+};
+
 struct Config {
   std::filesystem::path data_dir;
   std::string hostname = "localhost";
@@ -41,6 +52,7 @@ struct Config {
   // secure); from anywhere else TLS is always required.
   bool plaintext_on_loopback = true;
   Limits limits;
+  DeliveryConfig delivery;
   log::Level log_level = log::Level::info;
   int io_threads = 1;
   int worker_threads = 2;

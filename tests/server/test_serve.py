@@ -78,6 +78,10 @@ BAD_CONFIGS = [
     ("hostname = \n", "sealmail: config: config.toml line 1:"),
     ('lissten = 1\n', "sealmail: config: lissten: unknown key"),
     ('[tls]\ncertificate = "/nope.pem"\n', "sealmail: config: tls: certificate and key go together"),
+    ('[delivery]\nrelay = "nowhere"\n', "sealmail: config: delivery.relay: expected host:port, got 'nowhere'"),
+    ('[delivery]\ndns_servers = "127.0.0.1:53"\n', "sealmail: config: delivery.dns_servers: expected a list of \"host:port\""),
+    ("[delivery]\nsmtp_port = 0\n", "sealmail: config: delivery.smtp_port: must be between 1 and 65535"),
+    ("[delivery]\nrelay_host = 1\n", "sealmail: config: delivery.relay_host: unknown key"),
     ('[tls]\ncertificate = "/nope.pem"\nkey = "/nope.key"\n', "sealmail: tls: cannot use certificate /nope.pem"),
 ]
 
