@@ -11,6 +11,7 @@ packages=(
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libzip-dev zlib1g-dev libgtest-dev libgmock-dev
   clang libclang-rt-14-dev
   python3 python3-pytest python3-prometheus-client
+  libc-ares-dev libcurl4-openssl-dev python3-aiosmtpd nsd
   isync neomutt curl fetchmail mpop swaks
 )
 missing=()

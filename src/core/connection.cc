@@ -66,6 +66,22 @@ asio::awaitable<ErrorCode> Connection::start_tls(asio::ssl::context& context,
   co_return timed_out_ ? asio::error::timed_out : ec;
 }
 
+asio::awaitable<ErrorCode> Connection::start_tls_client(asio::ssl::context& context, std::string server_name,
+                                                        bool verify, std::chrono::steady_clock::duration timeout) {
+  tls_.emplace(socket_, context);
+  if (!server_name.empty()) SSL_set_tlsext_host_name(tls_->native_handle(), server_name.c_str());
+  if (verify) {
+    tls_->set_verify_mode(asio::ssl::verify_peer);
+    tls_->set_verify_callback(asio::ssl::host_name_verification(server_name));
+  } else {
+    tls_->set_verify_mode(asio::ssl::verify_none);
+  }
+  arm(timeout);
+  auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
+  deadline_.cancel();
+  co_return timed_out_ ? asio::error::timed_out : ec;
+}
+
 asio::awaitable<ErrorCode> Connection::raw_read(char* data, size_t size, size_t& got) {
   auto buffer = asio::buffer(data, size);
   if (tls_) {

@@ -38,6 +38,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Server side of a TLS handshake (implicit TLS at accept, or after STARTTLS was answered).
   asio::awaitable<ErrorCode> start_tls(asio::ssl::context& context, std::chrono::steady_clock::duration timeout);
+  // Client side (the SMTP client's STARTTLS): `server_name` goes into SNI and, when `verify` is set,
+  // must match the peer's certificate (RFC 6125); the context supplies the trust store.
+  asio::awaitable<ErrorCode> start_tls_client(asio::ssl::context& context, std::string server_name, bool verify,
+                                              std::chrono::steady_clock::duration timeout);
   bool tls() const { return tls_.has_value(); }
 
   // COMPRESS=DEFLATE: from the next byte on, both directions are raw DEFLATE (RFC 1951).
