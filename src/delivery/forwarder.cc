@@ -163,7 +163,8 @@ asio::awaitable<ForwardOutcome> Forwarder::forward(std::string mail_from, std::v
       ++already;  // accepted on an earlier attempt
       continue;
     }
-    auto domain = domain_of(t);
+    // With a relay every target has the same destination: one session carries them all.
+    auto domain = options_.relay ? std::string("relay") : domain_of(t);
     auto [it, fresh] = group_of.emplace(domain, groups.size());
     if (fresh) groups.push_back(Group{domain, {}});
     auto& rcpts = groups[it->second].recipients;

@@ -2,8 +2,9 @@
 // 3): the message stays in memory, and the answer our SMTP server gives its client comes from what
 // the targets said, so nothing waits in a queue on disk.
 //
-// How: targets are grouped by domain; each domain gets its MX hosts (RFC 5321 §5.1, or the
-// configured relay) and one SMTP session with all of its recipients, the domains in parallel. A
+// How: targets are grouped by domain; each domain gets its MX hosts (RFC 5321 §5.1) and one SMTP
+// session with all of its recipients, the domains in parallel (with a relay configured, one
+// session to the relay carries every target). A
 // host that fails before the transaction (refused, timeout, 4xx/5xx greeting, TLS) hands over to
 // the next address or MX, up to max_attempts per domain.
 //

@@ -46,6 +46,7 @@ class MxResolverTest : public ::testing::Test {
     delete dns_;
     dns_ = nullptr;
   }
+  void SetUp() override { ASSERT_NE(dns_, nullptr) << "the DNS server did not start"; }
   static MxResult resolve(const std::string& domain) {
     MxResolver resolver(MxResolverOptions{.servers = {dns_->address()}, .timeout = std::chrono::milliseconds(500)});
     return run_coroutine(resolver.resolve(domain));
