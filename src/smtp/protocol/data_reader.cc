@@ -1,5 +1,6 @@
 #include "smtp/protocol/data_reader.h"
 
+#include <cstring>
 #include <utility>
 
 namespace sealmail::smtp {
@@ -83,15 +84,43 @@ void DataReader::step(char c) {
   }
 }
 
+size_t DataReader::scan_text(std::string_view in, size_t i) {
+  // Fast path for the common case, ordinary lines ending in CRLF: the bytes from `i` on go in
+  // unchanged up to the first byte that needs the state machine (a CR that is not just before an
+  // LF, a bare LF, or a line that starts with ".", CR or LF), with one append for the whole run.
+  // memchr is vectorized; a byte loop here made the reader four times slower on 78-byte lines.
+  const char* data = in.data();
+  const size_t n = in.size();
+  const size_t start = i;
+  while (i < n) {
+    const auto* lf = static_cast<const char*>(std::memchr(data + i, '\n', n - i));
+    size_t line_end = lf ? static_cast<size_t>(lf - data) : n;
+    bool crlf = lf && line_end > i && data[line_end - 1] == '\r';
+    size_t plain_end = crlf ? line_end - 1 : line_end;  // where a CR would need the state machine
+    if (const void* cr = std::memchr(data + i, '\r', plain_end - i)) {
+      i = static_cast<size_t>(static_cast<const char*>(cr) - data);
+      break;
+    }
+    if (!crlf) {  // no LF in the input, or a bare LF: the state machine takes it from there
+      i = line_end;
+      break;
+    }
+    i = line_end + 1;
+    if (i == n || data[i] == '.' || data[i] == '\r' || data[i] == '\n') {
+      state_ = State::bol;
+      break;
+    }
+  }
+  append(in.substr(start, i - start));
+  return i;
+}
+
 size_t DataReader::feed(std::string_view in) {
   size_t i = 0;
   while (i < in.size() && state_ != State::done) {
     if (state_ == State::text) {
-      // Fast path: the run of bytes up to the next CR or LF goes in unchanged.
-      size_t j = i;
-      while (j < in.size() && in[j] != '\r' && in[j] != '\n') ++j;
+      size_t j = scan_text(in, i);
       if (j > i) {
-        append(in.substr(i, j - i));
         i = j;
         continue;
       }

@@ -62,8 +62,11 @@ class DataReader {
     done,
   };
 
-  // Handles one byte that needs the state machine; text runs go through append().
+  // Handles one byte that needs the state machine.
   void step(char c);
+  // In State::text: takes the run of ordinary bytes and CRLF-ended lines from `i` on; returns
+  // where it stopped (the state is text, or bol after a CRLF).
+  size_t scan_text(std::string_view in, size_t i);
   void append(std::string_view bytes);
 
   uint64_t max_bytes_;
