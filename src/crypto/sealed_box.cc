@@ -29,4 +29,13 @@ Result<std::string> unseal(std::string_view sealed, const BoxKeyPair& keys) {
   return out;
 }
 
+Result<SecretBuffer> unseal_secret(std::string_view sealed, const BoxKeyPair& keys) {
+  if (sealed.size() < crypto_box_SEALBYTES) return make_error(Errc::corrupt, "sealed secret too short");
+  SecretBuffer out(sealed.size() - crypto_box_SEALBYTES);
+  if (crypto_box_seal_open(out.data(), reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size(),
+                           keys.public_key.data(), keys.secret_key.data()) != 0)
+    return make_error(Errc::corrupt, "sealed secret does not open with this mailbox's key");
+  return out;
+}
+
 }  // namespace sealmail::crypto

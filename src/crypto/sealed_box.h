@@ -21,5 +21,7 @@ struct BoxKeyPair {
 BoxKeyPair generate_box_key_pair();
 std::string seal(std::string_view plaintext, const std::array<uint8_t, 32>& public_key);
 Result<std::string> unseal(std::string_view sealed, const BoxKeyPair& keys);
+// As unseal(), for plaintexts that are themselves secrets (a stream key): into locked memory.
+Result<SecretBuffer> unseal_secret(std::string_view sealed, const BoxKeyPair& keys);
 
 }  // namespace sealmail::crypto
