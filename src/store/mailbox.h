@@ -111,6 +111,14 @@ class Mailbox {
 
   // The X25519 key pair for mail that waits while the owner is away (private key stored inside).
   Result<crypto::BoxKeyPair> box_key_pair();
+  // The sealed spool (store/spool.h): appends like append_batch and records, in the same
+  // transaction, the names of the spool entries the messages came from, so that a drain cut
+  // short by a crash never moves an entry twice.
+  Result<std::vector<AppendResult>> append_from_spool(std::span<const AppendRequest> requests,
+                                                      std::span<const std::string> entry_names);
+  // Names of the spool entries recorded as moved; forgotten once their files are gone for good.
+  Result<std::vector<std::string>> spool_entries_moved();
+  Status forget_spool_entries(std::span<const std::string> entry_names);
 
   // Change notifications, called after each commit on the writing thread. Keep callbacks short.
   using Listener = std::function<void(const ChangeEvent&)>;

@@ -70,6 +70,7 @@ struct Mailbox::Impl {
     const std::vector<PreparedMessage>* prepared;
     std::optional<Result<std::vector<AppendResult>>> outcome;
     std::vector<ChangeEvent> events;
+    std::span<const std::string> spool_entries;  // recorded with the batch (store/spool.h)
   };
   std::mutex group_mutex;
   std::condition_variable group_cv;
@@ -116,6 +117,9 @@ FolderRow require_folder(sql::Db& db, std::string_view name);
 uint64_t next_modseq(sql::Db& db, int64_t folder_id);
 uint32_t new_uidvalidity(sql::Db& db);
 void insert_folder(sql::Db& db, std::string_view name, std::string_view special_use);
+
+// Records sealed-spool entries as moved, inside the caller's transaction (spool_records.cc).
+void record_spool_entries(sql::Db& db, std::span<const std::string> entry_names);
 
 // Flags helpers (flags.cc).
 void write_keywords(sql::Db& db, int64_t message_id, const std::vector<std::string>& keywords);

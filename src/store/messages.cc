@@ -209,6 +209,7 @@ void Mailbox::Impl::commit_group(const std::vector<PendingAppend*>& group) {
             results.push_back(result);
             b.events.push_back(std::move(event));
           }
+          record_spool_entries(writer, b.spool_entries);
           writer.exec("RELEASE batch");
           staged[g] = std::move(results);
         } catch (const StoreError& e) {
@@ -235,6 +236,11 @@ void Mailbox::Impl::commit_group(const std::vector<PendingAppend*>& group) {
 }
 
 Result<std::vector<AppendResult>> Mailbox::append_batch(std::span<const AppendRequest> requests) {
+  return append_from_spool(requests, {});
+}
+
+Result<std::vector<AppendResult>> Mailbox::append_from_spool(std::span<const AppendRequest> requests,
+                                                             std::span<const std::string> entry_names) {
   // Parse, split, hash and compress before queueing: that is the CPU-heavy part, done in parallel
   // by concurrent callers.
   std::vector<PreparedMessage> prepared;
@@ -249,7 +255,7 @@ Result<std::vector<AppendResult>> Mailbox::append_batch(std::span<const AppendRe
   });
   if (!checked) return checked.error();
 
-  Impl::PendingAppend me{requests, &prepared, std::nullopt, {}};
+  Impl::PendingAppend me{requests, &prepared, std::nullopt, {}, entry_names};
   {
     std::unique_lock lock(impl_->group_mutex);
     impl_->group_queue.push_back(&me);

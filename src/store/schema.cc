@@ -109,6 +109,13 @@ const std::vector<Table>& tables() {
         {"modseq", "INTEGER", "INTEGER NOT NULL"}},
        "PRIMARY KEY (folder_id, uid)",
        "WITHOUT ROWID"},
+      // Sealed-spool entries whose messages this mailbox holds (store/spool.h), recorded in the
+      // transaction of their append so a crash before the spool file is unlinked never stores
+      // it twice; forgotten once the file is gone.
+      {"spool_drained",
+       {{"name", "TEXT", "TEXT PRIMARY KEY"}, {"drained_at", "TEXT", "TEXT NOT NULL"}},
+       "",
+       "WITHOUT ROWID"},
   };
   return t;
 }
