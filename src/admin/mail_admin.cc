@@ -6,6 +6,7 @@
 #include "crypto/password.h"
 #include "crypto/password_hash.h"
 #include "store/mailbox.h"
+#include "store/spool.h"
 
 namespace sealmail::admin {
 
@@ -23,6 +24,13 @@ Status make_mailbox(directory::Directory& dir, const std::filesystem::path& data
   auto keys = (*mailbox)->box_key_pair();
   if (!keys) return keys.error();
   return dir.set_box_public_key(alias.id, keys->public_key);
+}
+
+// Mail sealed to a key pair that is gone (the mailbox was deleted or reset) can never be opened:
+// its spool goes with the mailbox (store/spool.h).
+Status remove_spool(const std::filesystem::path& data_dir, const std::string& mailbox_id) {
+  if (mailbox_id.empty()) return {};
+  return store::Spool(store::spool_dir(data_dir)).remove_all(mailbox_id);
 }
 
 }  // namespace
@@ -95,6 +103,7 @@ Result<crypto::SecretBuffer> change_alias_password(directory::Directory& dir, co
       auto st = store::Mailbox::destroy(path);
       if (!st) return st.error();
     }
+    if (auto st = remove_spool(data_dir, alias->mailbox_id); !st) return st.error();
     auto st = make_mailbox(dir, data_dir, *alias, password);
     if (!st) return st.error();
   }
@@ -112,6 +121,7 @@ Status remove_alias(directory::Directory& dir, const std::filesystem::path& data
     auto st = store::Mailbox::destroy(path);
     if (!st) return st;
   }
+  SEALMAIL_TRY(remove_spool(data_dir, alias->mailbox_id));
   auto removed = dir.remove_alias(alias->id);
   if (!removed) return removed.error();
   return {};
@@ -127,8 +137,12 @@ Status remove_domain(directory::Directory& dir, const std::filesystem::path& dat
   for (const auto& alias : *removed) {
     auto path = directory::mailbox_path(data_dir, alias.mailbox_id);
     std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) continue;
-    auto st = store::Mailbox::destroy(path);
+    if (std::filesystem::exists(path, ec)) {
+      auto st = store::Mailbox::destroy(path);
+      if (!st && result) result = st;
+      if (!st) continue;  // the mailbox stays: so does the mail waiting for it
+    }
+    auto st = remove_spool(data_dir, alias.mailbox_id);
     if (!st && result) result = st;
   }
   return result;

@@ -11,6 +11,7 @@
 #include "crypto/password.h"
 #include "store/mailbox.h"
 #include "store/portability.h"
+#include "store/spool.h"
 
 namespace sealmail::admin {
 
@@ -300,6 +301,14 @@ void add_mailbox_commands(CLI::App& app, int& exit_code) {
       }
       auto st = store::Mailbox::destroy(*file);
       if (!st) return void(exit_code = report(st.error()));
+      // A mailbox of a data directory (DATA_DIR/mailboxes/<id>.sqlite) takes its sealed spool
+      // with it: nothing else can open what waits there (store/spool.h).
+      std::filesystem::path path(*file);
+      if (path.parent_path().filename() == "mailboxes" && path.extension() == ".sqlite") {
+        auto data_dir = path.parent_path().parent_path();
+        st = store::Spool(store::spool_dir(data_dir)).remove_all(path.stem().string());
+        if (!st) return void(exit_code = report(st.error()));
+      }
     });
   }
 }

@@ -19,6 +19,7 @@
 #include "imap/server/server.h"
 #include "pop3/server/server.h"
 #include "store/registry.h"
+#include "store/spool.h"
 
 namespace sealmail::admin {
 
@@ -148,6 +149,8 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
   // throttle (a password guessed over IMAP counts against the same address over POP3).
   auto registry = std::make_shared<store::MailboxRegistry>();
   context->registry = registry;
+  // One sealed spool for every listener (store/spool.h): the MX appends, logins drain.
+  auto spool = std::make_shared<store::Spool>(store::spool_dir(config->data_dir));
   auto throttle = make_token_throttle(config->limits, *limiter);  // the configured failed-login limits
   auto logins = std::make_shared<directory::LoginCache>();
   std::vector<std::unique_ptr<imap::Server>> imap_servers;
@@ -164,6 +167,7 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
     options.max_connections_per_ip = config->limits.max_connections_per_ip;
     auto imap_context = std::make_shared<imap::ServerContext>(
         imap::ServerContext{runtime, context->directory, registry, throttle, *tls, options, logins});
+    imap_context->spool = spool;
     auto server = std::make_unique<imap::Server>(imap_context, it->second);
     auto st = server->start();
     if (!st) {
@@ -189,6 +193,7 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
     options.max_connections_per_ip = config->limits.max_connections_per_ip;
     auto pop3_context = std::make_shared<pop3::ServerContext>(pop3::ServerContext{
         runtime, context->directory, registry, throttle, *tls, options, maildrop_locks, pop3_sizes});
+    pop3_context->spool = spool;
     auto server = std::make_unique<pop3::Server>(pop3_context, it->second);
     auto st = server->start();
     if (!st) {

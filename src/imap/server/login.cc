@@ -55,6 +55,17 @@ asio::awaitable<Completion> log_in(Session& s, std::string user, crypto::SecretB
     }
     fail(mailbox.error());
   }
+  // Mail sealed while the owner was away (store/spool.h) joins INBOX before the session starts.
+  // A failure loses nothing (what did not move stays in the spool, the next login retries): log
+  // it and log in anyway.
+  if (ctx.spool) {
+    auto spool = ctx.spool;
+    auto open = *mailbox;
+    auto drain_work = s.blocking([spool, id, open] { return spool->drain(id, *open); });
+    auto drained = co_await std::move(drain_work);
+    if (!drained)
+      log::error("imap_spool_drain_failed", {{"user", log::redact_address(user)}, {"reason", drained.error().message}});
+  }
   s.logged_in(std::move(*alias), std::move(*mailbox));
   log::info("imap_login", {{"user", log::redact_address(user)}, {"ip", ip}});
   Completion done;

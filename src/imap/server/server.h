@@ -25,6 +25,7 @@
 #include "directory/login_cache.h"
 #include "directory/rate_limiter.h"
 #include "store/registry.h"
+#include "store/spool.h"
 
 namespace sealmail::imap {
 
@@ -54,6 +55,8 @@ struct ServerContext {
   ServerOptions options;
   std::shared_ptr<directory::LoginCache> logins = std::make_shared<directory::LoginCache>();
   std::shared_ptr<directory::ConnectionLimiter> connections = directory::ConnectionLimiter::create();
+  // Mail sealed while the owner was away, drained into INBOX at login (may be null: no spool).
+  std::shared_ptr<store::Spool> spool;
 };
 
 class Server {

@@ -62,10 +62,17 @@ asio::awaitable<void> log_in(Session& s, std::string user, crypto::SecretBuffer 
     fail(mailbox.error());
   }
 
-  // TODO(issue 6): merge the sealed spool here, before the maildrop is read: open the alias's
-  // spool with the mailbox's box key pair (store::Mailbox::box_key_pair), move every waiting
-  // message into INBOX, then purge the spool. A failure there must not lose mail: leave the spool
-  // as it is and log in anyway (the next login retries).
+  // Mail sealed while the owner was away (store/spool.h) joins INBOX before the maildrop is read,
+  // so this session sees it. A failure loses nothing (what did not move stays in the spool, the
+  // next login retries): log it and log in anyway.
+  if (ctx.spool) {
+    auto spool = ctx.spool;
+    auto open = *mailbox;
+    auto drain_work = s.blocking([spool, id, open] { return spool->drain(id, *open); });
+    auto drained = co_await std::move(drain_work);
+    if (!drained)
+      log::error("pop3_spool_drain_failed", {{"user", log::redact_address(user)}, {"reason", drained.error().message}});
+  }
 
   auto sizes = ctx.sizes;
   auto open = *mailbox;

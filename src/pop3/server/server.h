@@ -31,6 +31,7 @@
 #include "pop3/server/maildrop_lock.h"
 #include "pop3/server/size_cache.h"
 #include "store/registry.h"
+#include "store/spool.h"
 
 namespace sealmail::pop3 {
 
@@ -68,6 +69,8 @@ struct ServerContext {
   // not pay Argon2id each time; best shared with the IMAP servers.
   std::shared_ptr<directory::LoginCache> logins = std::make_shared<directory::LoginCache>();
   std::shared_ptr<directory::ConnectionLimiter> connections = directory::ConnectionLimiter::create();
+  // Mail sealed while the owner was away, drained into INBOX at login (may be null: no spool).
+  std::shared_ptr<store::Spool> spool;
 };
 
 class Server {
