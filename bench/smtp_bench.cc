@@ -88,10 +88,12 @@ class Client {
   std::string buf_;
 };
 
-std::string make_message(size_t size, int client, int n) {
-  std::string m = "From: Bench <bench@example.org>\r\nTo: you@example.com\r\nSubject: bench " +
-                  std::to_string(client) + "-" + std::to_string(n) +
-                  "\r\nMessage-ID: <" + std::to_string(client) + "." + std::to_string(n) + "@bench>\r\n\r\n";
+// Every message differs (run, client, number): the MX remembers what it delivered by fingerprint
+// and would take a repeated message as a retry, not store it again.
+std::string make_message(size_t size, const std::string& run, int client, int n) {
+  std::string id = run + "." + std::to_string(client) + "." + std::to_string(n);
+  std::string m = "From: Bench <bench@example.org>\r\nTo: you@example.com\r\nSubject: bench " + id +
+                  "\r\nMessage-ID: <" + id + "@bench>\r\n\r\n";
   std::string line(76, 'x');
   while (m.size() + 78 < size) m += line + "\r\n";
   return m;
@@ -132,6 +134,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  std::string run = std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
   std::mutex mutex;
   std::vector<double> latencies;
   std::atomic<int> failures{0};
@@ -147,7 +150,7 @@ int main(int argc, char** argv) {
         client.send("EHLO bench.example.org\r\n");
         client.reply(250);
         for (int n = 0; n < messages; ++n) {
-          std::string body = make_message(size, c, n);
+          std::string body = make_message(size, run, c, n);
           auto t0 = Clock::now();
           if (pipelining) {
             // RFC 2920: MAIL, RCPT and DATA in one write, their answers read after.

@@ -12,7 +12,7 @@ packages=(
   clang libclang-rt-14-dev
   python3 python3-pytest python3-prometheus-client
   libc-ares-dev libcurl4-openssl-dev python3-aiosmtpd nsd
-  isync neomutt curl fetchmail mpop swaks
+  isync neomutt curl fetchmail mpop swaks libnet-ssleay-perl
 )
 missing=()
 for p in "${packages[@]}"; do

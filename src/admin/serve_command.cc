@@ -12,6 +12,7 @@
 #include "admin/admin_api.h"
 #include "admin/background_indexer.h"
 #include "admin/http_server.h"
+#include "admin/mx_server.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/runtime.h"
@@ -203,6 +204,14 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
     log::info("listening", {{"listener", name}, {"address", it->second.to_string()}});
     pop3_servers.push_back(std::move(server));
   }
+  // The MX (issue 6): SMTP in, routed to mailboxes (live or sealed in the spool), forwards and
+  // webhooks.
+  std::string mx_error;
+  auto mx = MxServer::start(*config, runtime, context->directory, registry, spool, *tls, mx_error);
+  if (!mx) {
+    std::fprintf(stderr, "sealmail: %s\n", mx_error.c_str());
+    return 1;
+  }
   BackgroundIndexer indexer(runtime, registry);
   indexer.start();
   metrics::global().gauge("sealmail_up", "1 while the server runs.").set(1);
@@ -232,6 +241,7 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
       if (admin_http) admin_http->stop();
       for (auto& server : imap_servers) server->stop();
       for (auto& server : pop3_servers) server->stop();
+      mx->stop();
       signals.cancel();
       indexer.stop();
       watchdog.arm(config->shutdown_deadline);

@@ -207,6 +207,9 @@ Result<Config> load_config(const std::filesystem::path& data_dir, const std::opt
       } else if (name == "require_tls") {
         if (!v.is_boolean()) return config_error(key, "expected true or false");
         c.delivery.require_tls = v.as_boolean()->get();
+      } else if (name == "allow_private_targets") {
+        if (!v.is_boolean()) return config_error(key, "expected true or false");
+        c.delivery.allow_private_targets = v.as_boolean()->get();
       } else if (name == "webhook_timeout_seconds") {
         auto x = integer<int>(v, key, 1, 600);
         if (!x) return x.error();

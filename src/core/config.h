@@ -39,6 +39,9 @@ struct DeliveryConfig {
   uint16_t smtp_port = 25;                // the port of remote MX hosts (tests point it at a sink)
   bool require_tls = false;               // forward only over verified TLS (MTA-STS style)
   uint32_t webhook_timeout_seconds = 30;
+  // Forward targets and webhooks on loopback or private addresses are refused (a sender must not
+  // make the server reach into its own network) unless this is set: for tests and closed LANs.
+  bool allow_private_targets = false;
 };
 
 struct Config {

@@ -34,4 +34,14 @@ class Listener {
   std::shared_ptr<State> state_;
 };
 
+// The Handler of a protocol whose sessions are `Session(context, connection)` with a `run()`
+// coroutine: IMAP, POP3 and SMTP. A coroutine function, not a capturing coroutine lambda (GCC 12
+// destroys the captures of a lambda coroutine twice under co_spawn).
+template <typename Session, typename Context>
+asio::awaitable<void> run_session(std::shared_ptr<Context> context, std::shared_ptr<Connection> connection) {
+  auto session = std::make_shared<Session>(std::move(context), std::move(connection));
+  auto work = session->run();
+  co_await std::move(work);
+}
+
 }  // namespace sealmail::net

@@ -1,4 +1,5 @@
 #include "store/mailbox.h"
+#include "store/usage_hint.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -52,6 +53,12 @@ void apply_pragmas(sql::Db& db, const Options& options) {
 
 Mailbox::Impl::~Impl() {
   if (writer.is_open()) {
+    try {
+      // For quota checks while the mailbox is closed (usage_hint.h).
+      auto s = writer.prepare("SELECT coalesce(sum(size), 0) FROM messages");
+      if (s.step()) write_usage_hint(path, static_cast<uint64_t>(s.int64(0)));
+    } catch (const sql::Error&) {
+    }
     try {
       writer.exec("PRAGMA optimize = 0x10002");
     } catch (const sql::Error&) {
@@ -200,7 +207,7 @@ Status Mailbox::destroy(const std::filesystem::path& file) {
     return make_error(Errc::busy, "mailbox is in use; close it first");
   }
   Status st;
-  for (const char* suffix : {"", "-wal", "-shm", ".rekey", ".lock"}) {
+  for (const char* suffix : {"", "-wal", "-shm", ".rekey", ".lock", ".usage"}) {
     auto s = fs::remove_if_exists(sibling(file, suffix));
     if (!s && st) st = s;
   }

@@ -1,0 +1,96 @@
+#include "admin/mx_server.h"
+
+#include "admin/admin_api.h"
+#include "core/log.h"
+#include "delivery/router.h"
+#include "directory/rate_limiter.h"
+#include "smtp/server/server.h"
+
+namespace sealmail::admin {
+
+struct MxServer::Parts {
+  std::shared_ptr<delivery::Forwarder> forwarder;
+  std::shared_ptr<delivery::WebhookSender> webhooks;
+  std::shared_ptr<delivery::Router> router;
+  std::vector<std::unique_ptr<smtp::Server>> servers;
+};
+
+MxServer::~MxServer() = default;
+
+void MxServer::stop() {
+  for (auto& s : parts_->servers) s->stop();
+}
+
+std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& runtime,
+                                          std::shared_ptr<directory::Directory> directory,
+                                          std::shared_ptr<store::MailboxRegistry> registry,
+                                          std::shared_ptr<store::Spool> spool, std::shared_ptr<net::SslContext> tls,
+                                          std::string& error) {
+  std::unique_ptr<MxServer> mx(new MxServer());
+  mx->parts_ = std::make_unique<Parts>();
+  auto& parts = *mx->parts_;
+  auto it = config.listen.find("smtp");
+  if (it == config.listen.end()) return mx;
+
+  // The secrets are read as the admin token is: hex in a 0600 file, made once.
+  auto srs_secret = load_or_create_admin_token(config.data_dir / "srs-secret");
+  auto hook_secret = load_or_create_admin_token(config.data_dir / "webhook-secret");
+  if (!srs_secret || !hook_secret) {
+    error = !srs_secret ? srs_secret.error().message : hook_secret.error().message;
+    return nullptr;
+  }
+
+  delivery::ForwardOptions forward;
+  forward.helo_name = config.hostname;
+  if (config.delivery.relay) forward.relay = config.delivery.relay->to_string();
+  forward.dns_servers = config.delivery.dns_servers;
+  forward.port = config.delivery.smtp_port;
+  forward.allow_private_addresses = config.delivery.allow_private_targets;
+  if (config.delivery.require_tls) {
+    forward.tls = smtp::client::TlsPolicy::required;
+    forward.verify_certificate = true;
+  }
+  parts.forwarder = std::make_shared<delivery::Forwarder>(runtime, forward);
+
+  delivery::WebhookOptions hooks;
+  hooks.timeout = std::chrono::seconds(config.delivery.webhook_timeout_seconds);
+  hooks.allow_private_addresses = config.delivery.allow_private_targets;
+  parts.webhooks = std::make_shared<delivery::WebhookSender>(runtime, hooks);
+
+  delivery::RouterParts route;
+  route.directory = directory;
+  route.registry = registry;
+  route.spool = spool;
+  route.forwarder = parts.forwarder;
+  route.webhooks = parts.webhooks;
+  route.srs = std::make_shared<delivery::Srs>(std::string(srs_secret->view()), config.hostname);
+  delivery::RouterOptions options;
+  options.data_dir = config.data_dir;
+  options.webhook_secret = std::string(hook_secret->view());
+  parts.router = std::make_shared<delivery::Router>(runtime, std::move(route), std::move(options));
+
+  smtp::ServerOptions server;
+  server.listener = "smtp";
+  server.hostname = config.hostname;
+  server.max_message_bytes = config.limits.max_message_bytes;
+  server.max_recipients = config.limits.max_recipients;
+  auto connections = directory::ConnectionLimiter::create();
+  uint32_t per_ip = config.limits.max_connections_per_ip;
+  auto context = std::make_shared<smtp::ServerContext>(smtp::ServerContext{
+      runtime, parts.router, tls, server, [connections, per_ip](const std::string& ip) -> std::shared_ptr<void> {
+        auto ticket = connections->try_acquire("smtp:" + ip, per_ip);
+        if (!ticket) return nullptr;
+        return std::make_shared<directory::ConnectionLimiter::Ticket>(std::move(*ticket));
+      }});
+  auto s = std::make_unique<smtp::Server>(context, it->second);
+  auto st = s->start();
+  if (!st) {
+    error = st.error().message;
+    return nullptr;
+  }
+  log::info("listening", {{"listener", "smtp"}, {"address", it->second.to_string()}});
+  parts.servers.push_back(std::move(s));
+  return mx;
+}
+
+}  // namespace sealmail::admin

@@ -1,0 +1,254 @@
+#include "delivery/router.h"
+
+#include <algorithm>
+#include <map>
+
+#include "core/log.h"
+#include "core/time.h"
+#include "store/usage_hint.h"
+
+namespace sealmail::delivery {
+
+namespace {
+
+smtp::Reply make(int code, std::string enhanced, std::string text) { return {code, std::move(enhanced), std::move(text)}; }
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::string domain_of(std::string_view address) {
+  auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string() : lower(address.substr(at + 1));
+}
+
+// "451 4.4.1 text" (as the forwarder and webhook sender word their outcomes) into a Reply.
+smtp::Reply parse_reply(std::string_view line, int fallback) {
+  smtp::Reply r{fallback, fallback >= 500 ? "5.0.0" : "4.0.0", "delivery failed"};
+  if (line.size() >= 3 && std::all_of(line.begin(), line.begin() + 3, [](char c) { return c >= '0' && c <= '9'; })) {
+    r.code = std::stoi(std::string(line.substr(0, 3)));
+    line.remove_prefix(std::min<size_t>(4, line.size()));
+    auto sp = line.find(' ');
+    if (sp != std::string_view::npos && sp > 0 && line[0] >= '2' && line[0] <= '5' && line[1] == '.') {
+      r.enhanced = std::string(line.substr(0, sp));
+      line.remove_prefix(sp + 1);
+    }
+    r.text = std::string(line);
+  }
+  return r;
+}
+
+}  // namespace
+
+struct Router::Plan {
+  std::vector<directory::Alias> stores;      // one per mailbox
+  std::vector<std::string> forwards;         // target addresses, each once
+  std::vector<std::string> webhooks;         // URLs, each once
+  std::vector<std::string> bounces;          // original senders of bounces to our SRS addresses
+};
+
+Router::Router(net::Runtime& runtime, RouterParts parts, RouterOptions options)
+    : runtime_(runtime), parts_(std::move(parts)), options_(std::move(options)), memory_(options_.remember_for, 100000) {}
+
+uint64_t Router::usage_blocking(const directory::Alias& alias) {
+  uint64_t used = 0;
+  if (auto open = parts_.registry->find(alias.mailbox_id)) {
+    if (auto q = open->quota()) used = q->bytes;
+  } else {
+    // Away: the hint the mailbox left when it last closed (store/usage_hint.h). A mailbox that has
+    // never closed since it was made holds nothing yet.
+    used = store::read_usage_hint(directory::mailbox_path(options_.data_dir, alias.mailbox_id)).value_or(0);
+  }
+  if (parts_.spool) {
+    if (auto spooled = parts_.spool->bytes(alias.mailbox_id)) used += *spooled;
+  }
+  return used;
+}
+
+smtp::Reply Router::check_blocking(const std::string& address, uint64_t declared_size) {
+  auto domain = domain_of(address);
+  if (domain.empty()) return make(550, "5.1.1", "No such user here");
+  if (parts_.srs && parts_.srs->is_srs(address)) {
+    // A bounce to a sender we rewrote: pass it back if the address is ours and fresh.
+    if (parts_.srs->reverse(address)) return make(250, "2.1.5", "Ok");
+    return make(550, "5.1.1", "No such user here");
+  }
+  auto hosted = parts_.directory->hosts_domain(domain);
+  if (!hosted) return make(451, "4.3.0", "Temporary lookup failure");
+  if (!*hosted) return make(550, "5.7.1", "Relaying denied");
+  auto alias = parts_.directory->resolve(address);
+  if (!alias) return make(451, "4.3.0", "Temporary lookup failure");
+  if (!*alias) return make(550, "5.1.1", "No such user here");
+  if ((*alias)->has_mailbox) {
+    auto limits = parts_.directory->quota_for(**alias);
+    if (!limits) return make(451, "4.3.0", "Temporary lookup failure");
+    if (auto limit = limits->effective()) {
+      // RFC 1870 §6.1 and RFC 3463: a message alone over the limit can never fit (5.2.2
+      // permanent); a mailbox that is merely full now may have room later (4.2.2).
+      if (declared_size > *limit) return make(552, "5.2.2", "Message exceeds the mailbox quota");
+      if (usage_blocking(**alias) + declared_size > *limit) return make(452, "4.2.2", "Mailbox full");
+    }
+  }
+  return make(250, "2.1.5", "Ok");
+}
+
+boost::asio::awaitable<smtp::Reply> Router::check_recipient(std::string address, uint64_t declared_size) {
+  auto work = runtime_.blocking([this, address, declared_size] { return check_blocking(address, declared_size); });
+  co_return co_await std::move(work);
+}
+
+Result<Router::Plan> Router::plan_blocking(const smtp::Envelope& envelope) {
+  Plan plan;
+  auto add_unique = [](std::vector<std::string>& list, const std::string& value) {
+    if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
+  };
+  for (auto& rcpt : envelope.recipients) {
+    if (parts_.srs && parts_.srs->is_srs(rcpt)) {
+      if (auto original = parts_.srs->reverse(rcpt)) add_unique(plan.bounces, *original);
+      continue;
+    }
+    auto alias = parts_.directory->resolve(rcpt);
+    if (!alias) return alias.error();
+    if (!*alias) continue;  // removed since RCPT: nothing to do for it
+    auto& a = **alias;
+    if (a.has_mailbox &&
+        std::none_of(plan.stores.begin(), plan.stores.end(), [&](auto& s) { return s.mailbox_id == a.mailbox_id; }))
+      plan.stores.push_back(a);
+    for (auto& f : a.forwards) add_unique(plan.forwards, f);
+    for (auto& w : a.webhooks) add_unique(plan.webhooks, w);
+  }
+  return plan;
+}
+
+Router::Copy Router::store_blocking(const directory::Alias& alias, const std::string& bytes) {
+  auto limits = parts_.directory->quota_for(alias);
+  if (!limits) return {Outcome::temporary, make(451, "4.3.0", "Temporary lookup failure")};
+  if (auto limit = limits->effective()) {
+    if (bytes.size() > *limit) return {Outcome::permanent, make(552, "5.2.2", "Message exceeds the mailbox quota")};
+    if (usage_blocking(alias) + bytes.size() > *limit) return {Outcome::temporary, make(452, "4.2.2", "Mailbox full")};
+  }
+  int64_t now = unix_now();
+  if (auto open = parts_.registry->find(alias.mailbox_id)) {
+    // The owner is online: straight into INBOX (the commit is synchronous=FULL, durable), and
+    // every session of the owner hears of it through the mailbox's change events.
+    store::AppendRequest request;
+    request.folder = "INBOX";
+    request.message = bytes;
+    request.internal_date = now;
+    auto appended = open->append(request);
+    if (!appended) {
+      log::warn("delivery: store failed", {{"error", appended.error().message}});
+      return {Outcome::temporary, make(451, "4.3.0", "Temporary failure storing the message")};
+    }
+    return {Outcome::delivered, make(250, "2.0.0", "Ok")};
+  }
+  if (alias.box_public_key.size() != 32 || !parts_.spool) {
+    log::warn("delivery: alias has no spool key", {{"alias", log::redact_address(alias.address)}});
+    return {Outcome::temporary, make(451, "4.3.0", "Mailbox not ready")};
+  }
+  std::array<uint8_t, 32> key;
+  std::copy(alias.box_public_key.begin(), alias.box_public_key.end(), key.begin());
+  auto spooled = parts_.spool->append(alias.mailbox_id, key, bytes, now);
+  if (!spooled) {
+    log::warn("delivery: spool failed", {{"error", spooled.error().message}});
+    return {Outcome::temporary, make(451, "4.3.0", "Temporary failure storing the message")};
+  }
+  // The owner may have logged in between find() and the append: the login drained the spool
+  // before this message was in it. Drain again so that it does not wait for the next login.
+  if (auto open = parts_.registry->find(alias.mailbox_id)) (void)parts_.spool->drain(alias.mailbox_id, *open);
+  return {Outcome::delivered, make(250, "2.0.0", "Ok")};
+}
+
+boost::asio::awaitable<smtp::Reply> Router::deliver(smtp::Envelope envelope, std::shared_ptr<const std::string> message,
+                                                    std::string trace) {
+  auto planning = runtime_.blocking([this, &envelope] { return plan_blocking(envelope); });
+  auto plan = co_await std::move(planning);
+  if (!plan) co_return make(451, "4.3.0", "Temporary lookup failure");
+  Digest content = sha256(*message);
+  Digest print = sha256(envelope.mail_from + '\0' + std::string(content.begin(), content.end()));
+  std::vector<Copy> copies;
+
+  if (!plan->stores.empty()) {
+    // RFC 5321 §4.4: the final delivery adds Return-Path; a forwarded copy must not carry one.
+    auto stored = std::make_shared<std::string>();
+    stored->reserve(envelope.mail_from.size() + trace.size() + message->size() + 20);
+    *stored += "Return-Path: <" + envelope.mail_from + ">\r\n";
+    *stored += trace;
+    *stored += *message;
+    for (auto& alias : plan->stores) {
+      std::string key = "store:" + alias.mailbox_id;
+      if (memory_.contains(print, key)) continue;
+      auto storing = runtime_.blocking([this, alias, stored] { return store_blocking(alias, *stored); });
+      Copy copy = co_await std::move(storing);
+      if (copy.outcome == Outcome::delivered) memory_.remember(print, key);
+      copies.push_back(std::move(copy));
+    }
+  }
+
+  auto relayed = std::make_shared<const std::string>(trace + *message);
+  auto forward_one = [&](std::string from, std::string target) -> boost::asio::awaitable<Copy> {
+    std::string key = "forward:" + lower(target);
+    if (memory_.contains(print, key)) co_return Copy{Outcome::delivered, make(250, "2.0.0", "Ok")};
+    if (!parts_.forwarder) co_return Copy{Outcome::temporary, make(451, "4.3.0", "Forwarding is not configured")};
+    auto sending = parts_.forwarder->forward(std::move(from), std::vector<std::string>{target}, relayed);
+    ForwardOutcome outcome = co_await std::move(sending);
+    if (outcome.kind == ForwardOutcome::Kind::delivered) {
+      memory_.remember(print, key);
+      co_return Copy{Outcome::delivered, make(250, "2.0.0", "Ok")};
+    }
+    bool permanent = outcome.kind == ForwardOutcome::Kind::permanent;
+    co_return Copy{permanent ? Outcome::permanent : Outcome::temporary, parse_reply(outcome.reply, permanent ? 550 : 451)};
+  };
+  // SRS (RFC 5321 §3.9 "forwarding" as postsrsd does it): the envelope sender becomes ours, so
+  // that SPF checks at the target pass; the null sender of a bounce stays null.
+  std::string rewritten = envelope.mail_from.empty() || !parts_.srs ? envelope.mail_from : parts_.srs->forward(envelope.mail_from);
+  for (auto& target : plan->forwards) {
+    auto work = forward_one(rewritten, target);
+    copies.push_back(co_await std::move(work));
+  }
+  for (auto& original : plan->bounces) {
+    auto work = forward_one(std::string(), original);
+    copies.push_back(co_await std::move(work));
+  }
+
+  for (auto& url : plan->webhooks) {
+    std::string key = "hook:" + url;
+    if (memory_.contains(print, key)) continue;
+    if (!parts_.webhooks) {
+      copies.push_back({Outcome::temporary, make(451, "4.3.0", "Webhooks are not configured")});
+      continue;
+    }
+    WebhookEnvelope hook{envelope.mail_from, envelope.recipients, envelope.client_ip, envelope.helo};
+    auto posting = parts_.webhooks->post(url, options_.webhook_secret, std::move(hook), relayed);
+    ForwardOutcome outcome = co_await std::move(posting);
+    if (outcome.kind == ForwardOutcome::Kind::delivered) {
+      memory_.remember(print, key);
+      copies.push_back({Outcome::delivered, make(250, "2.0.0", "Ok")});
+    } else {
+      copies.push_back({Outcome::temporary, make(451, "4.3.0", "Webhook did not accept the message")});
+    }
+  }
+
+  size_t delivered = 0, temporary = 0, permanent = 0;
+  const Copy* first_temporary = nullptr;
+  const Copy* first_permanent = nullptr;
+  for (auto& c : copies) {
+    if (c.outcome == Outcome::delivered) ++delivered;
+    if (c.outcome == Outcome::temporary && !temporary++) first_temporary = &c;
+    if (c.outcome == Outcome::permanent && !permanent++) first_permanent = &c;
+  }
+  log::info("delivery", {{"copies", std::to_string(copies.size())},
+                         {"delivered", std::to_string(delivered)},
+                         {"temporary", std::to_string(temporary)},
+                         {"permanent", std::to_string(permanent)}});
+  if (temporary) co_return first_temporary->reply;
+  if (permanent && !delivered) co_return first_permanent->reply;
+  // Some copies failed for good while others went through: the client must not send again, and
+  // we have no bounce queue yet (outbound issue), so the failure stays in the log counts.
+  co_return make(250, "2.0.0", "Ok");
+}
+
+}  // namespace sealmail::delivery

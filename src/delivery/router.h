@@ -1,0 +1,83 @@
+// Routing per alias (issue 6, DESIGN.md points 3 and 4): the Delivery behind the MX. For each
+// accepted recipient it looks the alias up in the directory and
+//   - stores the message in the alias's mailbox: straight into INBOX when a session of the owner
+//     holds it open (the key is in memory; IDLE sessions see EXISTS at once), otherwise sealed to
+//     the alias's public key in its spool (store/spool.h), which only the owner's login opens;
+//   - forwards it to each target address, with the envelope sender rewritten by SRS, during this
+//     SMTP transaction and never via disk;
+//   - posts it to each webhook URL;
+//   - and passes bounces to our SRS addresses back to the original sender.
+//
+// Rules it keeps:
+// - 250 only when every copy is durable or handed on. A temporary failure of any copy answers
+//   4xx; copies that succeeded are remembered by fingerprint (sent_memory.h) so that the
+//   sender's retry does not duplicate them. Only permanent failures of every copy answer 5xx.
+// - Quota (RCPT and again at the end of DATA): mail already stored plus the spool, against the
+//   alias's effective limit (directory::QuotaLimits). With the owner away the mailbox cannot be
+//   opened; its size is then the hint it left when it last closed (store/usage_hint.h).
+// - Logs hold outcome counts and redacted addresses only.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "core/runtime.h"
+#include "delivery/forwarder.h"
+#include "delivery/sent_memory.h"
+#include "delivery/srs.h"
+#include "delivery/webhook.h"
+#include "directory/directory.h"
+#include "smtp/server/delivery.h"
+#include "store/registry.h"
+#include "store/spool.h"
+
+namespace sealmail::delivery {
+
+struct RouterOptions {
+  std::filesystem::path data_dir;
+  std::string webhook_secret;  // HMAC key of the X-Sealmail-Signature header
+  std::chrono::seconds remember_for{std::chrono::hours(24 * 5)};
+};
+
+struct RouterParts {
+  std::shared_ptr<directory::Directory> directory;
+  std::shared_ptr<store::MailboxRegistry> registry;
+  std::shared_ptr<store::Spool> spool;
+  std::shared_ptr<Forwarder> forwarder;    // null: forward targets get 451 (none configured)
+  std::shared_ptr<WebhookSender> webhooks; // null: webhooks get 451
+  std::shared_ptr<Srs> srs;                // null: senders are not rewritten, no bounces come back
+};
+
+class Router : public smtp::Delivery {
+ public:
+  Router(net::Runtime& runtime, RouterParts parts, RouterOptions options);
+
+  boost::asio::awaitable<smtp::Reply> check_recipient(std::string address, uint64_t declared_size) override;
+  boost::asio::awaitable<smtp::Reply> deliver(smtp::Envelope envelope, std::shared_ptr<const std::string> message,
+                                              std::string trace) override;
+
+ private:
+  struct Plan;
+  enum class Outcome { delivered, temporary, permanent };
+  struct Copy {
+    Outcome outcome;
+    smtp::Reply reply;
+  };
+  // Blocking (directory, file sizes): on the worker pool.
+  smtp::Reply check_blocking(const std::string& address, uint64_t declared_size);
+  Result<Plan> plan_blocking(const smtp::Envelope& envelope);
+  // Bytes held for `alias` now (mailbox + spool).
+  uint64_t usage_blocking(const directory::Alias& alias);
+  Copy store_blocking(const directory::Alias& alias, const std::string& bytes);
+
+  net::Runtime& runtime_;
+  RouterParts parts_;
+  RouterOptions options_;
+  // Keyed by a fingerprint of the reverse-path and the message as received (without our trace
+  // header, whose date differs from one attempt to the next).
+  SentMemory memory_;
+};
+
+}  // namespace sealmail::delivery
