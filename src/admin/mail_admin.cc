@@ -2,6 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
+#include <thread>
+
 #include "core/config.h"
 #include "crypto/password.h"
 #include "crypto/password_hash.h"
@@ -89,14 +92,29 @@ Result<crypto::SecretBuffer> change_alias_password(directory::Directory& dir, co
       return make_error(Errc::invalid_argument,
                         "this alias has a mailbox: give its current password (--current-password-file or "
                         "SEALMAIL_PASSWORD) to re-key it, or --reset to delete the mailbox and start empty");
-    auto mailbox = store::Mailbox::open(path, *current);
-    if (!mailbox) {
-      if (mailbox.error().code == Errc::wrong_password)
-        return make_error(Errc::wrong_password, "the current password is wrong");
-      return mailbox.error();
+    // The server's last holder of the mailbox may still be closing it (its destructor runs the
+    // optimizer after the registry already counts it gone): busy for a moment is worth a retry.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (;;) {
+      auto mailbox = store::Mailbox::open(path, *current);
+      if (!mailbox) {
+        if (mailbox.error().code == Errc::wrong_password)
+          return make_error(Errc::wrong_password, "the current password is wrong");
+        if (mailbox.error().code == Errc::busy && std::chrono::steady_clock::now() < deadline) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          continue;
+        }
+        return mailbox.error();
+      }
+      auto st = (*mailbox)->rekey(password);
+      if (!st && st.error().code == Errc::busy && std::chrono::steady_clock::now() < deadline) {
+        mailbox->reset();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        continue;
+      }
+      if (!st) return st.error();
+      break;
     }
-    auto st = (*mailbox)->rekey(password);
-    if (!st) return st.error();
   } else if (alias->has_mailbox) {
     // A reset, or a mailbox that was never made: start a new, empty one under the new password.
     if (has_file) {
