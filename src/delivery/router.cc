@@ -245,9 +245,10 @@ boost::asio::awaitable<smtp::Reply> Router::deliver(smtp::Envelope envelope, std
                          {"temporary", std::to_string(temporary)},
                          {"permanent", std::to_string(permanent)}});
   if (temporary) co_return first_temporary->reply;
-  if (permanent && !delivered) co_return first_permanent->reply;
-  // Some copies failed for good while others went through: the client must not send again, and
-  // we have no bounce queue yet (outbound issue), so the failure stays in the log counts.
+  // A copy that failed for good, even beside copies that went through: we keep no queue and send
+  // no bounce, so the refusal is how the sender learns of it (the copies delivered are remembered
+  // and not made again if the sender tries once more). The forwarder words mixed results so too.
+  if (permanent) co_return first_permanent->reply;
   co_return make(250, "2.0.0", "Ok");
 }
 

@@ -11,7 +11,8 @@
 // Rules it keeps:
 // - 250 only when every copy is durable or handed on. A temporary failure of any copy answers
 //   4xx; copies that succeeded are remembered by fingerprint (sent_memory.h) so that the
-//   sender's retry does not duplicate them. Only permanent failures of every copy answer 5xx.
+//   sender's retry does not duplicate them. A copy refused for good answers its 5xx (there is no
+//   bounce queue: the refusal is how the sender learns of it).
 // - Quota (RCPT and again at the end of DATA): mail already stored plus the spool, against the
 //   alias's effective limit (directory::QuotaLimits). With the owner away the mailbox cannot be
 //   opened; its size is then the hint it left when it last closed (store/usage_hint.h).

@@ -220,3 +220,15 @@ def test_mailbox_forward_and_webhook_together(routes):
     hooks = [p for p in glob.glob(os.path.join(routes["hook_dir"], "*.json"))
              if json.load(open(p)).get("subject") == "three ways"]
     assert len(hooks) == 1 and not os.path.basename(hooks[0]).startswith("rejected")
+
+
+def test_a_copy_refused_for_good_is_answered_5xx_and_the_stored_copy_kept_once(routes):
+    server = routes["server"]
+    user = f"half@{DOMAIN}"
+    password = server.add_alias(user, "--mailbox", "--forward", "perm2@forward.test")
+    body = message("half refused")
+    for _ in range(2):  # the sender may try again: the mailbox still gets it once
+        with pytest.raises(smtplib.SMTPDataError) as e:
+            send(server, [user], body)
+        assert 500 <= e.value.smtp_code < 600
+    assert [strip_trace(m) for m in server.inbox(user, password)] == [body]
