@@ -19,9 +19,11 @@ class SmtpServer(ImapServer):
     def __init__(self, data_dir, extra_config=""):
         super().__init__(data_dir, limits=f"max_recipients = 5\n", extra_config=extra_config)
         self.smtp_port = free_port()
+        self.pop3_port = free_port()
         with open(self.config) as f:
             text = f.read()
         text = text.replace('smtp = "off"', f'smtp = "127.0.0.1:{self.smtp_port}"')
+        text = text.replace('pop3 = "off"', f'pop3 = "127.0.0.1:{self.pop3_port}"')
         text = re.sub(r"max_message_bytes = \d+", f"max_message_bytes = {MAX_MESSAGE}", text)
         with open(self.config, "w") as f:
             f.write(text)

@@ -92,6 +92,32 @@ def test_delivered_live_while_logged_in_seen_in_idle(smtp_server, mailbox):
     assert [strip_trace(g) for g in got] == [body]
 
 
+def test_a_pop3_session_counts_as_online(smtp_server, mailbox):
+    """Issue 7: a POP3 login holds the mailbox open like IMAP, so the MX writes straight into it
+    (nothing waits in the spool); the POP3 session sees its maildrop as at login (RFC 1939), the
+    next one sees the new message."""
+    import poplib
+    user, password = mailbox
+    p = poplib.POP3("127.0.0.1", smtp_server.pop3_port, timeout=10)
+    p.user(user)
+    p.pass_(password)
+    assert p.stat()[0] == 0
+    body = message("while popping")
+    with smtplib.SMTP("127.0.0.1", smtp_server.smtp_port, timeout=10) as s:
+        s.sendmail("alice@example.org", [user], body)
+    assert not [f for f in glob.glob(os.path.join(smtp_server.data_dir, "spool", "**"), recursive=True)
+                if os.path.isfile(f)]
+    assert p.stat()[0] == 0
+    p.quit()
+    p = poplib.POP3("127.0.0.1", smtp_server.pop3_port, timeout=10)
+    p.user(user)
+    p.pass_(password)
+    assert p.stat()[0] == 1
+    got = b"\r\n".join(p.retr(1)[1]) + b"\r\n"
+    p.quit()
+    assert strip_trace(got) == body
+
+
 def test_byte_exact_with_dot_stuffing_8bit_and_odd_line_ends(smtp_server, mailbox):
     user, password = mailbox
     # A line that is a single dot, a line starting with dots, 8-bit UTF-8, a bare LF and a bare CR:
