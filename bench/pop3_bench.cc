@@ -14,9 +14,6 @@
 //
 // usage: pop3_bench HOST PORT USER PASSWORD [--label NAME] [--vs NAME HOST PORT USER PASSWORD]
 //                   [--runs N] [--pipeline K]
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,26 +27,15 @@
 #include <string_view>
 #include <vector>
 
+#include "tcp.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 class Client {
  public:
-  Client(const std::string& host, const std::string& port) {
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || res == nullptr)
-      throw std::runtime_error("cannot resolve " + host);
-    fd_ = ::socket(res->ai_family, res->ai_socktype, res->ai_protocol);
-    if (fd_ < 0 || ::connect(fd_, res->ai_addr, res->ai_addrlen) != 0) {
-      freeaddrinfo(res);
-      throw std::runtime_error("cannot connect to " + host + ":" + port);
-    }
-    freeaddrinfo(res);
-    int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  Client(const std::string& host, const std::string& port) : fd_(bench::connect_tcp(host, port)) {
     buf_.resize(1 << 20);
   }
   ~Client() {
@@ -58,13 +44,7 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  void send(std::string_view data) {
-    while (!data.empty()) {
-      ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n <= 0) throw std::runtime_error("send failed");
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-  }
+  void send(std::string_view data) { bench::send_all(fd_, data); }
 
   // One status line, without its CRLF; throws on "-ERR".
   std::string status() {
