@@ -172,6 +172,22 @@ TEST(Search, BadCharset) {
   EXPECT_EQ(e.tag, "A1");
   EXPECT_EQ(error("A1 SORT (DATE) KOI8-R ALL").kind, Error::Kind::bad_charset);
   EXPECT_EQ(error("A1 THREAD REFERENCES \"x\" ALL").kind, Error::Kind::bad_charset);
+  EXPECT_FALSE(e.empties_saved_result);
+}
+
+// RFC 5182 §2.1: a SEARCH with SAVE answered NO (here BADCHARSET, its §2.2 example 5) empties
+// "$"; the handler never runs, so the error says so. Also when the refusal comes before a literal.
+TEST(Search, BadCharsetWithSaveEmptiesTheSavedResult) {
+  Error e = error("A1 SEARCH RETURN (SAVE) CHARSET KOI8-R SUBJECT x");
+  EXPECT_EQ(e.kind, Error::Kind::bad_charset);
+  EXPECT_TRUE(e.empties_saved_result);
+  EXPECT_TRUE(error("A1 UID SEARCH RETURN (MIN SAVE) CHARSET KOI8-R ALL").empties_saved_result);
+  EXPECT_FALSE(error("A1 SEARCH RETURN (MIN) CHARSET KOI8-R ALL").empties_saved_result);
+  // A BAD leaves "$" as it was.
+  EXPECT_FALSE(error("A1 SEARCH RETURN (SAVE) CHARSET UTF-8 BOGUS").empties_saved_result);
+  auto events = test_support::run("A2 SEARCH RETURN (SAVE) CHARSET KOI8-R SUBJECT {4}\r\n", Limits::after_login());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(std::get<Error>(events[0]).empties_saved_result);
 }
 
 TEST(Sort, Criteria) {

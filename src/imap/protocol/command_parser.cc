@@ -260,7 +260,7 @@ std::variant<Command, Error> parse_command(std::string_view text, const Limits& 
   try {
     return detail::parse(r);
   } catch (const detail::ParseError& e) {
-    return Error{command_head(text).tag, e.text, e.kind};
+    return Error{command_head(text).tag, e.text, e.kind, e.empties_saved_result};
   } catch (const detail::Incomplete&) {
     return Error{command_head(text).tag, "Incomplete command", Error::Kind::bad};  // not reached
   }
@@ -271,7 +271,7 @@ std::optional<Error> check_command_prefix(std::string_view text, const Limits& l
   try {
     detail::parse(r);
   } catch (const detail::ParseError& e) {
-    return Error{command_head(text).tag, e.text, e.kind};
+    return Error{command_head(text).tag, e.text, e.kind, e.empties_saved_result};
   } catch (const detail::Incomplete&) {
     return std::nullopt;
   }

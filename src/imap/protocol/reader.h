@@ -20,6 +20,7 @@ namespace sealmail::imap::detail {
 struct ParseError {
   std::string text;
   Error::Kind kind = Error::Kind::bad;
+  bool empties_saved_result = false;  // see Error
 };
 struct Incomplete {};
 

@@ -89,6 +89,9 @@ struct Error {
   std::string tag;  // empty when the line had no usable tag
   std::string text;
   Kind kind = Kind::bad;
+  // A SEARCH with RETURN (SAVE) refused with NO (bad_charset): the session must empty "$"
+  // (RFC 5182 §2.1), which the command's handler never runs to do.
+  bool empties_saved_result = false;
   bool operator==(const Error&) const = default;
 };
 

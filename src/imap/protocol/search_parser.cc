@@ -254,7 +254,13 @@ SearchArgs parse_search(Reader& r) {
   }
   if (r.try_keyword("CHARSET")) {
     r.sp();
-    a.charset = checked_charset(r);
+    try {
+      a.charset = checked_charset(r);
+    } catch (ParseError& e) {
+      // RFC 5182 §2.1: a SAVE search answered NO leaves "$" empty (a BAD leaves it as it was).
+      if (e.kind == Error::Kind::bad_charset && a.ret && a.ret->save) e.empties_saved_result = true;
+      throw;
+    }
     r.sp();
   }
   a.key = SearchParser(r).program();

@@ -148,6 +148,7 @@ asio::awaitable<void> Session::answer_error(const Error& error) {
       ++bad_count;
       break;
     case Error::Kind::bad_charset:
+      if (error.empties_saved_result) saved_search.clear();
       out_ += status_response(error.tag, "NO", "BADCHARSET (UTF-8 US-ASCII)", error.text);
       break;
     case Error::Kind::too_big:

@@ -56,13 +56,19 @@ asio::awaitable<std::vector<uint32_t>> run_search(Session& s, const SearchKey& k
 
 Result search(Session& s, Command& c) {
   auto& args = std::get<SearchArgs>(c.args);
-  // RFC 5182 §2.1: a SEARCH with SAVE that fails leaves the saved result empty.
-  if (args.ret && args.ret->save) s.saved_search.clear();
   bool modseq = uses_modseq(args.key);
   if (modseq) s.enable_condstore();
   uint64_t max_modseq = 0;
-  auto work = run_search(s, args.key, {}, modseq ? &max_modseq : nullptr);
-  auto uids = co_await std::move(work);
+  std::vector<uint32_t> uids;
+  try {
+    auto work = run_search(s, args.key, {}, modseq ? &max_modseq : nullptr);
+    uids = co_await std::move(work);
+  } catch (const CommandError& e) {
+    // RFC 5182 §2.1: a SEARCH with SAVE answered NO empties "$"; one answered BAD "MUST NOT
+    // change" it. (An unknown charset is refused by the parser: see Error::empties_saved_result.)
+    if (e.kind == CommandError::Kind::no && args.ret && args.ret->save) s.saved_search.clear();
+    throw;
+  }
   auto& sel = *s.selected();
   std::vector<uint32_t> numbers;
   for (uint32_t uid : uids) numbers.push_back(c.uid ? uid : sel.seq_of(uid));
