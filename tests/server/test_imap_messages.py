@@ -9,8 +9,6 @@ import os
 import re
 import time
 
-import pytest
-
 from imap_support import (APPENDLIMIT, DOMAIN, append, appenduid, imap_server, account,  # noqa: F401
                           message)
 from imap_wire import fetches, parse
@@ -216,7 +214,6 @@ def test_append_literal8_keeps_nul_bytes(account):
     assert b"BINARY[1] ~{6}\r\n" in untagged[0]  # NUL only in a literal8 (RFC 3516 §4.3)
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: ENVELOPE keeps RFC 2047 encoded words under UTF8=ACCEPT (session 2 notes)")
 def test_append_utf8_data_item_under_utf8_accept(account):
     """RFC 6855 §4: with UTF8=ACCEPT enabled, APPEND takes UTF8 (~{n}...) with 8-bit headers; the
     ENVELOPE then carries them as UTF-8."""
@@ -230,6 +227,29 @@ def test_append_utf8_data_item_under_utf8_accept(account):
     assert items["BODY[]"] == data
     assert items["ENVELOPE"][1] == "Grüße".encode()
     assert items["ENVELOPE"][2] == [["Jürgen".encode(), None, "jürgen".encode(), b"example.org"]]
+
+
+def test_envelope_encoded_words_decoded_only_under_utf8_accept(account):
+    """RFC 6855 §3: a client that enabled UTF8=ACCEPT takes UTF-8, so the ENVELOPE's subject and
+    display names come decoded (RFC 2047 encoded words written in the header too); a client that did
+    not gets the header text as it was written, encoded words and all."""
+    data = (b"From: =?iso-8859-1?q?Andr=E9?= <andre@example.org>\r\n"
+            b"To: Team: =?utf-8?q?J=C3=BCrgen?= <j@example.org>;\r\n"
+            b"Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?= aus =?utf-8?b?S8O2bG4=?=\r\n\r\nbody\r\n")
+    plain = account.wire()
+    append(plain, "INBOX", data)
+    plain.ok("SELECT INBOX")
+    [(_, items)] = fetches(plain.ok("FETCH 1 ENVELOPE"))
+    assert items["ENVELOPE"][1] == b"=?utf-8?q?Gr=C3=BC=C3=9Fe?= aus =?utf-8?b?S8O2bG4=?="
+    assert items["ENVELOPE"][2][0][0].startswith(b"=?"), items["ENVELOPE"]  # 7-bit: still encoded
+    w = account.wire(enable="UTF8=ACCEPT")
+    w.ok("SELECT INBOX")
+    [(_, items)] = fetches(w.ok("FETCH 1 ENVELOPE"))
+    env = items["ENVELOPE"]
+    assert env[1] == "Grüße aus Köln".encode(), env
+    assert env[2] == [["André".encode(), None, b"andre", b"example.org"]], env
+    assert env[5] == [[None, None, b"Team", None], ["Jürgen".encode(), None, b"j", b"example.org"],
+                      [None, None, None, None]], env
 
 
 def test_append_to_the_selected_folder_reports_exists(account):

@@ -4,6 +4,7 @@
 #include "imap/protocol/response.h"
 #include "imap/protocol/section.h"
 #include "imap/server/body_structure.h"
+#include "imap/server/envelope_utf8.h"
 #include "imap/server/session.h"
 
 namespace sealmail::imap {
@@ -144,7 +145,7 @@ bool write_fetch(std::string& out, uint32_t seq, const store::MessageSummary& m,
         break;
       case FetchItem::Kind::envelope:
         item("ENVELOPE");
-        line += m.envelope;
+        line += context.utf8 ? envelope_for_utf8(m.envelope) : m.envelope;
         break;
       case FetchItem::Kind::bodystructure:
         item("BODYSTRUCTURE");

@@ -23,7 +23,7 @@ bool needs_structure(const std::vector<FetchItem>& items);
 bool sets_seen(const std::vector<FetchItem>& items);
 
 struct FetchContext {
-  bool utf8 = false;
+  bool utf8 = false;         // UTF8=ACCEPT: ENVELOPE text in UTF-8 (envelope_utf8.h)
   bool uid_command = false;  // UID FETCH: the UID item is always included (RFC 9051 §6.4.9)
   bool with_modseq = false;  // CONDSTORE: MODSEQ in every response once it was asked or enabled
 };
