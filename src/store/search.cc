@@ -205,14 +205,19 @@ const char* sort_column(SortKey k) {
       return "coalesce(m.sent_date, m.internal_date)";
     case SortKey::size:
       return "m.size";
+    // The keys are upper-cased by the functions (i;ascii-casemap, RFC 5256 §2.1, RFC 4790 §9.2).
     case SortKey::subject:
-      return "m.subject COLLATE NOCASE";
+      return "sort_subject(m.subject)";
     case SortKey::from:
-      return "m.from_addr COLLATE NOCASE";
+      return "sort_mailbox(m.from_addr)";
     case SortKey::to:
-      return "m.to_addr COLLATE NOCASE";
+      return "sort_mailbox(m.to_addr)";
     case SortKey::cc:
-      return "m.cc_addr COLLATE NOCASE";
+      return "sort_mailbox(m.cc_addr)";
+    case SortKey::display_from:
+      return "sort_display(m.from_addr)";
+    case SortKey::display_to:
+      return "sort_display(m.to_addr)";
   }
   return "m.uid";
 }

@@ -70,7 +70,9 @@ struct SearchKey {
   }
 };
 
-enum class SortKey { uid, arrival, date, size, subject, from, to, cc };
+// RFC 5256 §3 and RFC 5957: subject is the base subject, from/to/cc the local part of the first
+// address, display_from/display_to its display name (else its address); ties go by UID.
+enum class SortKey { uid, arrival, date, size, subject, from, to, cc, display_from, display_to };
 
 struct SearchOptions {
   std::vector<std::pair<SortKey, bool /*reverse*/>> sort;  // empty: by UID

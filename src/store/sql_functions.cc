@@ -6,7 +6,9 @@
 #include <memory>
 #include <string_view>
 
+#include "mime/base_subject.h"
 #include "mime/message_info.h"
+#include "mime/sort_keys.h"
 
 namespace sealmail::store {
 
@@ -96,6 +98,20 @@ void casefold_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_text64(ctx, folded.data(), folded.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
 }
 
+// A function of one text argument to text (NULL stays NULL).
+template <std::string (*Fn)(std::string_view)>
+void text_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const char* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  if (p == nullptr) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  std::string out = Fn(std::string_view(p, static_cast<size_t>(sqlite3_value_bytes(argv[0]))));
+  sqlite3_result_text64(ctx, out.data(), out.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+std::string sort_subject(std::string_view subject) { return mime::base_subject(subject); }
+
 }  // namespace
 
 void register_sql_functions(sql::Db& db) {
@@ -111,6 +127,16 @@ void register_sql_functions(sql::Db& db) {
                                           nullptr);
       rc != SQLITE_OK)
     db.fail(rc);
+  struct TextFunction {
+    const char* name;
+    void (*fn)(sqlite3_context*, int, sqlite3_value**);
+  };
+  for (auto [name, fn] :
+       {TextFunction{"sort_subject", text_fn<sort_subject>}, TextFunction{"sort_mailbox", text_fn<mime::sort_mailbox>},
+        TextFunction{"sort_display", text_fn<mime::sort_display>}})
+    if (int rc = sqlite3_create_function_v2(db.get(), name, 1, flags, nullptr, fn, nullptr, nullptr, nullptr);
+        rc != SQLITE_OK)
+      db.fail(rc);
 }
 
 bool valid_regex(const std::string& pattern, std::string& error) {

@@ -3,6 +3,10 @@
 //   header_has(headers, name, value)  a header `name` whose decoded value contains `value`
 //                                     (ASCII case-insensitive); empty value: the header exists
 //   casefold(text)                    mime::fold_for_search: Unicode case folding
+//   sort_subject(text)                SORT keys (RFC 5256 §3, RFC 5957): the base subject of a
+//   sort_mailbox(text)                decoded subject (mime/base_subject.h); the local part or the
+//   sort_display(text)                display name of an address list's first address
+//                                     (mime/sort_keys.h)
 #pragma once
 
 #include <string>

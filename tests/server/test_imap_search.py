@@ -312,7 +312,6 @@ def sort(w, text):
     return [int(x) for x in lines[0][len(b"* SORT"):].split()]
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: SORT uses the decoded header text, not RFC 5256 base subject and address local part (session 2 notes)")
 def test_sort(box):
     sizes = sorted(range(1, 6), key=lambda n: len(MESSAGES[n - 1]))
     cases = [
@@ -333,6 +332,12 @@ def test_sort(box):
         ("SORT (REVERSE FROM) UTF-8 ALL", [5, 4, 3, 2, 1]),
         ("SORT (TO SUBJECT) UTF-8 ALL", [2, 5, 3, 1, 4]),  # alice first, then the bobs by subject
         ("SORT (CC REVERSE ARRIVAL) UTF-8 ALL", [3, 2, 1, 5, 4]),  # no Cc sorts first (RFC 5256)
+        # RFC 5957 §3: DISPLAYFROM/DISPLAYTO are the first address's display name ("Zoe Alice" last).
+        ("SORT (DISPLAYFROM) UTF-8 ALL", [2, 3, 4, 5, 1]),
+        ("SORT (DISPLAYTO) UTF-8 ALL", [2, 1, 3, 4, 5]),
+        ("SORT (REVERSE DISPLAYTO) UTF-8 ALL", [5, 4, 3, 1, 2]),  # REVERSE first: ties reversed too
+        ("SORT (DISPLAYTO REVERSE ARRIVAL) UTF-8 ALL", [2, 4, 3, 1, 5]),  # the bobs newest first
+        ("SORT (REVERSE DISPLAYTO REVERSE ARRIVAL) UTF-8 ALL", [5, 1, 3, 4, 2]),  # as Dovecot: all reversed
         ("SORT (SIZE) UTF-8 SUBJECT hello", [n for n in sizes if n in (1, 2, 3)]),
         ("UID SORT (REVERSE DATE) UTF-8 ALL", [6, 5, 3, 2, 4]),
     ]

@@ -15,8 +15,8 @@ BEFORE_LOGIN = {"IMAP4rev1", "IMAP4rev2", "SASL-IR", "LITERAL+", "ID", "ENABLE",
 # Issue 5's list of extensions, as capability names (THREAD is checked in test_imap_search.py).
 AFTER_LOGIN = {"IMAP4rev1", "IMAP4rev2", "IDLE", "UIDPLUS", "MOVE", "CONDSTORE", "QRESYNC", "SPECIAL-USE",
                "CREATE-SPECIAL-USE", "NAMESPACE", "ENABLE", "ID", "LITERAL+", "QUOTA", "ESEARCH", "SEARCHRES",
-               "SORT", "UNSELECT", "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "STATUS=SIZE", "BINARY",
-               "UTF8=ACCEPT", "COMPRESS=DEFLATE", "X-REGEX", f"APPENDLIMIT={APPENDLIMIT}"}
+               "SORT", "SORT=DISPLAY", "UNSELECT", "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "STATUS=SIZE",
+               "BINARY", "UTF8=ACCEPT", "COMPRESS=DEFLATE", "X-REGEX", f"APPENDLIMIT={APPENDLIMIT}"}
 
 
 def caps_of(line):

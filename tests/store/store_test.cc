@@ -446,6 +446,39 @@ TEST_F(StoreTest, SearchAnswersEveryKindOfKey) {
   EXPECT_EQ(m->search("INBOX", SearchKey::all(), by_size).value().front(), u4);
 }
 
+// RFC 5256 §3 (and RFC 5957 for DISPLAYFROM/DISPLAYTO): SUBJECT orders by base subject, FROM,
+// TO and CC by the local part of the first address, DISPLAY* by its display name (else its
+// address), all ASCII case-insensitively; a missing header sorts first; ties go by UID.
+TEST_F(StoreTest, SortFollowsRfc5256Keys) {
+  auto m = create();
+  auto msg = [](const std::string& from, const std::string& to, const std::string& cc, const std::string& subject) {
+    std::string s = "From: " + from + "\r\nTo: " + to + "\r\n";
+    if (!cc.empty()) s += "Cc: " + cc + "\r\n";
+    return s + "Subject: " + subject + "\r\n\r\nbody\r\n";
+  };
+  // UIDs 1 to 4.
+  append(*m, msg("Zoe Alice <alice@example.org>", "Bob <bob@example.com>", "", "Re: [list] Hello"));
+  append(*m, msg("bob@example.com", "\"Yves\" <ann@example.com>", "Team: zed@example.com;", "Fwd: apple (fwd)"));
+  append(*m, msg("=?utf-8?q?=C3=89ve?= <Carol@example.net>", "undisclosed-recipients:;", "amy@example.org", "hello"));
+  append(*m, msg("Dave <dave@example.com>", "Carl <carl@example.com>", "", "[Fwd: Banana]"));
+  auto sorted = [&](SortKey k, bool reverse = false) {
+    SearchOptions o;
+    o.sort = {{k, reverse}};
+    auto r = m->search("INBOX", SearchKey::all(), o);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+    return r.ok() ? *r : std::vector<uint32_t>{};
+  };
+  using V = std::vector<uint32_t>;
+  EXPECT_EQ(sorted(SortKey::subject), (V{2, 4, 1, 3}));  // APPLE, BANANA, HELLO (1 before 3)
+  EXPECT_EQ(sorted(SortKey::subject, true), (V{1, 3, 4, 2}));
+  EXPECT_EQ(sorted(SortKey::from), (V{1, 2, 3, 4}));  // alice, bob, Carol, dave
+  EXPECT_EQ(sorted(SortKey::to), (V{3, 2, 1, 4}));    // "" (a group without members), ann, bob, carl
+  EXPECT_EQ(sorted(SortKey::cc), (V{1, 4, 3, 2}));    // "", "", amy, zed (a group's first member)
+  // bob@example.com, Dave, Zoe Alice, Ève: i;ascii-casemap puts the octets of "É" after "Z".
+  EXPECT_EQ(sorted(SortKey::display_from), (V{2, 4, 1, 3}));
+  EXPECT_EQ(sorted(SortKey::display_to), (V{3, 1, 4, 2}));  // "", Bob, Carl, Yves
+}
+
 TEST_F(StoreTest, ThreadsFollowInReplyToAndReferences) {
   auto m = create();
   auto msg = [](const std::string& id, const std::string& parent) {

@@ -9,14 +9,13 @@
 #include <string_view>
 #include <vector>
 
+#include "mime/base_subject.h"
 #include "store/types.h"
 
 namespace sealmail::imap {
 
-// RFC 5256 §2.1: the subject without "Re:", "Fwd:", "[blob]" leaders, "(fwd)" trailers and
-// "[Fwd: ...]" wrapping, whitespace collapsed, upper-cased for comparison. `is_reply` tells
-// whether anything of the kind was removed (REFERENCES step 5 prefers the original).
-std::string base_subject(std::string_view subject, bool* is_reply = nullptr);
+// RFC 5256 §2.1 (shared with the store's SORT SUBJECT, hence in src/mime).
+using mime::base_subject;
 
 // The THREAD response's data: "(1 2)(3 (4)(5))". `messages` are sorted by UID; `number` maps a
 // UID to what the client sees (its message number, or the UID itself for UID THREAD).
