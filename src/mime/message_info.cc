@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "mime/gmime_ptr.h"
+#include "mime/imap_string.h"
 #include "mime/imap_structure.h"
 #include "mime/search_text.h"
 
@@ -44,6 +45,12 @@ std::vector<std::string> parse_references(const char* text) {
   return out;
 }
 
+// "YYYY-MM-DD" in the date's own zone (GMime keeps the header's offset).
+std::string day_of(GDateTime* d) {
+  GCharPtr day(g_date_time_format(d, "%Y-%m-%d"));
+  return day ? std::string(day.get()) : std::string();
+}
+
 HeaderFields header_fields(GMimeMessage* msg) {
   HeaderFields f;
   f.from = address_list_text(msg, GMIME_ADDRESS_TYPE_FROM);
@@ -53,7 +60,10 @@ HeaderFields header_fields(GMimeMessage* msg) {
   f.cc = address_list_text(msg, GMIME_ADDRESS_TYPE_CC);
   f.bcc = address_list_text(msg, GMIME_ADDRESS_TYPE_BCC);
   if (const char* s = g_mime_message_get_subject(msg)) f.subject = s;
-  if (GDateTime* d = g_mime_message_get_date(msg)) f.date = g_date_time_to_unix(d);
+  if (GDateTime* d = g_mime_message_get_date(msg)) {
+    f.date = g_date_time_to_unix(d);
+    f.date_day = day_of(d);
+  }
   if (const char* id = g_mime_message_get_message_id(msg)) f.message_id = strip_angles(id);
   GMimeObject* obj = GMIME_OBJECT(msg);
   auto irt = parse_references(g_mime_object_get_header(obj, "In-Reply-To"));
@@ -166,6 +176,24 @@ std::string fold_for_search(std::string_view text) {
     i = end;
   }
   return out;
+}
+
+std::string sent_day(std::string_view date_header) {
+  init();
+  std::string text(date_header.substr(0, date_header.find('\0')));
+  GDateTime* d = g_mime_utils_header_decode_date(text.c_str());
+  if (d == nullptr) return {};
+  std::string day = day_of(d);
+  g_date_time_unref(d);
+  return day;
+}
+
+std::string envelope_date(std::string_view imap_envelope) {
+  if (imap_envelope.empty() || imap_envelope.front() != '(') return {};
+  std::string date;
+  size_t pos = 1;
+  if (!read_string(imap_envelope, pos, date)) return {};
+  return date;
 }
 
 MessageInfo analyze(std::string_view raw, const AnalyzeOptions& options) {

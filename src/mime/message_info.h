@@ -28,6 +28,7 @@ struct HeaderFields {
   std::string from, to, cc, bcc, reply_to, sender;  // decoded, display form
   std::string subject;                              // decoded
   std::optional<int64_t> date;                      // Date header, Unix seconds UTC
+  std::string date_day;                             // its day as written: sent_day() ("" without)
   std::string message_id;                           // without angle brackets
   std::string in_reply_to;                          // first msg-id, without angle brackets
   std::vector<std::string> references;              // msg-ids, without angle brackets
@@ -56,5 +57,13 @@ MessageInfo analyze(std::string_view raw, const AnalyzeOptions& options = {});
 // Unicode case folding (GLib's g_utf8_casefold) of text made valid UTF-8 first: "Straße" and
 // "STRASSE" fold alike.
 std::string fold_for_search(std::string_view text);
+
+// The day of a Date header as written, in the header's own zone ("Mon, 15 Mar 2021 23:30 -0500"
+// gives "2021-03-15"): what SENTBEFORE/SENTON/SENTSINCE compare, "disregarding time and timezone"
+// (RFC 9051 §6.4.4). "" when the text is not a date.
+std::string sent_day(std::string_view date_header);
+// The Date header text kept in an ENVELOPE that analyze() wrote (its first field); "" when NIL or
+// unreadable. For mailboxes stored before the day was kept.
+std::string envelope_date(std::string_view imap_envelope);
 
 }  // namespace sealmail::mime

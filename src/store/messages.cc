@@ -82,9 +82,9 @@ CopyResult copy_rows(sql::Db& db, const std::vector<MessageRow>& rows, const Fol
     uint32_t uid = take_uid(db, to.id);
     auto& ins = db.cached(
         "INSERT INTO messages(folder_id, uid, modseq, body_id, internal_date, size, flags, thread_id, sent_date, "
-        "subject, from_addr, to_addr, cc_addr, bcc_addr, message_id, in_reply_to, refs, has_attachment) "
+        "subject, from_addr, to_addr, cc_addr, bcc_addr, message_id, in_reply_to, refs, has_attachment, sent_day) "
         "SELECT ?1, ?2, ?3, body_id, internal_date, size, flags, thread_id, sent_date, subject, from_addr, to_addr, "
-        "cc_addr, bcc_addr, message_id, in_reply_to, refs, has_attachment FROM messages WHERE id = ?4");
+        "cc_addr, bcc_addr, message_id, in_reply_to, refs, has_attachment, sent_day FROM messages WHERE id = ?4");
     ins.bind(1, to.id).bind(2, static_cast<int64_t>(uid)).bind(3, static_cast<int64_t>(modseq)).bind(4, r.id).run();
     int64_t new_id = db.last_insert_rowid();
     db.cached(
@@ -157,7 +157,7 @@ std::pair<AppendResult, ChangeEvent> insert_message(sql::Db& db, const AppendReq
   auto& ins = db.cached(
       "INSERT INTO messages(folder_id, uid, modseq, body_id, internal_date, size, flags, thread_id, "
       "sent_date, subject, from_addr, to_addr, cc_addr, bcc_addr, message_id, in_reply_to, refs, "
-      "has_attachment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "has_attachment, sent_day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   ins.bind(1, folder.id)
       .bind(2, static_cast<int64_t>(uid))
       .bind(3, static_cast<int64_t>(modseq))
@@ -178,8 +178,12 @@ std::pair<AppendResult, ChangeEvent> insert_message(sql::Db& db, const AppendReq
       .bind(15, std::string_view(f.message_id))
       .bind(16, std::string_view(f.in_reply_to))
       .bind(17, std::string_view(join_refs(f.references)))
-      .bind(18, p.info.has_attachment ? 1 : 0)
-      .run();
+      .bind(18, p.info.has_attachment ? 1 : 0);
+  if (f.date_day.empty())
+    ins.bind_null(19);
+  else
+    ins.bind(19, std::string_view(f.date_day));
+  ins.run();
   int64_t id = db.last_insert_rowid();
   if (thread == 0) db.cached("UPDATE messages SET thread_id = id WHERE id = ?").bind(1, id).run();
   if (!r.flags.keywords.empty()) write_keywords(db, id, r.flags.keywords);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "mime/message_info.h"
 #include "store/content.h"
 
 namespace sealmail::store {
@@ -88,7 +89,10 @@ const std::vector<Table>& tables() {
         {"message_id", "TEXT", "TEXT NOT NULL DEFAULT ''"},
         {"in_reply_to", "TEXT", "TEXT NOT NULL DEFAULT ''"},
         {"refs", "TEXT", "TEXT NOT NULL DEFAULT ''"},
-        {"has_attachment", "INTEGER", "INTEGER NOT NULL DEFAULT 0"}},
+        {"has_attachment", "INTEGER", "INTEGER NOT NULL DEFAULT 0"},
+        // The Date header's day as written, in its own zone ("YYYY-MM-DD"): what SENTBEFORE,
+        // SENTON and SENTSINCE compare (RFC 9051 §6.4.4); sent_date is that instant in UTC.
+        {"sent_day", "TEXT", "TEXT"}},
        "UNIQUE (folder_id, uid)",
        ""},
       {"keywords",
@@ -130,6 +134,7 @@ const std::vector<Index>& indexes() {
       {"messages_folder_modseq", "messages(folder_id, modseq)"},
       {"messages_folder_internal_date", "messages(folder_id, internal_date)"},
       {"messages_folder_sent_date", "messages(folder_id, sent_date)"},
+      {"messages_folder_sent_day", "messages(folder_id, sent_day)"},
       {"messages_folder_size", "messages(folder_id, size)"},
       {"messages_folder_subject", "messages(folder_id, subject COLLATE NOCASE)"},
       {"messages_folder_from", "messages(folder_id, from_addr COLLATE NOCASE)"},
@@ -202,10 +207,39 @@ void rebuild_full_text(sql::Db& db) {
   db.exec("INSERT OR IGNORE INTO pending_text(body_id) SELECT id FROM bodies");  // indexed again lazily
 }
 
+bool has_column(sql::Db& db, const char* table, const char* column) {
+  auto s = db.prepare("SELECT 1 FROM pragma_table_info(?) WHERE name = ?");
+  s.bind(1, std::string_view(table)).bind(2, std::string_view(column));
+  return s.step();
+}
+
+// 2 -> 3: messages.sent_day, the Date header's day as written. The stored ENVELOPE keeps the
+// header's text, so the day is read from there rather than from sent_date (UTC, which can be
+// another day).
+void fill_sent_day(sql::Db& db) {
+  if (!has_column(db, "messages", "sent_day")) db.exec("ALTER TABLE messages ADD COLUMN sent_day TEXT");
+  std::vector<std::pair<int64_t, std::string>> days;
+  {
+    auto s = db.prepare(
+        "SELECT m.id, b.envelope FROM messages m JOIN bodies b ON b.id = m.body_id "
+        "WHERE m.sent_date IS NOT NULL AND m.sent_day IS NULL");
+    while (s.step()) {
+      std::string day = mime::sent_day(mime::envelope_date(s.text(1)));
+      if (!day.empty()) days.emplace_back(s.int64(0), std::move(day));
+    }
+  }
+  auto update = db.prepare("UPDATE messages SET sent_day = ? WHERE id = ?");
+  for (const auto& [id, day] : days) {
+    update.bind(1, std::string_view(day)).bind(2, id).run();
+    update.reset();
+  }
+}
+
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> m = {
       nullptr,            // 0 -> 1: additive only
       rebuild_full_text,  // 1 -> 2
+      fill_sent_day,      // 2 -> 3
   };
   return m;
 }

@@ -1,6 +1,7 @@
 // SearchKey -> one SQL statement over the indexed columns and the FTS5 trigram index.
 // Semantics follow RFC 9051 §6.4.4: string keys are case-insensitive substring matches; BEFORE/ON/
-// SINCE compare the internal date and SENTBEFORE/SENTON/SENTSINCE the Date header, by day.
+// SINCE compare the internal date (UTC) and SENTBEFORE/SENTON/SENTSINCE the Date header's day as
+// written in it, by day.
 #include <algorithm>
 #include <variant>
 
@@ -102,11 +103,11 @@ class Compiler {
       case K::since:
         return date_compare("m.internal_date", k.text, '>');
       case K::sent_before:
-        return date_compare("m.sent_date", k.text, '<');
+        return day_compare("m.sent_day", k.text, '<');
       case K::sent_on:
-        return date_compare("m.sent_date", k.text, '=');
+        return day_compare("m.sent_day", k.text, '=');
       case K::sent_since:
-        return date_compare("m.sent_date", k.text, '>');
+        return day_compare("m.sent_day", k.text, '>');
       case K::modseq_ge:
         params.emplace_back(k.number);
         return "m.modseq >= ?";
@@ -179,6 +180,14 @@ class Compiler {
     params.emplace_back(start);
     params.emplace_back(end);
     return "(" + c + " >= ? AND " + c + " < ?)";
+  }
+
+  // The day as written in the Date header, "disregarding time and timezone" (RFC 9051 §6.4.4):
+  // "YYYY-MM-DD" text compares in date order.
+  std::string day_compare(const char* column, const std::string& date, char op) {
+    day_bounds(date);  // validates
+    params.emplace_back(date);
+    return std::string(column) + (op == '<' ? " < ?" : op == '>' ? " >= ?" : " = ?");
   }
 
   std::string regex(const std::string& field, const std::string& pattern) {

@@ -37,7 +37,7 @@ struct SearchKey {
     since,  // text: "YYYY-MM-DD", internal date
     sent_before,
     sent_on,
-    sent_since,  // text: "YYYY-MM-DD", Date header
+    sent_since,  // text: "YYYY-MM-DD", the Date header's day as written (in its own zone)
     modseq_ge,   // number
     regex,       // field ("body", "subject", "from", "to", or a header name), text: RE2
     thread,      // number: thread id

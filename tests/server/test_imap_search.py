@@ -165,7 +165,6 @@ def test_search_errors_keep_the_session(box):
     assert search(box, "ALL") == [1, 2, 3, 4, 5]
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: the store keeps the Date header in UTC; SENT* compare that date (session 2 notes)")
 def test_sent_dates_are_the_date_header_as_written(account):
     """RFC 9051 §6.4.4: SENTBEFORE/SENTON/SENTSINCE compare the Date header's date "disregarding
     time and timezone": the day written in the header, not that instant's day in UTC."""

@@ -7,6 +7,7 @@
 #include "core/fs.h"
 #include "store/corpus.h"
 #include "store/mailbox.h"
+#include "store/schema.h"
 #include "store/test_support.h"
 
 namespace sealmail::store {
@@ -66,7 +67,7 @@ TEST_F(StoreTest, PragmasAreThoseTheDesignNames) {
   EXPECT_EQ(testing::query_with_password(file(), kPassword, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(testing::query_with_password(file(), kPassword, "PRAGMA auto_vacuum"), "1");  // FULL
   EXPECT_EQ(testing::query_with_password(file(), kPassword, "PRAGMA encoding"), "UTF-8");
-  EXPECT_EQ(testing::query_with_password(file(), kPassword, "PRAGMA user_version"), "2");
+  EXPECT_EQ(testing::query_with_password(file(), kPassword, "PRAGMA user_version"), std::to_string(kSchemaVersion));
 }
 
 TEST_F(StoreTest, CorpusComesBackByteExact) {
@@ -211,7 +212,7 @@ TEST_F(StoreTest, OlderSchemaIsMigratedAtOpen) {
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(count("SELECT count(*) FROM pragma_table_info('messages') WHERE name = 'has_attachment'"), 1);
   EXPECT_EQ(count("SELECT count(*) FROM sqlite_schema WHERE name = 'messages_folder_size'"), 1);
-  EXPECT_EQ(count("PRAGMA user_version"), 2);
+  EXPECT_EQ(count("PRAGMA user_version"), kSchemaVersion);
   EXPECT_EQ(m->search("INBOX", SearchKey::of(K::body, "kept across")).value().size(), 1u);
 }
 
@@ -231,10 +232,30 @@ TEST_F(StoreTest, VersionOneFullTextIndexIsRebuiltAtOpen) {
       SQLITE_OK);
   auto m = reopen();
   ASSERT_NE(m, nullptr);
-  EXPECT_EQ(count("PRAGMA user_version"), 2);
+  EXPECT_EQ(count("PRAGMA user_version"), kSchemaVersion);
   EXPECT_EQ(count("SELECT count(*) FROM pragma_table_info('message_text')"), 2);
   EXPECT_EQ(m->search("INBOX", SearchKey::of(K::body, "GRÜSSE AUS KÖLN")).value().size(), 1u);  // ß folds to ss
   EXPECT_TRUE(m->search("INBOX", SearchKey::of(K::body, "stale")).value().empty());
+}
+
+// Version 2 kept the Date header in UTC only (sent_date): the day as written is read back from the
+// stored ENVELOPE.
+TEST_F(StoreTest, VersionTwoGetsSentDays) {
+  {
+    auto m = create();
+    append(*m, "Subject: late\r\nDate: Mon, 15 Mar 2021 23:30:00 -0500\r\n\r\nx\r\n");  // 16 Mar in UTC
+    append(*m, "Subject: none\r\n\r\nx\r\n");
+  }
+  ASSERT_EQ(
+      testing::exec_with_password(file(), kPassword,
+                                  "DROP INDEX messages_folder_sent_day; ALTER TABLE messages DROP COLUMN sent_day; "
+                                  "PRAGMA user_version = 2;"),
+      SQLITE_OK);
+  auto m = reopen();
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(count("PRAGMA user_version"), kSchemaVersion);
+  EXPECT_EQ(m->search("INBOX", SearchKey::of(K::sent_on, "2021-03-15")).value(), std::vector<uint32_t>{1});
+  EXPECT_EQ(count("SELECT count(*) FROM messages WHERE sent_day IS NULL"), 1);  // no Date header
 }
 
 TEST_F(StoreTest, FullTextIsIndexedLazilyAndBeforeEverySearch) {
@@ -373,6 +394,27 @@ TEST_F(StoreTest, FoldersCreateRenameDelete) {
   EXPECT_EQ(append(*m, testing::plain_message("next")).uid, 2u);  // INBOX UIDs keep increasing
   ASSERT_TRUE(m->set_subscribed("Archive", false).ok());
   EXPECT_FALSE(m->folder("Archive")->subscribed);
+}
+
+// RFC 9051 §6.4.4: SENTBEFORE, SENTON and SENTSINCE compare the Date header's day "disregarding
+// time and timezone": the day written in it, not that instant's day in UTC. COPY keeps it.
+TEST_F(StoreTest, SentDatesAreTheDayWrittenInTheDateHeader) {
+  auto m = create();
+  append(*m, "Subject: late\r\nDate: Mon, 15 Mar 2021 23:30:00 -0500\r\n\r\nx\r\n");   // 16 Mar UTC
+  append(*m, "Subject: early\r\nDate: Tue, 16 Mar 2021 00:30:00 +0200\r\n\r\nx\r\n");  // 15 Mar UTC
+  append(*m, "Subject: none\r\n\r\nx\r\n");
+  using V = std::vector<uint32_t>;
+  auto s = [&](K kind, const char* day, const char* folder = "INBOX") {
+    return m->search(folder, SearchKey::of(kind, day)).value();
+  };
+  EXPECT_EQ(s(K::sent_on, "2021-03-15"), V{1});
+  EXPECT_EQ(s(K::sent_on, "2021-03-16"), V{2});
+  EXPECT_EQ(s(K::sent_before, "2021-03-16"), V{1});
+  EXPECT_EQ(s(K::sent_since, "2021-03-16"), V{2});
+  EXPECT_EQ(s(K::sent_since, "2021-03-15"), (V{1, 2}));
+  EXPECT_EQ(m->search("INBOX", SearchKey::of(K::sent_on, "16-Mar-2021")).error().code, Errc::invalid_argument);
+  ASSERT_TRUE(m->copy("INBOX", {{1, 2}}, "Archive").ok());
+  EXPECT_EQ(s(K::sent_on, "2021-03-16", "Archive"), V{2});
 }
 
 TEST_F(StoreTest, SearchAnswersEveryKindOfKey) {
