@@ -1,5 +1,8 @@
 // Folders: names, special-use (RFC 6154), UIDVALIDITY/UIDNEXT/HIGHESTMODSEQ (RFC 9051 §2.3.1,
-// RFC 7162), create/rename/delete with their RFC 9051 §6.3 rules.
+// RFC 7162), create/rename/delete with their RFC 9051 §6.3 rules, and the subscription list
+// (RFC 9051 §6.3.7, §6.3.8): names, kept apart from the folders so that deleting a folder leaves
+// its name subscribed; a created folder is subscribed, and a rename carries the subscriptions of
+// the folder and its inferiors to the new names (as Dovecot does).
 #include <strings.h>
 
 #include "core/time.h"
@@ -85,14 +88,15 @@ void insert_folder(sql::Db& db, std::string_view name, std::string_view special_
   }
   if (find_folder(db, n)) fail(Errc::already_exists, "folder already exists");
   auto s = db.prepare(
-      "INSERT INTO folders(name, special_use, subscribed, uidvalidity, uidnext, highest_modseq, created_at) "
-      "VALUES (?, ?, 1, ?, 1, 1, ?)");
+      "INSERT INTO folders(name, special_use, uidvalidity, uidnext, highest_modseq, created_at) "
+      "VALUES (?, ?, ?, 1, 1, ?)");
   s.bind(1, std::string_view(n));
   if (special_use.empty())
     s.bind_null(2);
   else
     s.bind(2, special_use);
   s.bind(3, static_cast<int64_t>(new_uidvalidity(db))).bind(4, std::string_view(iso8601_utc(unix_now()))).run();
+  db.prepare("INSERT OR IGNORE INTO subscriptions(name) VALUES (?)").bind(1, std::string_view(n)).run();
 }
 
 namespace {
@@ -101,7 +105,8 @@ namespace {
 // folder does not count the messages of all of them.
 std::vector<FolderInfo> read_folders(sql::Db& db, const std::optional<std::string>& only) {
   auto s = db.prepare(
-      "SELECT f.id, f.name, coalesce(f.special_use, ''), f.subscribed, f.uidvalidity, f.uidnext, f.highest_modseq, "
+      "SELECT f.id, f.name, coalesce(f.special_use, ''), EXISTS (SELECT 1 FROM subscriptions s WHERE s.name = f.name), "
+      "  f.uidvalidity, f.uidnext, f.highest_modseq, "
       "  (SELECT count(*) FROM messages m WHERE m.folder_id = f.id), "
       "  (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND (m.flags & 1) = 0), "
       "  (SELECT coalesce(sum(size), 0) FROM messages m WHERE m.folder_id = f.id) "
@@ -200,6 +205,17 @@ Status Mailbox::rename_folder(std::string_view from, std::string_view to) {
       }
       like += "/%";
       s.bind(1, std::string_view(src.name)).bind(2, std::string_view(dst)).bind(3, std::string_view(like)).run();
+      db.prepare(
+            "INSERT OR IGNORE INTO subscriptions(name) SELECT ?2 || substr(name, length(?1) + 1) FROM subscriptions "
+            "WHERE name = ?1 OR name LIKE ?3 ESCAPE '\\'")
+          .bind(1, std::string_view(src.name))
+          .bind(2, std::string_view(dst))
+          .bind(3, std::string_view(like))
+          .run();
+      db.prepare("DELETE FROM subscriptions WHERE name = ?1 OR name LIKE ?2 ESCAPE '\\'")
+          .bind(1, std::string_view(src.name))
+          .bind(2, std::string_view(like))
+          .run();
     });
     impl_->notify({ChangeEvent::Kind::folders, std::string(from), 0, {}});
     return {};
@@ -231,12 +247,27 @@ Status Mailbox::delete_folder(std::string_view name) {
 Status Mailbox::set_subscribed(std::string_view name, bool subscribed) {
   return guarded<Status>([&]() -> Status {
     std::lock_guard lock(impl_->write_mutex);
-    FolderRow f = require_folder(impl_->writer, name);
-    impl_->writer.prepare("UPDATE folders SET subscribed = ? WHERE id = ?")
-        .bind(1, subscribed ? 1 : 0)
-        .bind(2, f.id)
-        .run();
+    auto& db = impl_->writer;
+    if (subscribed) {
+      // RFC 9051 §6.3.7: the server MAY check that the folder exists; we do.
+      FolderRow f = require_folder(db, name);
+      db.prepare("INSERT OR IGNORE INTO subscriptions(name) VALUES (?)").bind(1, std::string_view(f.name)).run();
+      return {};
+    }
+    // Whether or not the folder exists (RFC 9051 §6.3.8).
+    db.prepare("DELETE FROM subscriptions WHERE name = ?").bind(1, std::string_view(normalize_folder_name(name))).run();
+    if (db.changes() == 0) fail(Errc::not_found, "not subscribed");
     return {};
+  });
+}
+
+Result<std::vector<std::string>> Mailbox::list_subscriptions() {
+  return guarded<Result<std::vector<std::string>>>([&]() -> Result<std::vector<std::string>> {
+    auto r = impl_->reader();
+    auto s = r.db().prepare("SELECT name FROM subscriptions ORDER BY name = 'INBOX' DESC, name");
+    std::vector<std::string> names;
+    while (s.step()) names.emplace_back(s.text(0));
+    return names;
   });
 }
 

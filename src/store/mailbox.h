@@ -76,7 +76,10 @@ class Mailbox {
   Status create_folder(std::string_view name, std::string_view special_use = {});
   Status rename_folder(std::string_view from, std::string_view to);
   Status delete_folder(std::string_view name);
+  // Subscribing needs the folder to exist; unsubscribing does not (not_found: was not subscribed).
   Status set_subscribed(std::string_view name, bool subscribed);
+  // Every subscribed name, existing as a folder or not (LSUB, LIST (SUBSCRIBED)); INBOX first.
+  Result<std::vector<std::string>> list_subscriptions();
 
   // Messages.
   Result<AppendResult> append(const AppendRequest& request);

@@ -36,13 +36,16 @@ const std::vector<Table>& tables() {
        {{"id", "INTEGER", "INTEGER PRIMARY KEY"},
         {"name", "TEXT", "TEXT NOT NULL UNIQUE"},
         {"special_use", "TEXT", "TEXT"},
-        {"subscribed", "INTEGER", "INTEGER NOT NULL DEFAULT 1"},
         {"uidvalidity", "INTEGER", "INTEGER NOT NULL"},
         {"uidnext", "INTEGER", "INTEGER NOT NULL DEFAULT 1"},
         {"highest_modseq", "INTEGER", "INTEGER NOT NULL DEFAULT 1"},
         {"created_at", "TEXT", "TEXT NOT NULL"}},
        "",
        ""},
+      // Subscribed names (RFC 9051 §6.3.7): a list of its own, not a column of the folder, because
+      // a name stays subscribed when its folder is deleted (the server "MUST NOT unilaterally
+      // remove" it) and may be subscribed again before it exists.
+      {"subscriptions", {{"name", "TEXT", "TEXT PRIMARY KEY"}}, "", "WITHOUT ROWID"},
       {"attachments",
        {{"id", "INTEGER", "INTEGER PRIMARY KEY"},
         {"sha256", "BLOB", "BLOB NOT NULL UNIQUE"},
@@ -235,11 +238,20 @@ void fill_sent_day(sql::Db& db) {
   }
 }
 
+// 3 -> 4: subscriptions move from folders.subscribed to their own table.
+void move_subscriptions(sql::Db& db) {
+  db.exec("CREATE TABLE IF NOT EXISTS subscriptions (name TEXT PRIMARY KEY) WITHOUT ROWID");
+  if (!has_column(db, "folders", "subscribed")) return;
+  db.exec("INSERT OR IGNORE INTO subscriptions(name) SELECT name FROM folders WHERE subscribed != 0");
+  db.exec("ALTER TABLE folders DROP COLUMN subscribed");
+}
+
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> m = {
-      nullptr,            // 0 -> 1: additive only
-      rebuild_full_text,  // 1 -> 2
-      fill_sent_day,      // 2 -> 3
+      nullptr,             // 0 -> 1: additive only
+      rebuild_full_text,   // 1 -> 2
+      fill_sent_day,       // 2 -> 3
+      move_subscriptions,  // 3 -> 4
   };
   return m;
 }

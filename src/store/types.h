@@ -29,7 +29,7 @@ struct FolderInfo {
   int64_t id = 0;
   std::string name;         // hierarchy separator '/'
   std::string special_use;  // "\\Sent", "\\Trash", ... or empty
-  bool subscribed = true;
+  bool subscribed = true;   // its name is in the subscription list (Mailbox::list_subscriptions)
   uint32_t uidvalidity = 0;
   uint32_t uidnext = 1;
   uint64_t highest_modseq = 1;

@@ -4,8 +4,6 @@ SUBSCRIBE/UNSUBSCRIBE, STATUS (with SIZE RFC 8438, DELETED RFC 9051, HIGHESTMODS
 modified UTF-7 names (RFC 9051 §5.1.3) or UTF-8 ones (RFC 6855)."""
 import re
 
-import pytest
-
 from imap_support import append, appenduid, imap_server, account, message  # noqa: F401 (fixtures)
 from imap_wire import tagged_is, parse
 
@@ -151,7 +149,6 @@ def test_lsub_subscribe_unsubscribe(account):
     assert typ == "OK" and len(data) == 1 and data[0].endswith(b"Reading"), data
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: subscriptions are a column of the folder and die with it (session 2 notes)")
 def test_subscription_outlives_the_folder(account):
     """RFC 9051 §6.3.7 (and RFC 3501 §6.3.6): "A server MUST NOT unilaterally remove an existing
     mailbox name from the subscription list even if a mailbox by that name no longer exists."
@@ -168,6 +165,27 @@ def test_subscription_outlives_the_folder(account):
     assert "Foo" not in listed(w.ok('LIST "" "*"'))
     w.ok("UNSUBSCRIBE Foo")
     assert "Foo" not in listed(w.ok('LSUB "" "*"'), "LSUB")
+
+
+def test_rename_moves_subscriptions(account):
+    """RENAME carries the subscriptions of the folder and of its inferiors (existing or not) to the
+    new names, as Dovecot does; a name that only starts alike ("Foobar") keeps its own."""
+    w = account.wire()
+    for name in ["Foo/Bar", "Foo/Gone", "Foobar"]:
+        w.ok(f"CREATE {name}")
+        w.ok(f"SUBSCRIBE {name}")
+    w.ok("DELETE Foo/Gone")
+    w.ok("RENAME Foo Qux")
+    lsub = listed(w.ok('LSUB "" "*"'), "LSUB")
+    assert {"Qux", "Qux/Bar", "Qux/Gone", "Foobar"} <= set(lsub), lsub
+    assert not {"Foo", "Foo/Bar", "Foo/Gone"} & set(lsub), lsub
+    assert "\\noselect" in lower(lsub["Qux/Gone"]) and "\\noselect" not in lower(lsub["Qux/Bar"]), lsub
+    subscribed = listed(w.ok('LIST (SUBSCRIBED) "" "Qux*"'))
+    assert set(subscribed) == {"Qux", "Qux/Bar", "Qux/Gone"}, subscribed
+    assert "\\nonexistent" in lower(subscribed["Qux/Gone"]) and "\\haschildren" in lower(subscribed["Qux"])
+    # LIST-STATUS gives no STATUS for a name without a folder (RFC 5819 §2).
+    untagged = w.ok('LIST (SUBSCRIBED) "" "Qux/*" RETURN (STATUS (MESSAGES))')
+    assert [r for r in untagged if r.startswith(b"* STATUS")] == [b'* STATUS Qux/Bar (MESSAGES 0)\r\n'], untagged
 
 
 def test_create_delete_and_errors(account):

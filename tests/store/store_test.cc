@@ -1,6 +1,7 @@
 // The encrypted mailbox store: what a user of it (the IMAP, POP3 and SMTP servers) relies on.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -238,24 +239,33 @@ TEST_F(StoreTest, VersionOneFullTextIndexIsRebuiltAtOpen) {
   EXPECT_TRUE(m->search("INBOX", SearchKey::of(K::body, "stale")).value().empty());
 }
 
-// Version 2 kept the Date header in UTC only (sent_date): the day as written is read back from the
-// stored ENVELOPE.
-TEST_F(StoreTest, VersionTwoGetsSentDays) {
+// Version 2 kept the Date header in UTC only (sent_date) and subscriptions in folders.subscribed:
+// the day as written is read back from the stored ENVELOPE, and the subscribed folders fill the
+// subscription list.
+TEST_F(StoreTest, VersionTwoGetsSentDaysAndASubscriptionList) {
   {
     auto m = create();
     append(*m, "Subject: late\r\nDate: Mon, 15 Mar 2021 23:30:00 -0500\r\n\r\nx\r\n");  // 16 Mar in UTC
     append(*m, "Subject: none\r\n\r\nx\r\n");
+    ASSERT_TRUE(m->create_folder("Old").ok());
+    ASSERT_TRUE(m->set_subscribed("Junk", false).ok());
   }
-  ASSERT_EQ(
-      testing::exec_with_password(file(), kPassword,
-                                  "DROP INDEX messages_folder_sent_day; ALTER TABLE messages DROP COLUMN sent_day; "
-                                  "PRAGMA user_version = 2;"),
-      SQLITE_OK);
+  ASSERT_EQ(testing::exec_with_password(
+                file(), kPassword,
+                "ALTER TABLE folders ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 1; "
+                "UPDATE folders SET subscribed = name IN (SELECT name FROM subscriptions); DROP TABLE subscriptions; "
+                "DROP INDEX messages_folder_sent_day; ALTER TABLE messages DROP COLUMN sent_day; "
+                "PRAGMA user_version = 2;"),
+            SQLITE_OK);
   auto m = reopen();
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(count("PRAGMA user_version"), kSchemaVersion);
+  EXPECT_EQ(count("SELECT count(*) FROM pragma_table_info('folders') WHERE name = 'subscribed'"), 0);
   EXPECT_EQ(m->search("INBOX", SearchKey::of(K::sent_on, "2021-03-15")).value(), std::vector<uint32_t>{1});
   EXPECT_EQ(count("SELECT count(*) FROM messages WHERE sent_day IS NULL"), 1);  // no Date header
+  EXPECT_EQ(m->list_subscriptions().value(),
+            (std::vector<std::string>{"INBOX", "Archive", "Drafts", "Old", "Sent", "Trash"}));
+  EXPECT_FALSE(m->folder("Junk")->subscribed);
 }
 
 TEST_F(StoreTest, FullTextIsIndexedLazilyAndBeforeEverySearch) {
@@ -394,6 +404,38 @@ TEST_F(StoreTest, FoldersCreateRenameDelete) {
   EXPECT_EQ(append(*m, testing::plain_message("next")).uid, 2u);  // INBOX UIDs keep increasing
   ASSERT_TRUE(m->set_subscribed("Archive", false).ok());
   EXPECT_FALSE(m->folder("Archive")->subscribed);
+}
+
+// RFC 9051 §6.3.7: "A server MUST NOT unilaterally remove an existing mailbox name from the
+// subscription list even if a mailbox by that name no longer exists"; RENAME carries the
+// subscriptions of the folder and of its inferiors to the new names (as Dovecot does).
+TEST_F(StoreTest, SubscriptionsOutliveTheirFolderAndFollowRenames) {
+  auto m = create();
+  auto subscribed = [&](const std::string& name) {
+    auto names = m->list_subscriptions().value();
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  ASSERT_TRUE(m->create_folder("Foo/Bar").ok());  // a created folder (and its superior) is subscribed
+  EXPECT_TRUE(subscribed("Foo") && subscribed("Foo/Bar"));
+  ASSERT_TRUE(m->delete_folder("Foo/Bar").ok());
+  EXPECT_TRUE(subscribed("Foo/Bar"));
+  EXPECT_EQ(m->set_subscribed("Foo/Bar", true).error().code, Errc::not_found);  // we check it exists
+  ASSERT_TRUE(m->set_subscribed("Foo/Bar", false).ok());                        // not needed to leave
+  EXPECT_FALSE(subscribed("Foo/Bar"));
+  EXPECT_EQ(m->set_subscribed("Foo/Bar", false).error().code, Errc::not_found);
+
+  ASSERT_TRUE(m->create_folder("Foo/Gone").ok());
+  ASSERT_TRUE(m->delete_folder("Foo/Gone").ok());
+  ASSERT_TRUE(m->create_folder("Foobar").ok());
+  ASSERT_TRUE(m->rename_folder("Foo", "Qux").ok());
+  EXPECT_TRUE(subscribed("Qux") && subscribed("Qux/Gone") && subscribed("Foobar"));
+  EXPECT_FALSE(subscribed("Foo") || subscribed("Foo/Gone"));
+  EXPECT_TRUE(m->folder("Qux")->subscribed);
+  EXPECT_EQ(m->set_subscribed("qux", false).error().code, Errc::not_found);  // only INBOX ignores case
+  ASSERT_TRUE(m->set_subscribed("Qux", false).ok());
+  EXPECT_FALSE(m->folder("Qux")->subscribed);
+  ASSERT_TRUE(m->set_subscribed("inbox", false).ok());  // INBOX is case-insensitive
+  EXPECT_FALSE(subscribed("INBOX"));
 }
 
 // RFC 9051 §6.4.4: SENTBEFORE, SENTON and SENTSINCE compare the Date header's day "disregarding

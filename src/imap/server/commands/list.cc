@@ -1,6 +1,8 @@
 // LIST and LSUB (RFC 9051 §6.3.9, RFC 3501 §6.3.9), with LIST-EXTENDED (RFC 5258), CHILDREN
 // (RFC 3348), SPECIAL-USE (RFC 6154) and LIST-STATUS (RFC 5819). "/" is the hierarchy separator;
-// "*" matches anything, "%" anything but "/".
+// "*" matches anything, "%" anything but "/". LSUB and LIST (SUBSCRIBED) also list subscribed
+// names whose folder does not exist (RFC 9051 §6.3.7): LSUB as \Noselect (RFC 3501 §6.3.9), LIST
+// as \NonExistent (RFC 5258 §3.1, RFC 9051 §7.3.1).
 #include <algorithm>
 #include <cctype>
 
@@ -55,10 +57,18 @@ Result list(Session& s, Command& c) {
     s.untagged(std::string(lsub ? "LSUB" : "LIST") + " (\\Noselect) \"/\" \"\"");
     co_return Completion{.text = "LIST completed"};
   }
+  bool subscribed_only = lsub || args.selection.subscribed;
   auto mailbox = s.mailbox_ptr();
   auto folders_work = s.blocking([mailbox] { return mailbox->list_folders(); });
   auto folders = co_await std::move(folders_work);
   if (!folders) fail(folders.error());
+  std::vector<std::string> subscriptions;
+  if (subscribed_only) {
+    auto subscriptions_work = s.blocking([mailbox] { return mailbox->list_subscriptions(); });
+    auto names = co_await std::move(subscriptions_work);
+    if (!names) fail(names.error());
+    subscriptions = std::move(*names);
+  }
   std::vector<std::string> patterns;
   for (auto& p : args.patterns) {
     // The matcher backtracks: bound the wildcards so no pattern costs more than a moment.
@@ -73,13 +83,15 @@ Result list(Session& s, Command& c) {
     }
     patterns.push_back(full == "INBOX" ? full : s.folder_from_wire(full));
   }
-  bool subscribed_only = lsub || args.selection.subscribed;
   bool show_subscribed = args.selection.subscribed || args.ret.subscribed;
+  auto matches_any = [&](const std::string& name) {
+    for (auto& p : patterns)
+      if (folder_matches(p, name)) return true;
+    return false;
+  };
   std::vector<const store::FolderInfo*> listed;
   for (auto& f : *folders) {
-    bool match = false;
-    for (auto& p : patterns) match = match || folder_matches(p, f.name);
-    if (!match) continue;
+    if (!matches_any(f.name)) continue;
     if (subscribed_only && !f.subscribed) continue;
     if (args.selection.special_use && f.special_use.empty()) continue;
     std::string attrs;
@@ -92,6 +104,16 @@ Result list(Session& s, Command& c) {
     if (!f.special_use.empty() && !lsub) add(f.special_use);
     s.untagged(std::string(lsub ? "LSUB" : "LIST") + " (" + attrs + ") \"/\" " + s.folder_to_wire(f.name));
     listed.push_back(&f);
+  }
+  // Subscribed names without a folder: no special use and no STATUS (RFC 5819 §2 gives it only for
+  // selectable mailboxes). A LIST still says when folders exist below one (CHILDREN, RFC 3348);
+  // \HasNoChildren says nothing more than \NonExistent, so it is left out.
+  for (auto& name : subscriptions) {
+    bool exists = std::any_of(folders->begin(), folders->end(), [&](auto& f) { return f.name == name; });
+    if (exists || args.selection.special_use || !matches_any(name)) continue;
+    std::string attrs = lsub ? "\\Noselect" : "\\NonExistent \\Subscribed";
+    if (!lsub && has_children(*folders, name)) attrs += " \\HasChildren";
+    s.untagged(std::string(lsub ? "LSUB" : "LIST") + " (" + attrs + ") \"/\" " + s.folder_to_wire(name));
   }
   if (args.ret.status) {
     auto items = *args.ret.status;
