@@ -68,7 +68,17 @@ uint64_t Router::usage_blocking(const directory::Alias& alias) {
   return used;
 }
 
-smtp::Reply Router::check_blocking(const std::string& address, uint64_t declared_size) {
+// RFC 5321 §4.5.1: "postmaster" without a domain must be accepted; it means the postmaster of
+// the first domain we host.
+std::string Router::with_domain(const std::string& address) {
+  if (address.find('@') != std::string::npos || lower(address) != "postmaster") return address;
+  auto domains = parts_.directory->list_domains();
+  if (!domains || domains->empty()) return address;
+  return "postmaster@" + domains->front().name;
+}
+
+smtp::Reply Router::check_blocking(const std::string& given, uint64_t declared_size) {
+  std::string address = with_domain(given);
   auto domain = domain_of(address);
   if (domain.empty()) return make(550, "5.1.1", "No such user here");
   if (parts_.srs && parts_.srs->is_srs(address)) {
@@ -110,7 +120,7 @@ Result<Router::Plan> Router::plan_blocking(const smtp::Envelope& envelope) {
       if (auto original = parts_.srs->reverse(rcpt)) add_unique(plan.bounces, *original);
       continue;
     }
-    auto alias = parts_.directory->resolve(rcpt);
+    auto alias = parts_.directory->resolve(with_domain(rcpt));
     if (!alias) return alias.error();
     if (!*alias) continue;  // removed since RCPT: nothing to do for it
     auto& a = **alias;

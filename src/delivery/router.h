@@ -67,6 +67,7 @@ class Router : public smtp::Delivery {
     smtp::Reply reply;
   };
   // Blocking (directory, file sizes): on the worker pool.
+  std::string with_domain(const std::string& address);
   smtp::Reply check_blocking(const std::string& address, uint64_t declared_size);
   Result<Plan> plan_blocking(const smtp::Envelope& envelope);
   // Bytes held for `alias` now (mailbox + spool).

@@ -195,6 +195,24 @@ def test_refusals(smtp_server, mailbox):
     c.cmd("QUIT")
 
 
+def test_postmaster_without_a_domain_is_accepted(smtp_server):
+    """RFC 5321 §4.5.1: RCPT TO:<Postmaster> (no domain) must be accepted; it reaches the postmaster
+    of the domain we host."""
+    user = f"postmaster@{DOMAIN}"
+    password = smtp_server.add_mailbox(user)
+    c = Smtp(smtp_server.smtp_port)
+    ehlo(c)
+    assert c.cmd("MAIL FROM:<a@example.org>")[0] == 250
+    code, lines = c.cmd("RCPT TO:<Postmaster>")
+    assert code == 250, lines
+    assert c.cmd("DATA")[0] == 354
+    body = message("to postmaster")
+    c.send(body + b".\r\n")
+    assert c.reply()[0] == 250
+    c.cmd("QUIT")
+    assert [strip_trace(m) for m in smtp_server.inbox(user, password)] == [body]
+
+
 def test_too_many_recipients_gets_452(smtp_server, mailbox):
     user, _ = mailbox
     c = Smtp(smtp_server.smtp_port)
