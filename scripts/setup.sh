@@ -10,7 +10,7 @@ packages=(
   libboost1.81-dev libsodium-dev libssl-dev libgmime-3.0-dev libre2-dev libzstd-dev
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libzip-dev zlib1g-dev libgtest-dev libgmock-dev
   clang libclang-rt-14-dev
-  python3 python3-pytest python3-prometheus-client
+  python3 python3-pytest python3-prometheus-client python3-dkim python3-nacl
   libc-ares-dev libcurl4-openssl-dev python3-aiosmtpd nsd
   isync neomutt curl fetchmail mpop swaks libnet-ssleay-perl
 )

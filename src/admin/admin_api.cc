@@ -1,15 +1,15 @@
 #include "admin/admin_api.h"
 
-#include <thread>
-
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "admin/mail_admin.h"
 #include "core/fs.h"
 #include "core/hex.h"
 #include "core/metrics.h"
+#include "quota/usage.h"
 
 namespace sealmail::admin {
 
@@ -161,8 +161,15 @@ HttpResponse api(AdminContext& ctx, const HttpRequest& req) {
     if (seg.size() == 2 && m == "GET") {
       auto r = d.list_accounts();
       if (!r) return error_reply(r.error());
+      quota::Meter meter(ctx.config.data_dir, ctx.registry, ctx.spool);
       json out = json::array();
-      for (auto& a : *r) out.push_back(to_json(a));
+      for (auto& a : *r) {
+        auto used = meter.account_bytes(d, a.id);
+        if (!used) return error_reply(used.error());
+        json j = to_json(a);
+        j["used"] = *used;
+        out.push_back(std::move(j));
+      }
       return reply(200, out);
     }
     if (seg.size() == 2 && m == "POST") {

@@ -1,7 +1,7 @@
 // What the admin listener answers: /healthz, /metrics (Prometheus text), and the JSON API under
 // /api/ for everything the CLI does, behind a bearer token (compared in constant time):
 //   GET    /api/status
-//   GET    /api/accounts                      POST /api/accounts {"name","quota"}
+//   GET    /api/accounts (with "used" bytes)  POST /api/accounts {"name","quota"}
 //   PUT    /api/accounts/{name}/quota {"bytes"}
 //   GET    /api/domains                       POST /api/domains {"name","account","quota"}
 //   DELETE /api/domains/{name}[?with_aliases=1]
@@ -18,6 +18,7 @@
 #include "directory/directory.h"
 #include "directory/rate_limiter.h"
 #include "store/registry.h"
+#include "store/spool.h"
 
 namespace sealmail::admin {
 
@@ -32,6 +33,8 @@ struct AdminContext {
   // The protocol servers' open mailboxes: a password change or a removed alias ends their
   // sessions first (set by serve; null in tests of the API alone).
   std::shared_ptr<store::MailboxRegistry> registry;
+  // The sealed spool, counted in quota usage with the mailboxes (null: none).
+  std::shared_ptr<store::Spool> spool;
 };
 
 // The throttle for admin tokens, from the configured limits, counting in `limiter`.

@@ -4,6 +4,8 @@
 
 #include "admin/mail_admin.h"
 #include "admin/secrets_input.h"
+#include "quota/usage.h"
+#include "store/spool.h"
 
 namespace sealmail::admin {
 
@@ -26,6 +28,13 @@ std::string join(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
   return s.empty() ? "-" : s;
+}
+
+// Usage as the server last left it: the CLI holds no mailbox open, so each counts by the usage
+// hint it wrote when it last closed (a mailbox open in the server now may have grown since), plus
+// its spool.
+quota::Meter usage_meter(const std::string& data_dir) {
+  return quota::Meter(data_dir, nullptr, std::make_shared<store::Spool>(store::spool_dir(data_dir)));
 }
 
 // Runs `fn` with the directory opened, turning any error into the exit code.
@@ -61,28 +70,42 @@ void add_directory_commands(CLI::App& app, std::string& data_dir, int& exit_code
     });
   }
   {
-    auto* cmd = account->add_subcommand("list", "list accounts");
+    auto* cmd = account->add_subcommand("list", "list accounts with their quota and the bytes they use");
     cmd->callback([&data_dir, &exit_code] {
       with_directory(data_dir, exit_code, [&](directory::Directory& d) -> Status {
         auto list = d.list_accounts();
         if (!list) return list.error();
-        std::printf("%-30s %14s\n", "ACCOUNT", "QUOTA");
-        for (const auto& a : *list) std::printf("%-30s %14s\n", a.name.c_str(), quota_text(a.quota_bytes).c_str());
+        auto meter = usage_meter(data_dir);
+        std::printf("%-30s %14s %14s\n", "ACCOUNT", "QUOTA", "USED");
+        for (const auto& a : *list) {
+          auto used = meter.account_bytes(d, a.id);
+          if (!used) return used.error();
+          std::printf("%-30s %14s %14llu\n", a.name.c_str(), quota_text(a.quota_bytes).c_str(),
+                      static_cast<unsigned long long>(*used));
+        }
         return {};
       });
     });
   }
   {
-    auto* cmd = account->add_subcommand("quota", "set an account's quota");
+    auto* cmd = account->add_subcommand("quota", "show an account's quota and usage, or set the quota");
     auto name = std::make_shared<std::string>();
     auto quota = std::make_shared<uint64_t>(0);
     cmd->add_option("name", *name, "account name")->required();
-    cmd->add_option("bytes", *quota, "quota in bytes (0: none)")->required();
+    auto* given = cmd->add_option("bytes", *quota, "new quota in bytes (0: none); without it, only show");
     cmd->callback([=, &data_dir, &exit_code] {
       with_directory(data_dir, exit_code, [&](directory::Directory& d) -> Status {
         auto a = d.find_account(*name);
         if (!a) return a.error();
-        return d.set_account_quota(a->id, *quota);
+        if (given->count() > 0) {
+          SEALMAIL_TRY(d.set_account_quota(a->id, *quota));
+          a->quota_bytes = *quota;
+        }
+        auto used = usage_meter(data_dir).account_bytes(d, a->id);
+        if (!used) return used.error();
+        std::printf("%s: %llu bytes used of %s\n", a->name.c_str(), static_cast<unsigned long long>(*used),
+                    a->quota_bytes > 0 ? std::to_string(a->quota_bytes).c_str() : "no limit");
+        return {};
       });
     });
   }
@@ -120,13 +143,30 @@ void add_directory_commands(CLI::App& app, std::string& data_dir, int& exit_code
       with_directory(data_dir, exit_code, [&](directory::Directory& d) -> Status {
         auto list = d.list_domains();
         if (!list) return list.error();
-        std::printf("%-30s %-20s %14s %10s\n", "DOMAIN", "ACCOUNT", "QUOTA", "RETENTION");
+        auto meter = usage_meter(data_dir);
+        std::printf("%-30s %-20s %14s %14s %10s\n", "DOMAIN", "ACCOUNT", "QUOTA", "USED", "RETENTION");
         for (const auto& dom : *list) {
           auto a = d.get_account(dom.account_id);
-          std::printf("%-30s %-20s %14s %9dd\n", dom.name.c_str(), a ? a->name.c_str() : "?",
-                      quota_text(dom.quota_bytes).c_str(), dom.retention_days);
+          auto used = meter.domain_bytes(d, dom.id);
+          if (!used) return used.error();
+          std::printf("%-30s %-20s %14s %14llu %9dd\n", dom.name.c_str(), a ? a->name.c_str() : "?",
+                      quota_text(dom.quota_bytes).c_str(), static_cast<unsigned long long>(*used), dom.retention_days);
         }
         return {};
+      });
+    });
+  }
+  {
+    auto* cmd = domain->add_subcommand("quota", "set a domain's quota, shared by its aliases");
+    auto name = std::make_shared<std::string>();
+    auto quota = std::make_shared<uint64_t>(0);
+    cmd->add_option("name", *name, "the domain")->required();
+    cmd->add_option("bytes", *quota, "quota in bytes (0: none)")->required();
+    cmd->callback([=, &data_dir, &exit_code] {
+      with_directory(data_dir, exit_code, [&](directory::Directory& d) -> Status {
+        auto dom = d.find_domain(*name);
+        if (!dom) return dom.error();
+        return d.set_domain_quota(dom->id, *quota);
       });
     });
   }
@@ -195,6 +235,20 @@ void add_directory_commands(CLI::App& app, std::string& data_dir, int& exit_code
           std::printf("%-40s %-9s %-7s %-30s %s\n", a.address.c_str(), directory::to_string(a.kind),
                       a.has_mailbox ? "yes" : "no", join(a.forwards).c_str(), join(a.webhooks).c_str());
         return {};
+      });
+    });
+  }
+  {
+    auto* cmd = alias->add_subcommand("quota", "set an address's own quota");
+    auto address = std::make_shared<std::string>();
+    auto quota = std::make_shared<uint64_t>(0);
+    cmd->add_option("address", *address, "the address as it was added")->required();
+    cmd->add_option("bytes", *quota, "quota in bytes (0: none)")->required();
+    cmd->callback([=, &data_dir, &exit_code] {
+      with_directory(data_dir, exit_code, [&](directory::Directory& d) -> Status {
+        auto a = d.find_alias(*address);
+        if (!a) return a.error();
+        return d.set_alias_quota(a->id, *quota);
       });
     });
   }

@@ -2,11 +2,48 @@
 
 #include "admin/admin_api.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "delivery/router.h"
 #include "directory/rate_limiter.h"
 #include "smtp/server/server.h"
 
 namespace sealmail::admin {
+
+namespace {
+
+// The router behind metrics: sealmail_recipients_total (RCPT answers), sealmail_deliveries_total
+// (messages, by the answer after DATA) and sealmail_delivery_seconds (routing one message: store,
+// seal, forward, post). Labels are outcomes only, never addresses.
+class MeteredDelivery final : public smtp::Delivery {
+ public:
+  explicit MeteredDelivery(std::shared_ptr<smtp::Delivery> inner) : inner_(std::move(inner)) {}
+
+  boost::asio::awaitable<smtp::Reply> check_recipient(std::string address, uint64_t declared_size) override {
+    auto check = inner_->check_recipient(std::move(address), declared_size);
+    smtp::Reply r = co_await std::move(check);
+    metrics::global().counter("sealmail_recipients_total", "RCPT TO answers, by result.", label(r)).add();
+    co_return r;
+  }
+
+  boost::asio::awaitable<smtp::Reply> deliver(smtp::Envelope envelope, std::shared_ptr<const std::string> message,
+                                              std::string trace) override {
+    static auto& seconds = metrics::global().histogram("sealmail_delivery_seconds", "Time to route one message.");
+    auto started = std::chrono::steady_clock::now();
+    auto work = inner_->deliver(std::move(envelope), std::move(message), std::move(trace));
+    smtp::Reply r = co_await std::move(work);
+    seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    metrics::global().counter("sealmail_deliveries_total", "Messages routed, by result.", label(r)).add();
+    co_return r;
+  }
+
+ private:
+  static const char* label(const smtp::Reply& r) {
+    return r.positive() ? "result=\"accepted\"" : r.code < 500 ? "result=\"deferred\"" : "result=\"rejected\"";
+  }
+  std::shared_ptr<smtp::Delivery> inner_;
+};
+
+}  // namespace
 
 struct MxServer::Parts {
   std::shared_ptr<delivery::Forwarder> forwarder;
@@ -76,12 +113,13 @@ std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& ru
   server.max_recipients = config.limits.max_recipients;
   auto connections = directory::ConnectionLimiter::create();
   uint32_t per_ip = config.limits.max_connections_per_ip;
-  auto context = std::make_shared<smtp::ServerContext>(smtp::ServerContext{
-      runtime, parts.router, tls, server, [connections, per_ip](const std::string& ip) -> std::shared_ptr<void> {
-        auto ticket = connections->try_acquire("smtp:" + ip, per_ip);
-        if (!ticket) return nullptr;
-        return std::make_shared<directory::ConnectionLimiter::Ticket>(std::move(*ticket));
-      }});
+  auto context = std::make_shared<smtp::ServerContext>(
+      smtp::ServerContext{runtime, std::make_shared<MeteredDelivery>(parts.router), tls, server,
+                          [connections, per_ip](const std::string& ip) -> std::shared_ptr<void> {
+                            auto ticket = connections->try_acquire("smtp:" + ip, per_ip);
+                            if (!ticket) return nullptr;
+                            return std::make_shared<directory::ConnectionLimiter::Ticket>(std::move(*ticket));
+                          }});
   auto s = std::make_unique<smtp::Server>(context, it->second);
   auto st = s->start();
   if (!st) {

@@ -29,14 +29,40 @@ std::string selector_base() {
   return "s" + iso.substr(0, 4) + iso.substr(5, 2);
 }
 
+// What mail clients and sending servers fetch over HTTPS, which sealmail does not serve itself:
+// the operator's web server publishes these files (written under DATA/www/).
+//   mta-sts.txt      the MTA-STS policy (RFC 8461 §3.2), in "testing" mode until TLS is checked
+//   config-v1.1.xml  Thunderbird's autoconfig (also read by other clients): implicit TLS everywhere
+std::string mta_sts_policy(const std::string& host) {
+  return "version: STSv1\nmode: testing\nmx: " + host + "\nmax_age: 604800\n";
+}
+
+std::string autoconfig_xml(const std::string& domain, const std::string& host) {
+  auto server = [&](const char* tag, const char* type, int port) {
+    return std::string("    <") + tag + " type=\"" + type + "\">\n      <hostname>" + host +
+           "</hostname>\n      <port>" + std::to_string(port) +
+           "</port>\n      <socketType>SSL</socketType>\n      <username>%EMAILADDRESS%</username>\n"
+           "      <authentication>password-cleartext</authentication>\n    </" +
+           tag + ">\n";
+  };
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<clientConfig version=\"1.1\">\n  <emailProvider id=\"" + domain +
+         "\">\n    <domain>" + domain + "</domain>\n    <displayName>" + domain + "</displayName>\n" +
+         server("incomingServer", "imap", 993) + server("incomingServer", "pop3", 995) +
+         server("outgoingServer", "smtp", 465) + "  </emailProvider>\n</clientConfig>\n";
+}
+
 void print_dns(const std::string& domain, const std::string& host, const std::string& selector,
-               const crypto::DkimKey& rsa, const crypto::DkimKey& ed) {
+               const crypto::DkimKey& rsa, const crypto::DkimKey& ed, const std::filesystem::path& www) {
   auto txt = [](const std::string& value) {
     // Long TXT values are split into strings of at most 255 characters (RFC 1035 §3.3.14).
     std::string out;
     for (size_t i = 0; i < value.size(); i += 255) out += (i ? " \"" : "\"") + value.substr(i, 255) + "\"";
     return out;
   };
+  std::string iso = iso8601_utc(unix_now());  // "2026-11-23T10:00:00Z"
+  std::string policy_id;
+  for (char c : iso)
+    if (c >= '0' && c <= '9') policy_id += c;
   std::printf("\nPublish these DNS records (replace 192.0.2.1 / 2001:db8::1 with your server's addresses):\n\n");
   std::printf("%s.  A     192.0.2.1\n", host.c_str());
   std::printf("%s.  AAAA  2001:db8::1\n", host.c_str());
@@ -46,17 +72,38 @@ void print_dns(const std::string& domain, const std::string& host, const std::st
   std::printf("%se._domainkey.%s.  TXT   %s\n", selector.c_str(), domain.c_str(), txt(dkim_txt_record(ed)).c_str());
   std::printf("_dmarc.%s.  TXT   %s\n", domain.c_str(),
               txt("v=DMARC1; p=reject; rua=mailto:dmarc-reports@" + domain).c_str());
+  // RFC 8461 (MTA-STS) and RFC 8460 (TLS-RPT).
+  std::printf("_mta-sts.%s.  TXT   %s\n", domain.c_str(), txt("v=STSv1; id=" + policy_id).c_str());
   std::printf("_smtp._tls.%s.  TXT   %s\n", domain.c_str(),
               txt("v=TLSRPTv1; rua=mailto:tls-reports@" + domain).c_str());
+  // RFC 6186 and RFC 8314: clients find the servers by SRV; cleartext IMAP and POP3 are "not offered".
   std::printf("_submissions._tcp.%s.  SRV   0 1 465 %s.\n", domain.c_str(), host.c_str());
+  std::printf("_submission._tcp.%s.  SRV   10 1 587 %s.\n", domain.c_str(), host.c_str());
   std::printf("_imaps._tcp.%s.  SRV   0 1 993 %s.\n", domain.c_str(), host.c_str());
-  std::printf("_pop3s._tcp.%s.  SRV   0 1 995 %s.\n", domain.c_str(), host.c_str());
-  std::printf("_imap._tcp.%s.  SRV   0 0 0 .\n", domain.c_str());  // RFC 8314: no cleartext IMAP
+  std::printf("_pop3s._tcp.%s.  SRV   10 1 995 %s.\n", domain.c_str(), host.c_str());
+  std::printf("_imap._tcp.%s.  SRV   0 0 0 .\n", domain.c_str());
   std::printf("_pop3._tcp.%s.  SRV   0 0 0 .\n", domain.c_str());
+  // Thunderbird's autoconfig and the MTA-STS policy are fetched over HTTPS from these names.
+  std::printf("autoconfig.%s.  CNAME %s.\n", domain.c_str(), host.c_str());
+  std::printf("mta-sts.%s.  CNAME %s.\n", domain.c_str(), host.c_str());
   std::printf(
-      "\nMTA-STS (RFC 8461) needs a policy served over HTTPS at mta-sts.%s; sealmail does not serve it\n"
-      "yet, so no _mta-sts record is suggested.\n",
+      "\nsealmail does not serve HTTPS for these: copy to a web server with a certificate valid for the\n"
+      "names above\n"
+      "    %s  as https://mta-sts.%s/.well-known/mta-sts.txt\n"
+      "    %s  as https://autoconfig.%s/mail/config-v1.1.xml\n"
+      "The MTA-STS policy starts in mode \"testing\"; set \"enforce\" (and a new id) once TLS reports are clean.\n",
+      (www / ".well-known" / "mta-sts.txt").c_str(), domain.c_str(), (www / "mail" / "config-v1.1.xml").c_str(),
       domain.c_str());
+}
+
+// DATA/www/: public files for the operator's web server (nothing secret, readable by it).
+Status write_public_files(const std::filesystem::path& www, const std::string& domain, const std::string& host) {
+  std::error_code ec;
+  std::filesystem::create_directories(www / ".well-known", ec);
+  if (!ec) std::filesystem::create_directories(www / "mail", ec);
+  if (ec) return make_error(Errc::io, "cannot create " + www.string() + ": " + ec.message());
+  SEALMAIL_TRY(fs::write_file_durably(www / ".well-known" / "mta-sts.txt", mta_sts_policy(host), 0644));
+  return fs::write_file_durably(www / "mail" / "config-v1.1.xml", autoconfig_xml(domain, host), 0644);
 }
 
 int quickstart(const std::filesystem::path& data_dir, const std::string& address, std::string hostname) {
@@ -129,7 +176,9 @@ int quickstart(const std::filesystem::path& data_dir, const std::string& address
       "\n\nThis password is shown once and is the only key to the mailbox: sealmail keeps only a hash of it.\n"
       "Lost, it cannot be recovered; `sealmail alias password %s --reset` then starts an empty mailbox.\n",
       address.c_str());
-  print_dns(domain, hostname, nd.dkim_selector, *rsa, *ed);
+  auto www = data_dir / "www";
+  if (auto st = write_public_files(www, domain, hostname); !st) return fail(st.error().message);
+  print_dns(domain, hostname, nd.dkim_selector, *rsa, *ed, www);
   std::printf(
       "\nStart the server:\n\n    sealmail --data-dir %s serve\n\n"
       "It listens on loopback until config.toml says otherwise: SMTP 2525, submission 2587 and 2465,\n"

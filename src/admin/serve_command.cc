@@ -49,6 +49,14 @@ Result<std::shared_ptr<net::SslContext>> load_tls(const Config& c) {
   return net::make_server_tls(files.certificate, files.key);
 }
 
+// SIGHUP: the certificate and key (the configured files, else the self-signed pair) for every
+// handshake from now on (core/tls.h: reload_server_tls).
+Status reload_tls(const Config& c, net::SslContext& serving) {
+  auto files = tls_files(c);
+  if (c.tls_certificate.empty()) SEALMAIL_TRY(net::ensure_self_signed(files.certificate, files.key, c.hostname));
+  return net::reload_server_tls(serving, files.certificate, files.key);
+}
+
 // After SIGTERM the io_context runs until what is in flight has finished; if that takes longer
 // than the deadline, this stops it (the harder cancel).
 class ShutdownWatchdog {
@@ -152,6 +160,7 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
   context->registry = registry;
   // One sealed spool for every listener (store/spool.h): the MX appends, logins drain.
   auto spool = std::make_shared<store::Spool>(store::spool_dir(config->data_dir));
+  context->spool = spool;
   auto throttle = make_token_throttle(config->limits, *limiter);  // the configured failed-login limits
   auto logins = std::make_shared<directory::LoginCache>();
   std::vector<std::unique_ptr<imap::Server>> imap_servers;
@@ -226,7 +235,7 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
         auto fresh = load_config(data_dir, cfg_file);
         if (!fresh) {
           log::error("reload_failed", {{"reason", fresh.error().message}});
-        } else if (auto t = load_tls(*fresh); !t) {
+        } else if (auto t = reload_tls(*fresh, **tls); !t) {
           log::error("reload_failed", {{"reason", t.error().message}});
         } else {
           log::set_level(fresh->log_level);

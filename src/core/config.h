@@ -59,7 +59,9 @@ struct Config {
   log::Level log_level = log::Level::info;
   int io_threads = 1;
   int worker_threads = 2;
-  std::chrono::seconds shutdown_deadline{10};
+  // SIGTERM: what is in flight may finish within this; then the server stops harder (issue 4:
+  // "within 5 s").
+  std::chrono::seconds shutdown_deadline{4};
 
   std::filesystem::path directory_file() const { return data_dir / "directory.sqlite"; }
   std::filesystem::path mailboxes_dir() const { return data_dir / "mailboxes"; }

@@ -25,12 +25,15 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
 
   static asio::awaitable<void> run_session(std::shared_ptr<State> self, std::shared_ptr<Connection> connection,
                                            std::shared_ptr<void> token) {
-    auto& gauge = metrics::global().gauge("sealmail_connections", "Open connections.", "listener=\"" + self->name + "\"");
+    const std::string label = "listener=\"" + self->name + "\"";
+    auto& gauge = metrics::global().gauge("sealmail_connections", "Open connections.", label);
+    metrics::global().counter("sealmail_connections_accepted_total", "Connections accepted.", label).add();
     gauge.add(1);
     try {
       auto session = self->handler(connection);
       co_await std::move(session);
     } catch (const std::exception& e) {
+      metrics::global().counter("sealmail_session_failures_total", "Sessions ended by an internal error.", label).add();
       log::error("session_failed", {{"listener", self->name}, {"reason", e.what()}});
     }
     gauge.add(-1);

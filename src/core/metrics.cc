@@ -88,4 +88,28 @@ Registry& global() {
   return r;
 }
 
+ProtocolMeter& protocol_meter(const std::string& protocol) {
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<ProtocolMeter>> meters;
+  std::lock_guard lock(mutex);
+  auto& slot = meters[protocol];
+  if (!slot) {
+    std::string label = "protocol=\"" + protocol + "\"";
+    auto& r = global();
+    slot.reset(new ProtocolMeter{
+        r.counter("sealmail_commands_total", "Commands received, by protocol.", label),
+        r.counter("sealmail_command_errors_total", "Commands answered with an error, by protocol.", label),
+        r.histogram("sealmail_command_seconds", "Command latency until the answer is ready, by protocol.", label)});
+  }
+  return *slot;
+}
+
+CommandTimer::CommandTimer(ProtocolMeter& meter) : meter_(meter), started_(std::chrono::steady_clock::now()) {
+  meter_.commands.add();
+}
+
+CommandTimer::~CommandTimer() {
+  meter_.seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+}
+
 }  // namespace sealmail::metrics

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -66,5 +67,31 @@ class Registry {
 };
 
 Registry& global();
+
+// What every protocol session counts, with the label protocol="imap", "pop3" or "smtp":
+//   sealmail_commands_total          commands received
+//   sealmail_command_errors_total    answered with an error (IMAP NO/BAD, POP3 -ERR, SMTP 4xx/5xx)
+//   sealmail_command_seconds         from a command's arrival until its answer is ready (IDLE
+//                                    counts for as long as it lasts)
+struct ProtocolMeter {
+  Counter& commands;
+  Counter& errors;
+  Histogram& seconds;
+};
+// The meter of `protocol` in global(), made at the first call; keep the reference.
+ProtocolMeter& protocol_meter(const std::string& protocol);
+
+// Counts one command when made and records its latency when destroyed.
+class CommandTimer {
+ public:
+  explicit CommandTimer(ProtocolMeter& meter);
+  ~CommandTimer();
+  CommandTimer(const CommandTimer&) = delete;
+  CommandTimer& operator=(const CommandTimer&) = delete;
+
+ private:
+  ProtocolMeter& meter_;
+  std::chrono::steady_clock::time_point started_;
+};
 
 }  // namespace sealmail::metrics

@@ -8,7 +8,9 @@
 #include <openssl/x509v3.h>
 
 #include <cstdio>
+#include <map>
 #include <memory>
+#include <mutex>
 
 #include "core/fs.h"
 
@@ -33,7 +35,38 @@ std::string bio_string(BIO* bio) {
   return std::string(data, static_cast<size_t>(n));
 }
 
+// The pairs loaded by reload_server_tls, by the context they replace: held in contexts of their
+// own (kept for the life of the process, as the serving contexts are).
+std::mutex reload_mutex;
+std::map<SSL_CTX*, std::shared_ptr<SslContext>> reloaded;
+
+// OpenSSL's certificate callback (called during each handshake, before the certificate is
+// chosen): gives the connection the latest reloaded pair, if any.
+int use_reloaded_pair(SSL* ssl, void*) {
+  std::shared_ptr<SslContext> latest;
+  {
+    std::lock_guard lock(reload_mutex);
+    auto it = reloaded.find(SSL_get_SSL_CTX(ssl));
+    if (it == reloaded.end()) return 1;
+    latest = it->second;
+  }
+  SSL_CTX* from = latest->native_handle();
+  STACK_OF(X509)* chain = nullptr;
+  SSL_CTX_get0_chain_certs(from, &chain);
+  return SSL_use_cert_and_key(ssl, SSL_CTX_get0_certificate(from), SSL_CTX_get0_privatekey(from), chain, 1) == 1 ? 1
+                                                                                                                 : 0;
+}
+
 }  // namespace
+
+Status reload_server_tls(SslContext& serving, const std::filesystem::path& certificate,
+                         const std::filesystem::path& key) {
+  auto fresh = make_server_tls(certificate, key);
+  if (!fresh) return fresh.error();
+  std::lock_guard lock(reload_mutex);
+  reloaded[serving.native_handle()] = std::move(*fresh);
+  return {};
+}
 
 Result<std::shared_ptr<SslContext>> make_server_tls(const std::filesystem::path& certificate,
                                                     const std::filesystem::path& key) {
@@ -49,6 +82,7 @@ Result<std::shared_ptr<SslContext>> make_server_tls(const std::filesystem::path&
   if (ec) return make_error(Errc::invalid_argument, "tls: cannot use key " + key.string() + ": " + ec.message());
   if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
     return make_error(Errc::invalid_argument, "tls: the key does not match the certificate");
+  SSL_CTX_set_cert_cb(ctx->native_handle(), use_reloaded_pair, nullptr);
   return ctx;
 }
 

@@ -16,6 +16,13 @@ using SslContext = boost::asio::ssl::context;
 
 Result<std::shared_ptr<SslContext>> make_server_tls(const std::filesystem::path& certificate,
                                                     const std::filesystem::path& key);
+// SIGHUP: loads a new certificate and key for `serving` (a context from make_server_tls). Every
+// handshake that starts afterwards presents them; sessions already under TLS keep theirs. The
+// context itself is not modified (OpenSSL contexts are not safe to change while handshakes run on
+// other threads): each new connection takes the pair in its certificate callback. On error
+// nothing changes.
+Status reload_server_tls(SslContext& serving, const std::filesystem::path& certificate,
+                         const std::filesystem::path& key);
 // Writes `certificate` and `key` (0600) unless both exist already.
 Status ensure_self_signed(const std::filesystem::path& certificate, const std::filesystem::path& key,
                           const std::string& hostname);

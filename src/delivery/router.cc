@@ -5,7 +5,7 @@
 
 #include "core/log.h"
 #include "core/time.h"
-#include "store/usage_hint.h"
+#include "quota/usage.h"
 
 namespace sealmail::delivery {
 
@@ -53,19 +53,8 @@ struct Router::Plan {
 Router::Router(net::Runtime& runtime, RouterParts parts, RouterOptions options)
     : runtime_(runtime), parts_(std::move(parts)), options_(std::move(options)), memory_(options_.remember_for, 100000) {}
 
-uint64_t Router::usage_blocking(const directory::Alias& alias) {
-  uint64_t used = 0;
-  if (auto open = parts_.registry->find(alias.mailbox_id)) {
-    if (auto q = open->quota()) used = q->bytes;
-  } else {
-    // Away: the hint the mailbox left when it last closed (store/usage_hint.h). A mailbox that has
-    // never closed since it was made holds nothing yet.
-    used = store::read_usage_hint(directory::mailbox_path(options_.data_dir, alias.mailbox_id)).value_or(0);
-  }
-  if (parts_.spool) {
-    if (auto spooled = parts_.spool->bytes(alias.mailbox_id)) used += *spooled;
-  }
-  return used;
+Result<quota::Usage> Router::usage_blocking(const directory::Alias& alias) {
+  return quota::Meter(options_.data_dir, parts_.registry, parts_.spool).usage(*parts_.directory, alias);
 }
 
 // RFC 5321 §4.5.1: "postmaster" without a domain must be accepted; it means the postmaster of
@@ -93,14 +82,12 @@ smtp::Reply Router::check_blocking(const std::string& given, uint64_t declared_s
   if (!alias) return make(451, "4.3.0", "Temporary lookup failure");
   if (!*alias) return make(550, "5.1.1", "No such user here");
   if ((*alias)->has_mailbox) {
-    auto limits = parts_.directory->quota_for(**alias);
-    if (!limits) return make(451, "4.3.0", "Temporary lookup failure");
-    if (auto limit = limits->effective()) {
-      // RFC 1870 §6.1 and RFC 3463: a message alone over the limit can never fit (5.2.2
-      // permanent); a mailbox that is merely full now may have room later (4.2.2).
-      if (declared_size > *limit) return make(552, "5.2.2", "Message exceeds the mailbox quota");
-      if (usage_blocking(**alias) + declared_size > *limit) return make(452, "4.2.2", "Mailbox full");
-    }
+    auto usage = usage_blocking(**alias);
+    if (!usage) return make(451, "4.3.0", "Temporary lookup failure");
+    // RFC 1870 §6.1 and RFC 3463: a message alone over a limit can never fit (5.2.2 permanent); a
+    // mailbox (or domain, or account) that is merely full now may have room later (4.2.2).
+    if (!usage->could_ever_fit(declared_size)) return make(552, "5.2.2", "Message exceeds the mailbox quota");
+    if (!usage->fits(declared_size)) return make(452, "4.2.2", "Mailbox full");
   }
   return make(250, "2.1.5", "Ok");
 }
@@ -134,12 +121,11 @@ Result<Router::Plan> Router::plan_blocking(const smtp::Envelope& envelope) {
 }
 
 Router::Copy Router::store_blocking(const directory::Alias& alias, const std::string& bytes) {
-  auto limits = parts_.directory->quota_for(alias);
-  if (!limits) return {Outcome::temporary, make(451, "4.3.0", "Temporary lookup failure")};
-  if (auto limit = limits->effective()) {
-    if (bytes.size() > *limit) return {Outcome::permanent, make(552, "5.2.2", "Message exceeds the mailbox quota")};
-    if (usage_blocking(alias) + bytes.size() > *limit) return {Outcome::temporary, make(452, "4.2.2", "Mailbox full")};
-  }
+  auto usage = usage_blocking(alias);
+  if (!usage) return {Outcome::temporary, make(451, "4.3.0", "Temporary lookup failure")};
+  if (!usage->could_ever_fit(bytes.size()))
+    return {Outcome::permanent, make(552, "5.2.2", "Message exceeds the mailbox quota")};
+  if (!usage->fits(bytes.size())) return {Outcome::temporary, make(452, "4.2.2", "Mailbox full")};
   int64_t now = unix_now();
   if (auto open = parts_.registry->find(alias.mailbox_id)) {
     // The owner is online: straight into INBOX (the commit is synchronous=FULL, durable), and

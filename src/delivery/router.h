@@ -13,9 +13,9 @@
 //   4xx; copies that succeeded are remembered by fingerprint (sent_memory.h) so that the
 //   sender's retry does not duplicate them. A copy refused for good answers its 5xx (there is no
 //   bounce queue: the refusal is how the sender learns of it).
-// - Quota (RCPT and again at the end of DATA): mail already stored plus the spool, against the
-//   alias's effective limit (directory::QuotaLimits). With the owner away the mailbox cannot be
-//   opened; its size is then the hint it left when it last closed (store/usage_hint.h).
+// - Quota (RCPT and again at the end of DATA): quota/usage.h, against the limits of the alias, its
+//   domain and its account (each counting every mailbox it covers, spools included). A mailbox
+//   whose owner is away is never opened: its size is the hint it left when it last closed.
 // - Logs hold outcome counts and redacted addresses only.
 #pragma once
 
@@ -30,6 +30,7 @@
 #include "delivery/srs.h"
 #include "delivery/webhook.h"
 #include "directory/directory.h"
+#include "quota/usage.h"
 #include "smtp/server/delivery.h"
 #include "store/registry.h"
 #include "store/spool.h"
@@ -70,8 +71,8 @@ class Router : public smtp::Delivery {
   std::string with_domain(const std::string& address);
   smtp::Reply check_blocking(const std::string& address, uint64_t declared_size);
   Result<Plan> plan_blocking(const smtp::Envelope& envelope);
-  // Bytes held for `alias` now (mailbox + spool).
-  uint64_t usage_blocking(const directory::Alias& alias);
+  // Bytes held now against each limit of `alias` (its mailboxes and spools).
+  Result<quota::Usage> usage_blocking(const directory::Alias& alias);
   Copy store_blocking(const directory::Alias& alias, const std::string& bytes);
 
   net::Runtime& runtime_;

@@ -97,6 +97,10 @@ class Directory {
 
   // The limits that apply to the alias's mailbox (read afresh; the alias must still exist).
   virtual Result<QuotaLimits> quota_for(const Alias& alias) = 0;
+  // The mailbox ids (aliases with a mailbox) whose usage counts against a domain's limit, and
+  // against an account's (every mailbox of every domain it owns). Ordered by alias id.
+  virtual Result<std::vector<std::string>> domain_mailboxes(int64_t domain_id) = 0;
+  virtual Result<std::vector<std::string>> account_mailboxes(int64_t account_id) = 0;
 
   // Checks a login: exact aliases with a password only. Every failure, whatever its cause (no such
   // alias, catch-all, no password, wrong password), is Errc::wrong_password "invalid credentials"

@@ -592,7 +592,28 @@ class SqliteDirectory final : public Directory {
     });
   }
 
+  Result<std::vector<std::string>> domain_mailboxes(int64_t domain_id) override {
+    return mailbox_ids("SELECT mailbox_id FROM aliases WHERE domain_id = ? AND has_mailbox = 1 ORDER BY id", domain_id);
+  }
+
+  Result<std::vector<std::string>> account_mailboxes(int64_t account_id) override {
+    return mailbox_ids(
+        "SELECT a.mailbox_id FROM aliases a JOIN domains d ON d.id = a.domain_id "
+        "WHERE d.account_id = ? AND a.has_mailbox = 1 ORDER BY a.id",
+        account_id);
+  }
+
  private:
+  Result<std::vector<std::string>> mailbox_ids(const char* sql, int64_t id) {
+    return with_db([&](sql::Db& db) -> Result<std::vector<std::string>> {
+      std::vector<std::string> out;
+      sql::Query q = db.query(sql);
+      q->bind(1, id);
+      while (q->step()) out.emplace_back(q->text(0));
+      return out;
+    });
+  }
+
   // Runs `fn` on a pooled connection; SQLite failures become the directory's errors.
   template <typename F>
   auto with_db(F&& fn) -> decltype(fn(std::declval<sql::Db&>())) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "mime/gmime_ptr.h"
 #include "mime/imap_string.h"
@@ -42,16 +44,41 @@ void append_nstring_or_nil(std::string& out, const std::string& s, bool present)
     append_string(out, s);
 }
 
-void append_address(std::string& out, InternetAddress* addr);
+// Obsolete source routes (RFC 5322 §4.4 obs-route, "<@a,@b:user@domain>"), which GMime parses
+// and drops but ENVELOPE keeps as the address's adl (RFC 3501 §7.4.2): (addr-spec, route) pairs in
+// the order the header gives them.
+using Routes = std::vector<std::pair<std::string, std::string>>;
 
-void append_address_list(std::string& out, InternetAddressList* list) {
+Routes source_routes(std::string_view header) {
+  Routes out;
+  auto trim = [](std::string_view s) {
+    size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
+    return b == std::string_view::npos ? std::string_view() : s.substr(b, e - b + 1);
+  };
+  for (size_t open = header.find('<'); open != std::string_view::npos; open = header.find('<', open + 1)) {
+    size_t close = header.find('>', open);
+    if (close == std::string_view::npos) break;
+    std::string_view inside = trim(header.substr(open + 1, close - open - 1));
+    size_t colon = inside.find(':');
+    if (inside.empty() || inside[0] != '@' || colon == std::string_view::npos) continue;
+    std::string route;
+    for (char c : inside.substr(0, colon))
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\n') route += c;
+    out.emplace_back(std::string(trim(inside.substr(colon + 1))), std::move(route));
+  }
+  return out;
+}
+
+void append_address(std::string& out, InternetAddress* addr, Routes& routes);
+
+void append_address_list(std::string& out, InternetAddressList* list, Routes& routes) {
   if (list == nullptr || internet_address_list_length(list) == 0) {
     out += "NIL";
     return;
   }
   out += '(';
   for (int i = 0; i < internet_address_list_length(list); ++i)
-    append_address(out, internet_address_list_get_address(list, i));
+    append_address(out, internet_address_list_get_address(list, i), routes);
   out += ')';
 }
 
@@ -71,7 +98,7 @@ void append_name(std::string& out, const char* name) {
   append_string(out, encoded ? encoded.get() : name);
 }
 
-void append_address(std::string& out, InternetAddress* addr) {
+void append_address(std::string& out, InternetAddress* addr, Routes& routes) {
   if (INTERNET_ADDRESS_IS_GROUP(addr)) {
     // RFC 9051 §7.5.2: a group is (NIL NIL name NIL) ... (NIL NIL NIL NIL).
     out += "(NIL NIL ";
@@ -79,7 +106,7 @@ void append_address(std::string& out, InternetAddress* addr) {
     out += " NIL)";
     InternetAddressList* members = internet_address_group_get_members(INTERNET_ADDRESS_GROUP(addr));
     for (int i = 0; members != nullptr && i < internet_address_list_length(members); ++i)
-      append_address(out, internet_address_list_get_address(members, i));
+      append_address(out, internet_address_list_get_address(members, i), routes);
     out += "(NIL NIL NIL NIL)";
     return;
   }
@@ -88,7 +115,15 @@ void append_address(std::string& out, InternetAddress* addr) {
   size_t at = e.rfind('@');
   out += '(';
   append_name(out, internet_address_get_name(addr));
-  out += " NIL ";
+  out += ' ';
+  auto route = std::find_if(routes.begin(), routes.end(), [&](auto& r) { return r.first == e; });
+  if (route != routes.end()) {
+    append_string(out, route->second);
+    routes.erase(route);
+  } else {
+    out += "NIL";
+  }
+  out += ' ';
   if (at == std::string_view::npos) {
     append_string(out, e);
     out += " NIL";
@@ -112,8 +147,10 @@ void append_address_header(std::string& out, GMimeObject* obj, const char* name,
     out += "NIL";
     return;
   }
-  InternetAddressList* list = internet_address_list_parse(nullptr, raw_header(obj, name).c_str());
-  append_address_list(out, list);
+  std::string raw = raw_header(obj, name);
+  InternetAddressList* list = internet_address_list_parse(nullptr, raw.c_str());
+  Routes routes = source_routes(raw);
+  append_address_list(out, list, routes);
   if (list != nullptr) g_object_unref(list);
 }
 

@@ -9,10 +9,11 @@
 
 namespace sealmail::mime {
 
-// FROM, TO, CC: the addr-mailbox (local part) of the first address ("ALICE").
+// FROM, TO, CC: the addr-mailbox (local part) of the first address ("ALICE"); a group first gives
+// its name.
 std::string sort_mailbox(std::string_view address_list);
 // DISPLAYFROM, DISPLAYTO: the display name of the first address, or its addr-spec when it has none
-// ("ZOE ALICE", "BOB@EXAMPLE.COM").
+// ("ZOE ALICE", "BOB@EXAMPLE.COM"); a group first gives its name.
 std::string sort_display(std::string_view address_list);
 
 }  // namespace sealmail::mime

@@ -14,10 +14,33 @@ namespace {
 
 constexpr int kZstdLevel = 3;
 
+// One compression and one decompression context per thread, kept for the thread's life: the
+// one-shot ZSTD_compress/ZSTD_decompress allocate and set up a fresh context on every call, which
+// measured here as half the time of compressing or decompressing a 10 KB message (a POP3 RETR
+// loop spent 15% of its time there).
+struct ZstdContexts {
+  ZSTD_CCtx* compress = ZSTD_createCCtx();
+  ZSTD_DCtx* decompress = ZSTD_createDCtx();
+  ZstdContexts() {
+    if (compress == nullptr || decompress == nullptr) throw std::bad_alloc();
+  }
+  ~ZstdContexts() {
+    ZSTD_freeCCtx(compress);
+    ZSTD_freeDCtx(decompress);
+  }
+  ZstdContexts(const ZstdContexts&) = delete;
+  ZstdContexts& operator=(const ZstdContexts&) = delete;
+};
+
+ZstdContexts& zstd_contexts() {
+  thread_local ZstdContexts contexts;
+  return contexts;
+}
+
 // Compresses when it saves at least an eighth; returns false (and leaves `out` empty) otherwise.
 bool compress(std::string_view in, std::string& out) {
   out.resize(ZSTD_compressBound(in.size()));
-  size_t n = ZSTD_compress(out.data(), out.size(), in.data(), in.size(), kZstdLevel);
+  size_t n = ZSTD_compressCCtx(zstd_contexts().compress, out.data(), out.size(), in.data(), in.size(), kZstdLevel);
   if (ZSTD_isError(n) || n > in.size() - in.size() / 8) {
     out.clear();
     return false;
@@ -28,7 +51,7 @@ bool compress(std::string_view in, std::string& out) {
 
 std::string decompress(std::string_view in, size_t expected) {
   std::string out(expected, '\0');
-  size_t n = ZSTD_decompress(out.data(), out.size(), in.data(), in.size());
+  size_t n = ZSTD_decompressDCtx(zstd_contexts().decompress, out.data(), out.size(), in.data(), in.size());
   if (ZSTD_isError(n) || n != expected) fail(Errc::corrupt, "stored message does not decompress");
   return out;
 }

@@ -1,9 +1,12 @@
 // Folders: names, special-use (RFC 6154), UIDVALIDITY/UIDNEXT/HIGHESTMODSEQ (RFC 9051 §2.3.1,
 // RFC 7162), create/rename/delete with their RFC 9051 §6.3 rules, and the subscription list
 // (RFC 9051 §6.3.7, §6.3.8): names, kept apart from the folders so that deleting a folder leaves
-// its name subscribed; a created folder is subscribed, and a rename carries the subscriptions of
-// the folder and its inferiors to the new names (as Dovecot does).
+// its name subscribed; a created folder is not subscribed (only the default folders of a new
+// mailbox are), and a rename carries the subscriptions of the folder and its inferiors to the new
+// names (as Dovecot does). \Recent: each folder's first unclaimed recent UID (claim_recent).
 #include <strings.h>
+
+#include <tuple>
 
 #include "core/time.h"
 #include "store/mailbox_impl.h"
@@ -78,7 +81,7 @@ uint32_t new_uidvalidity(sql::Db& db) {
   return static_cast<uint32_t>(next);
 }
 
-void insert_folder(sql::Db& db, std::string_view name, std::string_view special_use) {
+void insert_folder(sql::Db& db, std::string_view name, std::string_view special_use, bool subscribe) {
   std::string n = normalize_folder_name(name);
   if (!special_use.empty()) {
     bool known = false;
@@ -96,7 +99,7 @@ void insert_folder(sql::Db& db, std::string_view name, std::string_view special_
   else
     s.bind(2, special_use);
   s.bind(3, static_cast<int64_t>(new_uidvalidity(db))).bind(4, std::string_view(iso8601_utc(unix_now()))).run();
-  db.prepare("INSERT OR IGNORE INTO subscriptions(name) VALUES (?)").bind(1, std::string_view(n)).run();
+  if (subscribe) db.prepare("INSERT OR IGNORE INTO subscriptions(name) VALUES (?)").bind(1, std::string_view(n)).run();
 }
 
 namespace {
@@ -109,7 +112,9 @@ std::vector<FolderInfo> read_folders(sql::Db& db, const std::optional<std::strin
       "  f.uidvalidity, f.uidnext, f.highest_modseq, "
       "  (SELECT count(*) FROM messages m WHERE m.folder_id = f.id), "
       "  (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND (m.flags & 1) = 0), "
-      "  (SELECT coalesce(sum(size), 0) FROM messages m WHERE m.folder_id = f.id) "
+      "  (SELECT coalesce(sum(size), 0) FROM messages m WHERE m.folder_id = f.id), "
+      "  f.first_recent_uid, "
+      "  (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND m.uid >= f.first_recent_uid) "
       "FROM folders f WHERE ?1 IS NULL OR f.name = ?1 ORDER BY f.name = 'INBOX' DESC, f.name");
   s.bind(1, only);
   std::vector<FolderInfo> out;
@@ -125,6 +130,8 @@ std::vector<FolderInfo> read_folders(sql::Db& db, const std::optional<std::strin
     f.messages = static_cast<uint32_t>(s.int64(7));
     f.unseen = static_cast<uint32_t>(s.int64(8));
     f.size = static_cast<uint64_t>(s.int64(9));
+    f.first_recent_uid = static_cast<uint32_t>(s.int64(10));
+    f.recent = static_cast<uint32_t>(s.int64(11));
     out.push_back(std::move(f));
   }
   return out;
@@ -258,6 +265,46 @@ Status Mailbox::set_subscribed(std::string_view name, bool subscribed) {
     db.prepare("DELETE FROM subscriptions WHERE name = ?").bind(1, std::string_view(normalize_folder_name(name))).run();
     if (db.changes() == 0) fail(Errc::not_found, "not subscribed");
     return {};
+  });
+}
+
+Result<UidRange> Mailbox::claim_recent(std::string_view name) {
+  return guarded<Result<UidRange>>([&]() -> Result<UidRange> {
+    std::string n = normalize_folder_name(name);
+    auto unclaimed = [&n](sql::Db& db) {
+      auto& s = db.cached("SELECT id, first_recent_uid, uidnext FROM folders WHERE name = ?");
+      s.bind(1, std::string_view(n));
+      if (!s.step()) fail(Errc::not_found, "no such folder");
+      std::tuple<int64_t, uint32_t, uint32_t> out{s.int64(0), static_cast<uint32_t>(s.int64(1)),
+                                                  static_cast<uint32_t>(s.int64(2))};
+      s.reset();
+      return out;
+    };
+    // Most calls find nothing new: answered from a reader, without waiting for the writer.
+    {
+      auto r = impl_->reader();
+      auto seen = unclaimed(r.db());
+      if (std::get<1>(seen) >= std::get<2>(seen)) return UidRange{std::get<2>(seen), std::get<2>(seen) - 1};
+    }
+    std::lock_guard lock(impl_->write_mutex);
+    auto& db = impl_->writer;
+    auto [id, first, next] = unclaimed(db);
+    if (first >= next) return UidRange{next, next - 1};
+    // Losing a claim to a power cut only makes these messages recent once more, so this commit is
+    // not worth an fsync of its own (the next durable commit syncs the WAL with it).
+    bool durable = impl_->options.durable;
+    if (durable) db.exec("PRAGMA synchronous = NORMAL");
+    try {
+      db.cached("UPDATE folders SET first_recent_uid = ? WHERE id = ?")
+          .bind(1, static_cast<int64_t>(next))
+          .bind(2, id)
+          .run();
+    } catch (...) {
+      if (durable) db.exec("PRAGMA synchronous = FULL");
+      throw;
+    }
+    if (durable) db.exec("PRAGMA synchronous = FULL");
+    return UidRange{first, next - 1};
   });
 }
 

@@ -1,5 +1,4 @@
 #include "store/mailbox.h"
-#include "store/usage_hint.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -14,6 +13,7 @@
 #include "store/mailbox_impl.h"
 #include "store/schema.h"
 #include "store/sql_functions.h"
+#include "store/usage_hint.h"
 
 namespace sealmail::store {
 
@@ -150,7 +150,7 @@ Result<std::unique_ptr<Mailbox>> Mailbox::create(const std::filesystem::path& fi
       auto sec = db.prepare("INSERT INTO secrets(name, value) VALUES ('box_secret_key', ?)");
       sec.bind_blob(1, kp.secret_key.bytes()).run();
       if (options.create_default_folders)
-        for (const auto& f : kDefaultFolders) insert_folder(db, f[0], f[1]);
+        for (const auto& f : kDefaultFolders) insert_folder(db, f[0], f[1], /*subscribe=*/true);
     });
     impl->writer = std::move(db);
     return std::unique_ptr<Mailbox>(new Mailbox(std::move(impl)));

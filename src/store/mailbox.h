@@ -80,6 +80,10 @@ class Mailbox {
   Status set_subscribed(std::string_view name, bool subscribed);
   // Every subscribed name, existing as a folder or not (LSUB, LIST (SUBSCRIBED)); INBOX first.
   Result<std::vector<std::string>> list_subscriptions();
+  // \Recent (RFC 3501 §2.3.2): takes the folder's unclaimed recent UIDs for the caller, so that no
+  // other session sees them as recent, and returns them as one range (empty: first > last). Writes
+  // only when there is something to claim.
+  Result<UidRange> claim_recent(std::string_view name);
 
   // Messages.
   Result<AppendResult> append(const AppendRequest& request);

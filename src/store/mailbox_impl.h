@@ -116,7 +116,9 @@ FolderRow require_folder(sql::Db& db, std::string_view name);
 // Allocates the next MODSEQ of a folder (inside the caller's transaction).
 uint64_t next_modseq(sql::Db& db, int64_t folder_id);
 uint32_t new_uidvalidity(sql::Db& db);
-void insert_folder(sql::Db& db, std::string_view name, std::string_view special_use);
+// `subscribe`: also puts the name on the subscription list (the default folders of a new mailbox;
+// CREATE does not subscribe, RFC 9051 §6.3.4).
+void insert_folder(sql::Db& db, std::string_view name, std::string_view special_use, bool subscribe = false);
 
 // Records sealed-spool entries as moved, inside the caller's transaction (spool_records.cc).
 void record_spool_entries(sql::Db& db, std::span<const std::string> entry_names);

@@ -432,7 +432,8 @@ Result<CopyResult> Mailbox::move(std::string_view from, const UidSet& uids, std:
       result = sql::transaction(db, [&] {
         FolderRow src = require_folder(db, from);
         FolderRow dst = require_folder(db, to);
-        if (src.id == dst.id) fail(Errc::invalid_argument, "source and target folder are the same");
+        // The same folder is allowed (RFC 6851 §3.3: MOVE is COPY then EXPUNGE, and COPY to the
+        // selected mailbox is legal): the messages get new UIDs and the originals are expunged.
         from_name = src.name;
         to_name = dst.name;
         auto rows = select_rows(db, src.id, uids);

@@ -39,7 +39,11 @@ const std::vector<Table>& tables() {
         {"uidvalidity", "INTEGER", "INTEGER NOT NULL"},
         {"uidnext", "INTEGER", "INTEGER NOT NULL DEFAULT 1"},
         {"highest_modseq", "INTEGER", "INTEGER NOT NULL DEFAULT 1"},
-        {"created_at", "TEXT", "TEXT NOT NULL"}},
+        {"created_at", "TEXT", "TEXT NOT NULL"},
+        // \Recent (RFC 3501 §2.3.2): messages from this UID up are recent and not yet claimed by a
+        // session; the first session to select the folder read-write claims them (Mailbox::
+        // claim_recent), which moves this to UIDNEXT.
+        {"first_recent_uid", "INTEGER", "INTEGER NOT NULL DEFAULT 1"}},
        "",
        ""},
       // Subscribed names (RFC 9051 §6.3.7): a list of its own, not a column of the folder, because
@@ -246,12 +250,21 @@ void move_subscriptions(sql::Db& db) {
   db.exec("ALTER TABLE folders DROP COLUMN subscribed");
 }
 
+// 4 -> 5: folders.first_recent_uid. The messages already there are not recent: nobody is told
+// about mail that was read before the upgrade as if it were new.
+void add_first_recent_uid(sql::Db& db) {
+  if (!has_column(db, "folders", "first_recent_uid"))
+    db.exec("ALTER TABLE folders ADD COLUMN first_recent_uid INTEGER NOT NULL DEFAULT 1");
+  db.exec("UPDATE folders SET first_recent_uid = uidnext");
+}
+
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> m = {
-      nullptr,             // 0 -> 1: additive only
-      rebuild_full_text,   // 1 -> 2
-      fill_sent_day,       // 2 -> 3
-      move_subscriptions,  // 3 -> 4
+      nullptr,               // 0 -> 1: additive only
+      rebuild_full_text,     // 1 -> 2
+      fill_sent_day,         // 2 -> 3
+      move_subscriptions,    // 3 -> 4
+      add_first_recent_uid,  // 4 -> 5
   };
   return m;
 }

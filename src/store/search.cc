@@ -134,13 +134,20 @@ class Compiler {
   }
 
   // The index holds folded text. A LIKE pattern (the needle's own % and _ left in: LIKE with an
-  // ESCAPE clause cannot use the index) finds candidate rows by their trigrams; instr() then keeps
-  // the exact substring matches. Needles under three characters make FTS5 scan its text.
+  // ESCAPE clause cannot use the index) finds candidate rows by their trigrams, and SQLite checks
+  // the LIKE on each candidate's text (FTS5 never marks a pattern constraint as answered). Both
+  // sides are folded, so that check is the exact substring match unless the needle holds a LIKE
+  // wildcard (or a NUL, where LIKE stops): only then does instr() check again (measured: 2-10%
+  // off searches with thousands of candidates). Needles under three characters make FTS5 scan
+  // its text.
   std::string text_in(const char* column, const std::string& folded) {
     params.emplace_back("%" + folded + "%");
-    params.emplace_back(folded);
-    return std::string("m.body_id IN (SELECT rowid FROM message_text WHERE ") + column + " LIKE ? AND instr(" + column +
-           ", ?) > 0)";
+    std::string sql = std::string("m.body_id IN (SELECT rowid FROM message_text WHERE ") + column + " LIKE ?";
+    if (folded.find_first_of(std::string_view("%_\0", 3)) != std::string::npos) {
+      params.emplace_back(folded);
+      sql += std::string(" AND instr(") + column + ", ?) > 0";
+    }
+    return sql + ")";
   }
 
   std::string full_text(bool headers_too, const std::string& text) {

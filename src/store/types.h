@@ -9,7 +9,8 @@
 
 namespace sealmail::store {
 
-// IMAP system flags (RFC 9051 §2.3.2) as bits; \Recent is not stored (IMAP4rev2 drops it).
+// IMAP system flags (RFC 9051 §2.3.2) as bits. \Recent is not a stored flag: it belongs to the
+// session that claimed the message (Mailbox::claim_recent).
 enum SystemFlag : uint32_t {
   kSeen = 1u << 0,
   kAnswered = 1u << 1,
@@ -35,7 +36,9 @@ struct FolderInfo {
   uint64_t highest_modseq = 1;
   uint32_t messages = 0;
   uint32_t unseen = 0;
-  uint64_t size = 0;  // sum of RFC822.SIZE
+  uint64_t size = 0;              // sum of RFC822.SIZE
+  uint32_t first_recent_uid = 1;  // messages from this UID up are recent, not yet claimed
+  uint32_t recent = 0;            // how many messages that is (STATUS RECENT, EXAMINE)
 };
 
 // An inclusive UID range; a set is a list of them (IMAP sequence-set by UID).

@@ -329,6 +329,32 @@ TEST_F(DirectoryTest, AliasQuotaGivenAtCreation) {
   EXPECT_EQ(dir_->quota_for(*a)->effective(), 123u);
 }
 
+TEST_F(DirectoryTest, MailboxesSharingADomainOrAnAccountQuota) {
+  auto one = make_domain("one.example", "team");
+  auto two = make_domain("two.example", "team");
+  auto other = make_domain("other.example", "someone");
+  auto a = make_alias("a@one.example");
+  auto b = make_alias("b@two.example");
+  auto c = make_alias("*@one.example");
+  make_alias("f@one.example", false);  // forwards only: no mailbox, counts nowhere
+  auto o = make_alias("o@other.example");
+
+  auto in_one = dir_->domain_mailboxes(one.id);
+  ASSERT_TRUE(in_one.ok()) << in_one.error().message;
+  EXPECT_EQ(*in_one, (std::vector<std::string>{a.mailbox_id, c.mailbox_id}));
+  EXPECT_EQ(*dir_->domain_mailboxes(two.id), std::vector<std::string>{b.mailbox_id});
+  auto team = dir_->account_mailboxes(one.account_id);
+  ASSERT_TRUE(team.ok());
+  EXPECT_EQ(*team, (std::vector<std::string>{a.mailbox_id, b.mailbox_id, c.mailbox_id}));
+  EXPECT_EQ(*dir_->account_mailboxes(other.account_id), std::vector<std::string>{o.mailbox_id});
+  EXPECT_TRUE(dir_->account_mailboxes(9999)->empty());
+
+  EXPECT_FALSE(dir_->set_has_mailbox(a.id, false).ok());  // a has no other destination yet
+  ASSERT_TRUE(dir_->set_targets(a.id, {"x@example.net"}, {}).ok());
+  ASSERT_TRUE(dir_->set_has_mailbox(a.id, false).ok());
+  EXPECT_EQ(*dir_->account_mailboxes(one.account_id), (std::vector<std::string>{b.mailbox_id, c.mailbox_id}));
+}
+
 // ---- sharing the file ----
 
 TEST_F(DirectoryTest, TwoDirectoriesOnOneFileSeeEachOthersWrites) {

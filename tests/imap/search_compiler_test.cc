@@ -59,9 +59,33 @@ TEST(SearchCompiler, RegexFieldsAreNamedForTheStore) {
   EXPECT_EQ(k.text, "(?i)^a.*b$");  // matched case-insensitively, as the README says
 }
 
-TEST(SearchCompiler, RecentMatchesNothingOldEverything) {
-  EXPECT_EQ(compile("RECENT", {1}).kind, SK::Kind::not_);
-  EXPECT_EQ(compile("OLD", {1}).kind, SK::Kind::all);
+TEST(SearchCompiler, RecentIsTheSessionsRecentUids) {
+  // Without recent messages (or under IMAP4rev2): RECENT matches nothing, OLD everything.
+  auto none = compile("RECENT", {1});
+  ASSERT_EQ(none.kind, SK::Kind::not_);
+  EXPECT_EQ(none.children.at(0).kind, SK::Kind::all);
+  auto old = compile("OLD", {1});
+  ASSERT_EQ(old.kind, SK::Kind::not_);
+  EXPECT_EQ(old.children.at(0).kind, SK::Kind::not_);
+  // With recent UIDs 5:7: RECENT is them, NEW them and unseen, OLD the others.
+  std::vector<uint32_t> uids{1, 5, 6, 7}, saved;
+  store::UidSet recent{{5, 7}};
+  auto with = [&](const std::string& keys) {
+    auto parsed = parse_command("A SEARCH " + keys, Limits::after_login());
+    return compile_search(std::get<SearchArgs>(std::get<Command>(parsed).args).key,
+                          SearchContext{&uids, &saved, &recent});
+  };
+  auto r = with("RECENT");
+  ASSERT_EQ(r.kind, SK::Kind::uids);
+  EXPECT_EQ(r.uids.at(0).first, 5u);
+  EXPECT_EQ(r.uids.at(0).last, 7u);
+  auto n = with("NEW");
+  ASSERT_EQ(n.kind, SK::Kind::and_);
+  EXPECT_EQ(n.children.at(0).kind, SK::Kind::uids);
+  EXPECT_EQ(n.children.at(1).kind, SK::Kind::flag_unset);
+  auto o = with("OLD");
+  ASSERT_EQ(o.kind, SK::Kind::not_);
+  EXPECT_EQ(o.children.at(0).kind, SK::Kind::uids);
 }
 
 }  // namespace

@@ -39,9 +39,26 @@ def test_quickstart_sets_up_everything_and_prints_what_to_publish(data_dir):
                    r'_domainkey\.example\.com\.\s+TXT\s+"v=DKIM1; k=rsa; p=MII',
                    r'_domainkey\.example\.com\.\s+TXT\s+"v=DKIM1; k=ed25519; p=',
                    r'_dmarc\.example\.com\.\s+TXT\s+"v=DMARC1; p=reject',
+                   r'_mta-sts\.example\.com\.\s+TXT\s+"v=STSv1; id=\d{14}"',
+                   r'_smtp\._tls\.example\.com\.\s+TXT\s+"v=TLSRPTv1; rua=mailto:',
                    r"_submissions\._tcp\.example\.com\.\s+SRV\s+0 1 465 mail\.example\.com\.",
-                   r"_imaps\._tcp\.example\.com\.\s+SRV\s+0 1 993"]:
+                   r"_submission\._tcp\.example\.com\.\s+SRV\s+10 1 587 mail\.example\.com\.",
+                   r"_imaps\._tcp\.example\.com\.\s+SRV\s+0 1 993",
+                   r"_pop3s\._tcp\.example\.com\.\s+SRV\s+10 1 995",
+                   r"_imap\._tcp\.example\.com\.\s+SRV\s+0 0 0 \.",
+                   r"autoconfig\.example\.com\.\s+CNAME\s+mail\.example\.com\.",
+                   r"mta-sts\.example\.com\.\s+CNAME\s+mail\.example\.com\."]:
         assert re.search(record, r.stdout), record
+    # What the records point clients and senders to, for the operator's web server.
+    with open(os.path.join(data, "www", ".well-known", "mta-sts.txt")) as f:
+        assert f.read() == "version: STSv1\nmode: testing\nmx: mail.example.com\nmax_age: 604800\n"
+    assert "https://mta-sts.example.com/.well-known/mta-sts.txt" in r.stdout
+    import xml.etree.ElementTree as ET
+    config = ET.parse(os.path.join(data, "www", "mail", "config-v1.1.xml")).getroot()
+    servers = {(e.get("type"), e.findtext("port"), e.findtext("socketType"), e.findtext("hostname"))
+               for e in config.iter() if e.tag in ("incomingServer", "outgoingServer")}
+    assert servers == {("imap", "993", "SSL", "mail.example.com"), ("pop3", "995", "SSL", "mail.example.com"),
+                       ("smtp", "465", "SSL", "mail.example.com")}, servers
     assert "sealmail --data-dir" in r.stdout and "serve" in r.stdout
     # The mailbox opens with the printed password, and only with it.
     [box] = mailbox_files(data)
@@ -52,6 +69,11 @@ def test_quickstart_sets_up_everything_and_prints_what_to_publish(data_dir):
     again = run(data, "quickstart", "other@example.org", check=False)
     assert again.returncode == 1
     assert again.stderr.count("\n") == 1 and "never overwrites" in again.stderr
+    os.rename(os.path.join(data, "config.toml"), os.path.join(data, "config.toml.kept"))
+    again = run(data, "quickstart", "other@example.org", check=False)
+    assert again.returncode == 1 and "(directory.sqlite)" in again.stderr, again.stderr
+    assert not os.path.exists(os.path.join(data, "config.toml"))
+    os.rename(os.path.join(data, "config.toml.kept"), os.path.join(data, "config.toml"))
     # Secrets are private files.
     for path in ["config.toml", "directory.sqlite", "admin-token", "tls/key.pem"] + \
             [os.path.relpath(p, data) for p in glob.glob(os.path.join(data, "dkim", "*", "*.pem"))]:

@@ -149,6 +149,27 @@ def test_lsub_subscribe_unsubscribe(account):
     assert typ == "OK" and len(data) == 1 and data[0].endswith(b"Reading"), data
 
 
+def test_create_does_not_subscribe_and_lsub_percent_shows_superiors(account):
+    """CREATE does not subscribe, not even the superiors it creates (RFC 3501 §6.3.3, as Dovecot;
+    ImapTest "subscribe", "listext"). RFC 3501 §6.3.9: with q/b/c subscribed and q/b not, LSUB
+    "q/%" gives q/b as \\Noselect; RFC 5258 §3.5: LIST (SUBSCRIBED RECURSIVEMATCH) gives it with
+    CHILDINFO ("SUBSCRIBED"), unless the pattern reaches the subscribed child itself."""
+    w = account.wire()
+    w.ok("CREATE q/b/c")
+    w.ok("CREATE q/d")
+    assert w.ok('LSUB "" "q*"') == []
+    w.ok("SUBSCRIBE q/b/c")
+    w.ok("SUBSCRIBE q/d")
+    assert w.ok('LSUB "" q/%') == [b'* LSUB () "/" q/d\r\n', b'* LSUB (\\Noselect) "/" q/b\r\n']
+    assert w.ok('LSUB "" q/*') == [b'* LSUB () "/" q/b/c\r\n', b'* LSUB () "/" q/d\r\n']
+    assert w.ok('LIST (SUBSCRIBED RECURSIVEMATCH) "" q/%') == [
+        b'* LIST (\\HasNoChildren \\Subscribed) "/" q/d\r\n',
+        b'* LIST (\\HasChildren) "/" q/b ("CHILDINFO" ("SUBSCRIBED"))\r\n']
+    assert w.ok('LIST (SUBSCRIBED RECURSIVEMATCH) "" (q/b q/b/c)') == [
+        b'* LIST (\\HasNoChildren \\Subscribed) "/" q/b/c\r\n']
+    assert w.ok('LIST (SUBSCRIBED) "" q/%') == [b'* LIST (\\HasNoChildren \\Subscribed) "/" q/d\r\n']
+
+
 def test_subscription_outlives_the_folder(account):
     """RFC 9051 §6.3.7 (and RFC 3501 §6.3.6): "A server MUST NOT unilaterally remove an existing
     mailbox name from the subscription list even if a mailbox by that name no longer exists."
@@ -174,6 +195,7 @@ def test_rename_moves_subscriptions(account):
     for name in ["Foo/Bar", "Foo/Gone", "Foobar"]:
         w.ok(f"CREATE {name}")
         w.ok(f"SUBSCRIBE {name}")
+    w.ok("SUBSCRIBE Foo")
     w.ok("DELETE Foo/Gone")
     w.ok("RENAME Foo Qux")
     lsub = listed(w.ok('LSUB "" "*"'), "LSUB")

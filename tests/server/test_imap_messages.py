@@ -119,7 +119,7 @@ def test_append_flags_date_and_appenduid(account):
                r.startswith(b"* OK [UIDVALIDITY %d]" % validity) for r in untagged), untagged
     [(n, items)] = fetches(w.ok("FETCH 1 (FLAGS UID RFC822.SIZE INTERNALDATE)"))
     assert n == 1 and items["UID"] == 1 and items["RFC822.SIZE"] == len(MULTIPART)
-    assert set(items["FLAGS"]) == {"\\Seen", "\\Flagged", "$Work"}, items
+    assert set(items["FLAGS"]) == {"\\Recent", "\\Seen", "\\Flagged", "$Work"}, items
     assert internal_date(items["INTERNALDATE"]) == datetime.datetime(1996, 7, 17, 9, 44, 25,
                                                                      tzinfo=datetime.timezone.utc)
 
@@ -138,6 +138,8 @@ def test_append_without_date_uses_now_and_the_next_uid(account):
 
 def test_multiappend_is_all_or_nothing(account):
     w = account.wire()
+    # Announced (RFC 3502 §2), so that clients (and ImapTest's "multiappend") use it.
+    assert b" MULTIAPPEND " in w.ok("CAPABILITY")[0]
     a, b = message("first of two"), message("second of two")
     w.send(b"M1 APPEND INBOX (\\Seen) {%d+}\r\n%s (\\Draft) \"01-Feb-2020 10:00:00 +0000\" {%d+}\r\n%s\r\n"
            % (len(a), a, len(b), b))
@@ -149,7 +151,7 @@ def test_multiappend_is_all_or_nothing(account):
     assert b"* 2 EXISTS\r\n" in untagged
     got = {n: items for n, items in fetches(w.ok("FETCH 1:2 (FLAGS BODY.PEEK[])"))}
     assert got[1]["BODY[]"] == a and got[2]["BODY[]"] == b
-    assert got[1]["FLAGS"] == ["\\Seen"] and got[2]["FLAGS"] == ["\\Draft"]
+    assert got[1]["FLAGS"] == ["\\Recent", "\\Seen"] and got[2]["FLAGS"] == ["\\Recent", "\\Draft"]
     # One message of three too big: none is appended (RFC 3502 §6.3.11).
     big = b"X" * (APPENDLIMIT + 1)
     w.send(b"M2 APPEND INBOX {%d+}\r\n%s {%d+}\r\n%s {%d+}\r\n%s\r\n" % (len(a), a, len(big), big, len(b), b))
@@ -196,7 +198,9 @@ def test_append_over_appendlimit_is_toobig_before_the_literal(account):
 
 def test_append_literal8_keeps_nul_bytes(account):
     """RFC 3516 §4.4 (BINARY): APPEND with a literal8 (~{n}) may carry NUL; a plain literal may not
-    (RFC 9051 §4.3), which is refused."""
+    (RFC 9051 §4.3), which is refused. BODY[n] is a plain literal, which cannot carry NUL (CHAR8), so
+    a part holding NUL is stored in base64 (RFC 3516 §4.3 allows changing the transfer encoding
+    without loss; ImapTest "append-binary"); BINARY[n] gives the original octets."""
     data = (b"From: a@example.org\r\nSubject: binary\r\nContent-Type: application/octet-stream\r\n"
             b"Content-Transfer-Encoding: binary\r\n\r\n\x00\x01\x02\xff\r\n")
     w = account.wire()
@@ -207,11 +211,28 @@ def test_append_literal8_keeps_nul_bytes(account):
     _, tagged = w.until("L2")
     assert re.match(rb"L2 (NO|BAD) ", tagged), tagged
     w.ok("SELECT INBOX")
-    untagged = w.ok("FETCH 1 (BINARY.PEEK[1] BINARY.SIZE[1] BODY.PEEK[])")
+    untagged = w.ok("FETCH 1 (BINARY.PEEK[1] BINARY.SIZE[1] BODY.PEEK[1] BODY.PEEK[] BODYSTRUCTURE)")
     [(_, items)] = fetches(untagged)
     assert items["BINARY[1]"] == b"\x00\x01\x02\xff\r\n" and items["BINARY.SIZE[1]"] == 6
-    assert items["BODY[]"] == data
     assert b"BINARY[1] ~{6}\r\n" in untagged[0]  # NUL only in a literal8 (RFC 3516 §4.3)
+    assert items["BODY[1]"] == base64.b64encode(b"\x00\x01\x02\xff\r\n")
+    assert b"\x00" not in items["BODY[]"]
+    assert items["BODY[]"] == (b"From: a@example.org\r\nSubject: binary\r\nContent-Type: application/octet-stream\r\n"
+                               b"Content-Transfer-Encoding: base64\r\n\r\nAAEC/w0K")
+    assert items["BODYSTRUCTURE"][5] == b"base64"
+    # A multipart keeps its other parts byte for byte; only the part with NUL changes.
+    multi = (b"From: a@example.org\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+             b"Content-Type: text/plain\r\n\r\nplain text\r\n--b\r\nContent-Type: application/x-raw\r\n"
+             b"Content-Transfer-Encoding: binary\r\n\r\nab\x00cd\r\n--b--\r\n")
+    w.send(b"L3 APPEND INBOX ~{%d+}\r\n%s\r\n" % (len(multi), multi))
+    _, tagged = w.until("L3")
+    assert tagged.startswith(b"L3 OK [APPENDUID "), tagged
+    w.ok("NOOP")
+    [(_, items)] = fetches(w.ok("FETCH 2 (BODY.PEEK[1] BODY.PEEK[2] BINARY.PEEK[2] BODY.PEEK[2.MIME])"))
+    assert items["BODY[1]"] == b"plain text"
+    assert items["BODY[2]"] == base64.b64encode(b"ab\x00cd")
+    assert items["BINARY[2]"] == b"ab\x00cd"
+    assert items["BODY[2.MIME]"] == b"Content-Type: application/x-raw\r\nContent-Transfer-Encoding: base64\r\n\r\n"
 
 
 def test_append_utf8_data_item_under_utf8_accept(account):
@@ -250,6 +271,47 @@ def test_envelope_encoded_words_decoded_only_under_utf8_accept(account):
     assert env[2] == [["André".encode(), None, b"andre", b"example.org"]], env
     assert env[5] == [[None, None, b"Team", None], ["Jürgen".encode(), None, b"j", b"example.org"],
                       [None, None, None, None]], env
+
+
+def test_envelope_empty_sender_and_source_routes(account):
+    """RFC 3501 §7.4.2 (ImapTest "fetch-envelope"): a Sender or Reply-To that is present but empty
+    takes From's value; an obsolete source route is kept as the address's adl."""
+    w = account.wire()
+    append(w, "INBOX", b"Date: Thu, 15 Feb 2007 01:02:03 +0200\r\nFrom: Real Name <user@domain>\r\n"
+                       b"Sender: \r\nReply-To: \r\n\r\nbody\r\n")
+    append(w, "INBOX", b"Date: Thu, 15 Feb 2007 01:02:03 +0200\r\nFrom: <@route:user@domain>\r\n"
+                       b"To: A <@r1,@r2:a@b>, c@d\r\n\r\nbody\r\n")
+    w.ok("SELECT INBOX")
+    untagged = w.ok("FETCH 1:2 ENVELOPE")
+    assert untagged[0] == (b'* 1 FETCH (ENVELOPE ("Thu, 15 Feb 2007 01:02:03 +0200" NIL '
+                           b'(("Real Name" NIL "user" "domain")) (("Real Name" NIL "user" "domain")) '
+                           b'(("Real Name" NIL "user" "domain")) NIL NIL NIL NIL NIL))\r\n'), untagged
+    assert untagged[1] == (b'* 2 FETCH (ENVELOPE ("Thu, 15 Feb 2007 01:02:03 +0200" NIL '
+                           b'((NIL "@route" "user" "domain")) ((NIL "@route" "user" "domain")) '
+                           b'((NIL "@route" "user" "domain")) (("A" "@r1,@r2" "a" "b")(NIL NIL "c" "d")) '
+                           b'NIL NIL NIL NIL))\r\n'), untagged
+
+
+def test_envelope_of_an_attached_message_under_utf8_accept(account):
+    """RFC 6855 §3: the ENVELOPE of a message/rfc822 part inside BODYSTRUCTURE (and BODY) is given
+    to a UTF8=ACCEPT client in UTF-8, as the message's own ENVELOPE is; others get it as written."""
+    inner = (b"From: =?utf-8?q?J=C3=BCrgen?= <j@example.org>\r\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n"
+             b"Date: Wed, 03 Jan 2024 11:00:00 +0000\r\n\r\ninner body\r\n")
+    data = (b"From: a@example.org\r\nSubject: outer\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=\"xx\"\r\n\r\n--xx\r\nContent-Type: text/plain\r\n\r\n"
+            b"hello\r\n--xx\r\nContent-Type: message/rfc822\r\n\r\n" + inner + b"--xx--\r\n")
+    plain = account.wire()
+    append(plain, "INBOX", data)
+    plain.ok("SELECT INBOX")
+    [(_, items)] = fetches(plain.ok("FETCH 1 BODYSTRUCTURE"))
+    assert items["BODYSTRUCTURE"][1][7][1] == b"=?utf-8?q?Gr=C3=BC=C3=9Fe?="
+    w = account.wire(enable="UTF8=ACCEPT")
+    w.ok("SELECT INBOX")
+    [(_, items)] = fetches(w.ok("FETCH 1 (BODYSTRUCTURE BODY)"))
+    for item in ("BODYSTRUCTURE", "BODY"):
+        envelope = items[item][1][7]
+        assert envelope[1] == "Grüße".encode(), (item, envelope)
+        assert envelope[2] == [["Jürgen".encode(), None, b"j", b"example.org"]], (item, envelope)
 
 
 def test_append_to_the_selected_folder_reports_exists(account):
@@ -390,7 +452,7 @@ def test_fetch_sections_byte_exact(account):
     assert b"BINARY[2] ~{10}\r\n" + bytes(range(10)) in untagged[0], untagged
     # None of that set \Seen.
     [(_, items)] = fetches(w.ok("FETCH 1 FLAGS"))
-    assert items["FLAGS"] == []
+    assert items["FLAGS"] == ["\\Recent"]  # the first SELECT took it as recent
 
 
 def test_byte_exact_with_shared_attachments_and_odd_line_ends(account):
@@ -439,18 +501,18 @@ def test_fetch_body_sets_seen_and_says_so(account):
     assert "FLAGS" not in items or "\\Seen" not in items["FLAGS"]
     w.ok("SELECT INBOX")
     [(_, items)] = fetches(w.ok("FETCH 1 FLAGS"))
-    assert items["FLAGS"] == []
+    assert items["FLAGS"] == ["\\Recent"]  # EXAMINE left it recent; SELECT took it
     [(_, items)] = fetches(w.ok("FETCH 1 BODY[1]"))
     # RFC 9051 §6.4.5: the \Seen flag set by the fetch is reported (FETCH FLAGS) at once.
-    assert items["BODY[1]"] == TEXT_PART and items["FLAGS"] == ["\\Seen"], items
+    assert items["BODY[1]"] == TEXT_PART and items["FLAGS"] == ["\\Recent", "\\Seen"], items
     [(_, items)] = fetches(w.ok("FETCH 2 RFC822"))
-    assert items["RFC822"] == message("second") and items["FLAGS"] == ["\\Seen"], items
+    assert items["RFC822"] == message("second") and items["FLAGS"] == ["\\Recent", "\\Seen"], items
     [(_, items)] = fetches(w.ok("FETCH 2 FLAGS"))
-    assert items["FLAGS"] == ["\\Seen"]
+    assert items["FLAGS"] == ["\\Recent", "\\Seen"]
     # BINARY[] sets it too.
     w.ok("STORE 1 -FLAGS.SILENT (\\Seen)")
     [(_, items)] = fetches(w.ok("FETCH 1 BINARY[2]"))
-    assert items["FLAGS"] == ["\\Seen"], items
+    assert items["FLAGS"] == ["\\Recent", "\\Seen"], items
 
 
 def test_fetch_unknown_transfer_encoding_for_binary(account):
@@ -507,15 +569,16 @@ def test_store_flags_and_keywords(account):
     assert untagged[0].startswith(b"* FLAGS "), untagged
     assert "$Important" in parse(untagged[0][2:])[1]
     [(n, items)] = fetches(untagged)
-    assert n == 1 and set(items["FLAGS"]) == {"\\Flagged", "$Important"}, items
+    assert n == 1 and set(items["FLAGS"]) == {"\\Recent", "\\Flagged", "$Important"}, items
     untagged = w.ok("STORE 1 -FLAGS.SILENT (\\Flagged)")
     assert fetches(untagged) == [], untagged  # .SILENT: no FETCH (CONDSTORE is not on)
     [(_, items)] = fetches(w.ok("FETCH 1 FLAGS"))
-    assert items["FLAGS"] == ["$Important"]
+    assert items["FLAGS"] == ["\\Recent", "$Important"]
     [(_, items)] = fetches(w.ok("STORE 1 FLAGS (\\Seen \\Answered)"))
-    assert set(items["FLAGS"]) == {"\\Seen", "\\Answered"}
+    assert set(items["FLAGS"]) == {"\\Recent", "\\Seen", "\\Answered"}  # FLAGS cannot take \Recent away
     got = fetches(w.ok("UID STORE 2:3 +FLAGS ($label1)"))
-    assert sorted((n, i["UID"], tuple(i["FLAGS"])) for n, i in got) == [(2, 2, ("$label1",)), (3, 3, ("$label1",))]
+    assert sorted((n, i["UID"], tuple(i["FLAGS"])) for n, i in got) == [
+        (2, 2, ("\\Recent", "$label1")), (3, 3, ("\\Recent", "$label1"))]
     # Keywords are case-insensitive atoms; \Recent cannot be stored; flag lists must parse.
     _, tagged = w.cmd("STORE 1 +FLAGS (\\Recent)")
     assert re.match(rb"T\d+ (BAD|NO) ", tagged), tagged
@@ -542,7 +605,7 @@ def test_store_unchangedsince_reports_modified(account):
     untagged, tagged = w.cmd("STORE 1 (UNCHANGEDSINCE %d) +FLAGS (\\Answered)" % got[1])
     assert re.fullmatch(rb"T\d+ OK [^\[].*\r\n", tagged), tagged
     [(n, items)] = fetches(untagged)
-    assert n == 1 and items["FLAGS"] == ["\\Answered"] and items["MODSEQ"][0] > got[1], items
+    assert n == 1 and items["FLAGS"] == ["\\Recent", "\\Answered"] and items["MODSEQ"][0] > got[1], items
     new1 = items["MODSEQ"][0]
     # Message 1 changed since got[1]; 2 and 3 did not: 1 is MODIFIED, the others are stored.
     untagged, tagged = w.cmd("STORE 1:3 (UNCHANGEDSINCE %d) +FLAGS (\\Flagged)" % max(got[2], got[3], got[1]))
@@ -551,7 +614,7 @@ def test_store_unchangedsince_reports_modified(account):
     assert set(changed) == {2, 3}, untagged
     assert all("\\Flagged" in i["FLAGS"] and i["MODSEQ"][0] > new1 for i in changed.values())
     [(_, items)] = fetches(w.ok("FETCH 1 (FLAGS MODSEQ)"))
-    assert items["FLAGS"] == ["\\Answered"] and items["MODSEQ"] == [new1]
+    assert items["FLAGS"] == ["\\Recent", "\\Answered"] and items["MODSEQ"] == [new1]
     # .SILENT under CONDSTORE still reports the new MODSEQ (RFC 7162 §3.1.3).
     untagged = w.ok("STORE 2 -FLAGS.SILENT (\\Flagged)")
     [(n, items)] = fetches(untagged)
@@ -613,6 +676,26 @@ def test_copy_and_move_with_copyuid(account):
     m.select("Trash")
     typ, data = m.uid("MOVE", "1", "INBOX")
     assert typ == "OK"
+
+
+def test_move_and_copy_to_the_selected_mailbox(account):
+    """RFC 6851 §3.3: MOVE is COPY then EXPUNGE, and COPY into the selected mailbox is legal
+    (ImapTest "move": "MOVE 1 <the selected mailbox>"): the message gets a new UID, the original is
+    expunged, and the copy shows up as a new message."""
+    w = account.wire()
+    append(w, "INBOX", message("self"))
+    w.ok("SELECT INBOX")
+    validity = int(re.search(rb"UIDVALIDITY (\d+)", w.ok("STATUS INBOX (UIDVALIDITY)")[0]).group(1))
+    untagged, tagged = w.cmd("MOVE 1 INBOX")
+    assert re.match(rb"T\d+ OK", tagged), tagged
+    assert re.fullmatch(rb"\* OK \[COPYUID %d 1 2\].*\r\n" % validity, untagged[0]), untagged
+    assert untagged[1:3] == [b"* 1 EXPUNGE\r\n", b"* 1 EXISTS\r\n"], untagged
+    assert [i["UID"] for _, i in fetches(w.ok("FETCH 1:* UID"))] == [2]
+    _, tagged = w.cmd("COPY 1 INBOX")
+    assert re.fullmatch(rb"T\d+ OK \[COPYUID %d 2 3\] .*\r\n" % validity, tagged), tagged
+    assert [i["UID"] for _, i in fetches(w.ok("FETCH 1:* UID"))] == [2, 3]
+    [(_, items)] = fetches(w.ok("FETCH 2 BODY.PEEK[]"))
+    assert items["BODY[]"] == message("self")
 
 
 def test_move_under_qresync_says_vanished(account):

@@ -77,7 +77,7 @@ def test_too_many_bad_commands_end_with_bye(account):
 
 def test_a_long_line_before_login_is_bye(imap_server):
     w = imap_server.wire()
-    w.send(b"A1 LOGIN " + b"x" * 20000 + b" y\r\n")
+    w.send(b"A1 LOGIN " + b"x" * 50000 + b" y\r\n")  # the limit is 40 KiB before login
     said = bye_and_close(w)
     assert re.search(rb"^\* BYE ", said, re.M), said
     assert b"A1 OK" not in said
@@ -90,6 +90,18 @@ def test_a_long_line_before_login_is_bye(imap_server):
     said = bye_and_close(w)
     assert b"* BYE " in said, said
     alive(imap_server)
+
+
+def test_id_of_the_largest_rfc2971_size_before_login(imap_server):
+    """RFC 2971 §3.3: up to 30 field/value pairs, fields up to 30 octets, values up to 1,024:
+    about 32 KiB on one line, which a client may send before logging in (ImapTest "id")."""
+    w = imap_server.wire()
+    pairs = " ".join(f'"f{i:02d}{"x" * 26}" "{"v" * 1024}"' for i in range(30))
+    assert len(pairs) > 31000
+    untagged, tagged = w.cmd(f"ID ({pairs})")
+    assert re.match(rb"T\d+ OK", tagged), tagged
+    assert untagged and untagged[0].startswith(b"* ID "), untagged
+    w.ok("NOOP")
 
 
 def test_a_long_line_after_login_is_bad_not_fatal(account):

@@ -114,9 +114,11 @@ CASES = [
     ("UNFLAGGED", [1, 2, 4, 5]),
     ("DRAFT", []),
     ("UNDRAFT", [1, 2, 3, 4, 5]),
-    ("NEW", []),
-    ("OLD", [1, 2, 3, 4, 5]),
-    ("RECENT", []),
+    # The box's SELECT was the first: every message is \Recent for it (RFC 3501 §2.3.2).
+    ("NEW", [2, 3, 4, 5]),
+    ("OLD", []),
+    ("RECENT", [1, 2, 3, 4, 5]),
+    ("OR OLD SEEN", [1]),
     ("FROM alice SUBJECT hello", [1]),
     ("CHARSET US-ASCII SUBJECT hello", [1, 2, 3]),
     ("CHARSET UTF-8 BODY Rhein", [5]),
@@ -318,7 +320,7 @@ def test_sort(box):
         ("SORT (SUBJECT) UTF-8 ALL", [5, 3, 1, 2, 4]),  # ties by message number
         ("SORT (SUBJECT REVERSE DATE) UTF-8 ALL", [5, 3, 2, 1, 4]),  # ties by the second key
         ("SORT (SUBJECT DATE) UTF-8 ALL", [5, 3, 1, 2, 4]),
-        ("SORT (REVERSE SUBJECT) UTF-8 ALL", [4, 2, 1, 3, 5]),
+        ("SORT (REVERSE SUBJECT) UTF-8 ALL", [4, 1, 2, 3, 5]),  # ties stay ascending
         ("SORT (DATE) UTF-8 ALL", [3, 1, 2, 4, 5]),  # the Date header
         ("SORT (REVERSE DATE) UTF-8 ALL", [5, 4, 2, 1, 3]),
         ("SORT (ARRIVAL) UTF-8 ALL", [5, 1, 2, 3, 4]),  # the internal date
@@ -334,9 +336,9 @@ def test_sort(box):
         # RFC 5957 §3: DISPLAYFROM/DISPLAYTO are the first address's display name ("Zoe Alice" last).
         ("SORT (DISPLAYFROM) UTF-8 ALL", [2, 3, 4, 5, 1]),
         ("SORT (DISPLAYTO) UTF-8 ALL", [2, 1, 3, 4, 5]),
-        ("SORT (REVERSE DISPLAYTO) UTF-8 ALL", [5, 4, 3, 1, 2]),  # REVERSE first: ties reversed too
+        ("SORT (REVERSE DISPLAYTO) UTF-8 ALL", [1, 3, 4, 5, 2]),  # REVERSE turns only its key
         ("SORT (DISPLAYTO REVERSE ARRIVAL) UTF-8 ALL", [2, 4, 3, 1, 5]),  # the bobs newest first
-        ("SORT (REVERSE DISPLAYTO REVERSE ARRIVAL) UTF-8 ALL", [5, 1, 3, 4, 2]),  # as Dovecot: all reversed
+        ("SORT (REVERSE DISPLAYTO REVERSE ARRIVAL) UTF-8 ALL", [4, 3, 1, 5, 2]),
         ("SORT (SIZE) UTF-8 SUBJECT hello", [n for n in sizes if n in (1, 2, 3)]),
         ("UID SORT (REVERSE DATE) UTF-8 ALL", [6, 5, 3, 2, 4]),
     ]
@@ -363,6 +365,24 @@ def test_thread(box):
     assert untagged == [b"* THREAD (2 3)\r\n"], untagged
 
 
+def test_sort_groups_and_ties_under_reverse(account):
+    """RFC 5256 §3 / RFC 5957 §3 "the first address" (ImapTest "sort-addresses", "sort-display-to"):
+    a group that comes first sorts by its name, for CC as for DISPLAYTO. REVERSE turns only the key
+    it precedes: messages equal under every key stay in ascending message order (ImapTest
+    "sort-arrival", "sort-size")."""
+    w = account.wire()
+    for cc, to in [("user2@domain2.org (foo bar)", "foo bar <a@b.c>"), ("user2: blah@domain1.org;", "z: aa@aa.org;"),
+                   ("user1@domain1.org", "b@c.d"), ("", "empty:;")]:
+        head = f"From: x@example.org\r\nTo: {to}\r\n" + (f"Cc: {cc}\r\n" if cc else "")
+        append(w, "INBOX", (head + "Subject: s\r\n\r\nbody\r\n").encode(), date="22-Feb-2008 12:00:00 +0000")
+    w.ok("SELECT INBOX")
+    assert sort(w, "SORT (CC) US-ASCII ALL") == [4, 3, 1, 2]  # "", USER1, then USER2 twice by number
+    assert sort(w, "SORT (REVERSE CC) US-ASCII ALL") == [1, 2, 3, 4]
+    assert sort(w, "SORT (DISPLAYTO) US-ASCII ALL") == [3, 4, 1, 2]  # B@C.D, EMPTY, FOO BAR, Z
+    assert sort(w, "SORT (REVERSE ARRIVAL) US-ASCII ALL") == [1, 2, 3, 4]  # one date: by number
+    assert sort(w, "SORT (ARRIVAL) US-ASCII ALL") == [1, 2, 3, 4]
+
+
 def thread_message(mid, subject, day, refs=(), in_reply_to=None):
     head = (f"From: x@example.org\r\nSubject: {subject}\r\nDate: {day:02d} Jan 2020 12:00:00 +0000\r\n"
             f"Message-ID: <{mid}@t>\r\n")
@@ -371,6 +391,21 @@ def thread_message(mid, subject, day, refs=(), in_reply_to=None):
     if refs:
         head += "References: " + " ".join(f"<{r}@t>" for r in refs) + "\r\n"
     return (head + "\r\nbody\r\n").encode()
+
+
+def test_thread_references_breaks_a_guessed_parent_and_skips_a_loop(account):
+    """RFC 5256 §2.2 step 1.B (ImapTest "thread"): b's References make a the parent of c; then c
+    names b as its parent, but b already descends from c. c's guessed parent is broken and no loop
+    is made: c (with b under it) is a thread of its own, before a by date."""
+    w = account.wire()
+    for m in [thread_message("a", "one", 3), thread_message("b", "two", 1, ["a", "c"]),
+              thread_message("c", "three", 2, ["b"])]:
+        append(w, "INBOX", m)
+    w.ok("SELECT INBOX")
+    assert w.ok("THREAD REFERENCES US-ASCII ALL") == [b"* THREAD (3 2)(1)\r\n"]
+    w.ok("STORE 1 +FLAGS.SILENT (\\Deleted)")
+    w.ok("EXPUNGE")
+    assert w.ok("THREAD REFERENCES US-ASCII ALL") == [b"* THREAD (2 1)\r\n"]
 
 
 def test_thread_trees(account):

@@ -39,7 +39,8 @@ def test_other_session_changes_after_noop(account):
     append(a, "INBOX", message("one"))
     append(a, "INBOX", message("two"))
     untagged = b.ok("NOOP")
-    assert untagged == [b"* 2 EXISTS\r\n"], untagged
+    # A's APPENDs showed it the new mail first: they are \Recent for A (RFC 3501 §2.3.2), not B.
+    assert untagged == [b"* 2 EXISTS\r\n", b"* 0 RECENT\r\n"], untagged
     a.ok("STORE 1 +FLAGS (\\Flagged)")
     untagged = b.ok("NOOP")
     [(n, items)] = fetches(untagged)
@@ -86,7 +87,8 @@ def test_idle_reports_at_once(account):
     untagged_until(b, rb"\* 1 EXISTS\r\n")
     a.ok("STORE 1 +FLAGS (\\Answered)")
     got = untagged_until(b, rb"\* 1 FETCH .*\r\n")
-    assert fetch_items(got[-1])[1]["FLAGS"] == ["\\Answered"], got
+    # \Recent goes to whichever of the two sessions heard of the message first.
+    assert [f for f in fetch_items(got[-1])[1]["FLAGS"] if f != "\\Recent"] == ["\\Answered"], got
     append(a, "INBOX", message("second while idling"))
     untagged_until(b, rb"\* 2 EXISTS\r\n")
     a.ok("STORE 1 +FLAGS.SILENT (\\Deleted)")
@@ -215,7 +217,7 @@ def test_condstore_changedsince(account):
     untagged = a.ok("FETCH 1:* (FLAGS) (CHANGEDSINCE %d)" % modseq)
     got = fetches(untagged)
     # Only message 3 changed. (The server may repeat it as an unsolicited FETCH; RFC 9051 §7.5.2.)
-    assert got and {(n, tuple(i["FLAGS"])) for n, i in got} == {(3, ("$Done",))}, untagged
+    assert got and {(n, tuple(i["FLAGS"])) for n, i in got} == {(3, ("\\Recent", "$Done"))}, untagged
     assert got[0][1]["MODSEQ"][0] > modseq
     # STATUS HIGHESTMODSEQ and the SELECT agree.
     status = parse(a.ok("STATUS INBOX (HIGHESTMODSEQ)")[0][2:])
@@ -340,3 +342,61 @@ def test_concurrent_sessions_keep_exact_views(account):
         t.join(timeout=120)
     assert not errors, errors
     assert account.server.proc.poll() is None
+
+
+def test_recent_belongs_to_the_first_session_that_selects(account):
+    """RFC 3501 §2.3.2 \\Recent (ImapTest "select", "copy", "search-flags"): EXAMINE shows the
+    recent count without taking it; the first SELECT takes the messages (RECENT, FETCH FLAGS,
+    SEARCH RECENT/NEW/OLD); no other session, and no later one, sees them as recent."""
+    w = account.wire()
+    append(w, "INBOX", message("r1"))
+    append(w, "INBOX", message("r2"), flags="\\Seen")
+    untagged = w.ok("EXAMINE INBOX")
+    assert b"* 2 RECENT\r\n" in untagged, untagged
+    assert fetches(w.ok("FETCH 1:2 FLAGS")) == [(1, {"FLAGS": ["\\Recent"]}), (2, {"FLAGS": ["\\Recent", "\\Seen"]})]
+    w.ok("CLOSE")
+    assert w.ok("STATUS INBOX (RECENT)") == [b"* STATUS INBOX (RECENT 2)\r\n"]
+    untagged = w.ok("SELECT INBOX")
+    assert b"* 2 RECENT\r\n" in untagged, untagged
+    assert w.ok("SEARCH RECENT") == [b"* SEARCH 1 2\r\n"]
+    assert w.ok("SEARCH NEW") == [b"* SEARCH 1\r\n"]
+    assert w.ok("SEARCH OLD") == [b"* SEARCH\r\n"]
+    # STORE cannot take \Recent away; its FETCH shows it.
+    assert w.ok("STORE 1 FLAGS (\\Flagged)") == [b"* 1 FETCH (FLAGS (\\Recent \\Flagged))\r\n"]
+    other = account.wire()
+    assert other.ok("STATUS INBOX (RECENT)") == [b"* STATUS INBOX (RECENT 0)\r\n"]
+    untagged = other.ok("SELECT INBOX")
+    assert b"* 0 RECENT\r\n" in untagged, untagged
+    assert other.ok("SEARCH RECENT") == [b"* SEARCH\r\n"]
+    assert other.ok("SEARCH OLD") == [b"* SEARCH 1 2\r\n"]
+    # New mail goes to the first session that hears of it while selected read-write.
+    append(account.wire(), "INBOX", message("r3"))
+    untagged = other.ok("NOOP")
+    assert untagged[:2] == [b"* 3 EXISTS\r\n", b"* 1 RECENT\r\n"], untagged
+    assert fetches(other.ok("FETCH 3 FLAGS")) == [(3, {"FLAGS": ["\\Recent"]})]
+    untagged = w.ok("NOOP")
+    assert untagged[:2] == [b"* 3 EXISTS\r\n", b"* 2 RECENT\r\n"], untagged
+    assert fetches(w.ok("FETCH 3 FLAGS")) == [(3, {"FLAGS": []})]
+    w.ok("CLOSE")
+    assert b"* 0 RECENT\r\n" in w.ok("SELECT INBOX")
+
+
+def test_recent_of_copied_mail_and_none_under_imap4rev2(account):
+    """Messages copied into a folder are recent there for the session that has it selected
+    (ImapTest "copy"); a session that enabled IMAP4rev2 gets no \\Recent and claims nothing
+    (RFC 9051 Appendix E)."""
+    a = account.wire()
+    append(a, "INBOX", message("c1"))
+    append(a, "INBOX", message("c2"))
+    a.ok("SELECT INBOX")
+    b = account.wire(select="Archive")
+    a.ok("COPY 1:2 Archive")
+    untagged = b.ok("NOOP")
+    assert untagged[:2] == [b"* 2 EXISTS\r\n", b"* 2 RECENT\r\n"], untagged
+    assert [i["FLAGS"] for _, i in fetches(b.ok("FETCH 1:2 FLAGS"))] == [["\\Recent"], ["\\Recent"]]
+    append(a, "Junk", message("c3"))
+    rev2 = account.wire(enable="IMAP4rev2")
+    untagged = rev2.ok("SELECT Junk")
+    assert not any(b"RECENT" in r for r in untagged), untagged
+    assert fetches(rev2.ok("FETCH 1 FLAGS")) == [(1, {"FLAGS": []})]
+    assert b"* 1 RECENT\r\n" in a.ok("SELECT Junk")

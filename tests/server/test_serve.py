@@ -144,3 +144,406 @@ def test_connections_per_ip_are_limited(data_dir):
         assert 'sealmail_connections_refused_total{listener="admin"} 1' in text
     finally:
         s.stop()
+
+
+# ---- the protocols under serve: shutdown with sessions open, limits, logs, metrics ----
+
+import base64
+import glob
+import imaplib
+import json
+import poplib
+import re
+import smtplib
+import socket
+import threading
+import urllib.parse
+
+import pytest
+
+from imap_support import append as imap_append, message as imap_message
+from pop3_support import RawPop3
+from smtp_support import Smtp, SmtpServer
+
+DOMAIN = "example.com"
+
+
+def full_server(data_dir, limits="", extra=""):
+    """serve with smtp, imap, imaps and pop3 on; `limits` lines join its [limits] table."""
+    s = SmtpServer(data_dir, extra_config=limits + extra)
+    s.cli("domain", "add", DOMAIN)
+    return s
+
+
+def new_mailbox(s, address):
+    """(password, file) of a new alias with a mailbox."""
+    before = set(glob.glob(os.path.join(s.data_dir, "mailboxes", "*.sqlite")))
+    password = s.add_mailbox(address)
+    [file] = set(glob.glob(os.path.join(s.data_dir, "mailboxes", "*.sqlite"))) - before
+    return password, file
+
+
+def test_sigterm_with_sessions_in_flight_leaves_every_mailbox_whole(data_dir):
+    """SIGTERM while an IMAP client is in the middle of an APPEND literal, another IDLEs, SMTP
+    clients deliver into the open mailbox and one is in the middle of DATA: the server is gone
+    within 5 s, every message it acknowledged is there, the half-sent ones are not, and the
+    mailbox passes `sealmail mailbox check` (SQLite integrity and foreign keys)."""
+    s = full_server(data_dir)
+    user = "busy@" + DOMAIN
+    s.start()
+    password, file = new_mailbox(s, user)
+    w = s.wire()
+    w.login(user, password)
+    for i in range(3):
+        imap_append(w, "INBOX", imap_message(f"kept {i}"))
+    idler = s.wire()
+    idler.login(user, password)
+    idler.ok("SELECT INBOX")
+    idler.send("I1 IDLE\r\n")
+    assert idler.response().startswith(b"+")
+    half = s.wire()
+    half.login(user, password)
+    big = imap_message("half-appended", body="h" * 200000 + "\r\n")
+    half.send(f"H1 APPEND INBOX {{{len(big)}}}\r\n")
+    assert half.response().startswith(b"+")
+    half.send(big[:100000])
+    data = Smtp(s.smtp_port)
+    assert data.cmd("EHLO client.example.org")[0] == 250
+    assert data.cmd("MAIL FROM:<a@example.org>")[0] == 250
+    assert data.cmd(f"RCPT TO:<{user}>")[0] == 250
+    assert data.cmd("DATA")[0] == 354
+    data.send("Subject: half-sent\r\n\r\n" + "d" * 50000)
+
+    acked, lock, go = [], threading.Lock(), threading.Event()
+
+    def sender(n):
+        try:
+            with smtplib.SMTP("127.0.0.1", s.smtp_port, timeout=10) as c:
+                for i in range(100000):
+                    c.sendmail("a@example.org", [user], f"Subject: burst {n} {i}\r\n\r\n{'b' * 3000}\r\n")
+                    with lock:
+                        acked.append((n, i))
+                    go.set()
+        except (smtplib.SMTPException, OSError):
+            pass
+
+    threads = [threading.Thread(target=sender, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    assert go.wait(10)
+    time.sleep(0.3)  # let deliveries pile up on the worker threads
+    started, before = time.monotonic(), time.time()
+    s.proc.send_signal(signal.SIGTERM)
+    s.proc.wait(timeout=10)
+    took = time.monotonic() - started
+    for t in threads:
+        t.join()
+    s.log.close()
+    assert s.proc.returncode == 0, s.read_log()[-3000:]
+    assert took < 5, took
+    log = s.read_log()
+    assert "event=shutdown signal=TERM" in log and "event=stopped" in log
+    assert "shutdown_deadline_passed" not in log  # what was in flight finished by itself
+    # The mailbox closed cleanly: it wrote its usage hint on the way out.
+    assert os.path.getmtime(file + ".usage") >= before - 0.01
+
+    r = s.cli("mailbox", "check", file, password=password)
+    count = int(re.match(r"ok: (\d+) messages", r.stdout).group(1))
+    assert count >= 3 + len(acked), (count, len(acked))
+    listed = s.cli("mailbox", "search", file, "subject:half", password=password).stdout
+    assert listed.strip() == "", listed  # neither half-sent message was stored
+    kept = s.cli("mailbox", "search", file, "subject:kept", password=password).stdout
+    assert len(kept.split()) == 3, kept
+    for each in (w, idler, half):
+        each.close()
+    data.close()
+
+
+def test_failed_logins_per_client_ip_delay_then_lock_over_imap_and_pop3(data_dir):
+    """[limits] failed_logins_per_ip = 4: wrong passwords for different addresses from one IP
+    are answered at once three times, the fourth late (growing delay), and then that IP is
+    locked out, over IMAP and POP3 alike, even for a right password of another address."""
+    s = full_server(data_dir, limits="failed_logins_per_ip = 4\nfailed_logins_per_address = 1000\n")
+    s.start()
+    try:
+        good = "good@" + DOMAIN
+        password, _ = new_mailbox(s, good)
+        times = []
+        for i in range(4):
+            started = time.monotonic()
+            if i % 2 == 0:
+                with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
+                    s.imaplib().login(f"guess{i}@{DOMAIN}", "wrong")
+            else:
+                p = poplib.POP3("127.0.0.1", s.pop3_port, timeout=10)
+                p.user(f"guess{i}@{DOMAIN}")
+                with pytest.raises(poplib.error_proto, match=r"\[AUTH\]"):
+                    p.pass_("wrong")
+            times.append(time.monotonic() - started)
+        # Each answer costs the same Argon2id work; the fourth waits 0.5 s more on top.
+        assert times[3] >= max(times[:3]) + 0.35, times
+        # Locked: the right password of an address that never failed is refused too.
+        with pytest.raises(imaplib.IMAP4.error, match="UNAVAILABLE"):
+            s.imaplib().login(good, password)
+        p = poplib.POP3("127.0.0.1", s.pop3_port, timeout=10)
+        p.user(good)
+        with pytest.raises(poplib.error_proto, match=r"\[SYS/TEMP\]"):
+            p.pass_(password)
+    finally:
+        assert s.stop() == 0
+
+
+def test_failed_logins_per_address_delay_then_lock_that_address_only(data_dir):
+    """[limits] failed_logins_per_address = 3: two quick failures, a third one late, then the
+    address is locked (over POP3 and IMAP, right password or not) while another address from the
+    same client IP still logs in."""
+    s = full_server(data_dir, limits="failed_logins_per_address = 3\n")
+    s.start()
+    try:
+        target, other = "target@" + DOMAIN, "other@" + DOMAIN
+        pt, _ = new_mailbox(s, target)
+        po, _ = new_mailbox(s, other)
+        times = []
+        for i in range(3):
+            started = time.monotonic()
+            p = poplib.POP3("127.0.0.1", s.pop3_port, timeout=10)
+            p.user(target)
+            with pytest.raises(poplib.error_proto, match=r"\[AUTH\]"):
+                p.pass_(f"wrong {i}")
+            times.append(time.monotonic() - started)
+        assert times[2] >= max(times[:2]) + 0.35, times
+        with pytest.raises(imaplib.IMAP4.error, match="UNAVAILABLE"):
+            s.imaplib().login(target, pt)
+        p = poplib.POP3("127.0.0.1", s.pop3_port, timeout=10)
+        p.user(target)
+        with pytest.raises(poplib.error_proto, match=r"\[SYS/TEMP\]"):
+            p.pass_(pt)
+        m = s.imaplib()
+        assert m.login(other, po)[0] == "OK"
+        m.logout()
+    finally:
+        assert s.stop() == 0
+
+
+def test_connections_per_ip_on_the_pop3_and_smtp_listeners(data_dir):
+    """[limits] max_connections_per_ip = 2 on every listener (IMAP's and the admin's have their
+    own tests): the third connection from one IP is closed without a greeting."""
+    s = full_server(data_dir, limits="max_connections_per_ip = 2\n")
+    s.start()
+    try:
+        for name, port, greeting in [("pop3", s.pop3_port, b"+OK"), ("smtp", s.smtp_port, b"220")]:
+            held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(2)]
+            for h in held:
+                assert h.recv(100).startswith(greeting), name
+            third = socket.create_connection(("127.0.0.1", port), timeout=5)
+            try:
+                said = third.recv(100)
+            except ConnectionResetError:
+                said = b""
+            assert said == b"", name  # closed at once, nothing said
+            third.close()
+            held.pop().close()
+            deadline = time.monotonic() + 5
+            while True:  # the slot is given back when the server sees the close
+                again = socket.create_connection(("127.0.0.1", port), timeout=5)
+                said = again.recv(100)
+                again.close()
+                if said.startswith(greeting) or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            assert said.startswith(greeting), name
+            for h in held:
+                h.close()
+        text = s.get("/metrics")[1]
+        for name in ("pop3", "smtp"):
+            assert re.search(r'sealmail_connections_refused_total\{listener="%s"\} [1-9]' % name, text), name
+    finally:
+        assert s.stop() == 0
+
+
+def test_no_password_nor_address_reaches_the_log(data_dir):
+    """Every password generated or tried, over IMAP (LOGIN, AUTHENTICATE PLAIN), POP3 (USER/PASS,
+    AUTH PLAIN), the MX and password changes by the CLI and the API, at log level debug: none is
+    in any log line, nor any address in clear; addresses appear only hashed."""
+    s = full_server(data_dir, extra='[log]\nlevel = "debug"\n')
+    s.start()
+    secrets, addresses = [], []
+    try:
+        user = "Secret.Person@" + DOMAIN
+        addresses += [user, user.lower()]
+        p1, _ = new_mailbox(s, user)
+        secrets.append(p1)
+        m = s.imaplib()
+        m.login(user, p1)
+        m.logout()
+        plain = base64.b64encode(f"\0{user}\0{p1}".encode()).decode()
+        secrets.append(plain)
+        w = s.wire()
+        w.ok("AUTHENTICATE PLAIN " + plain)
+        wrong = ["not-the-password-1", "not-the-password-2"]
+        secrets += wrong
+        with pytest.raises(imaplib.IMAP4.error):
+            s.imaplib().login(user, wrong[0])
+        p = poplib.POP3("127.0.0.1", s.pop3_port, timeout=10)
+        p.user(user)
+        with pytest.raises(poplib.error_proto):
+            p.pass_(wrong[1])
+        p.user(user)
+        p.pass_(p1)
+        p.quit()
+        raw = RawPop3(s.pop3_port)
+        assert raw.command("AUTH PLAIN " + plain).startswith(b"+OK")
+        raw.command("QUIT")
+        sender, forward = "Who.Wrote@example.org", "Forward.Target@example.net"
+        addresses += [sender, forward]
+        with smtplib.SMTP("127.0.0.1", s.smtp_port, timeout=10) as c:
+            c.sendmail(sender, [user], b"Subject: hi\r\n\r\nhello\r\n")
+            with pytest.raises(smtplib.SMTPRecipientsRefused):
+                c.sendmail(sender, ["nobody.here@" + DOMAIN], b"Subject: hi\r\n\r\nhello\r\n")
+        addresses.append("nobody.here@" + DOMAIN)
+        # Password changes: by the API while a session is open (it is ended with BYE), then by
+        # the CLI.
+        status, body = s.get(f"/api/aliases/{urllib.parse.quote(user)}/password", token=s.token(),
+                             method="POST", body=json.dumps({"current_password": p1}).encode())
+        assert status == 200, body
+        p2 = json.loads(body)["password"]
+        secrets.append(p2)
+        assert w.closed(), "the open session was not ended"
+        m = s.imaplib()
+        m.login(user, p2)
+        m.logout()
+        p3 = s.cli("alias", "password", user, password=p2).stdout.strip()
+        secrets.append(p3)
+        m = s.imaplib()
+        m.login(user, p3)
+        m.logout()
+        p4 = s.cli("alias", "password", user, "--reset").stdout.strip()
+        secrets.append(p4)
+        status, body = s.get("/api/aliases", token=s.token(), method="POST",
+                             body=json.dumps({"address": "Api.Made@" + DOMAIN, "mailbox": True,
+                                              "forwards": [forward]}).encode())
+        assert status == 201, body
+        secrets.append(json.loads(body)["password"])
+        addresses.append("Api.Made@" + DOMAIN)
+    finally:
+        assert s.stop() == 0
+    log = s.read_log()
+    assert "event=imap_login " in log and "event=pop3_login " in log
+    for secret in secrets:
+        assert secret not in log, "a password is in the log"
+    for address in addresses:
+        for form in (address, address.lower(), urllib.parse.quote(address), urllib.parse.quote(address.lower())):
+            assert form not in log, f"{form} is in the log"
+    assert re.search(r"user=addr:[0-9a-f]{8}", log), "logins name the address by its hash"
+
+
+def test_metrics_have_connections_commands_deliveries_errors_and_latencies_per_protocol(data_dir):
+    """/metrics, read with prometheus_client's parser after traffic on every listener: for IMAP,
+    POP3 and SMTP, open and accepted connections, commands, errors and command latency; for the
+    MX, recipients, deliveries and delivery latency; failed logins per protocol."""
+    s = full_server(data_dir)
+    s.start()
+    try:
+        user = "counted@" + DOMAIN
+        password, _ = new_mailbox(s, user)
+        with smtplib.SMTP("127.0.0.1", s.smtp_port, timeout=10) as c:
+            c.sendmail("a@example.org", [user], b"Subject: m\r\n\r\nbody\r\n")
+            assert c.docmd("VRFY", user)[0] == 502  # an error
+        w = s.wire()
+        w.login(user, password)
+        w.ok("NOOP")
+        assert w.cmd("BOGUS")[1].split()[1] == b"BAD"
+        with pytest.raises(imaplib.IMAP4.error):
+            s.imaplib().login(user, "wrong")
+        raw = RawPop3(s.pop3_port)
+        assert raw.command("BOGUS").startswith(b"-ERR")
+        raw.command(f"USER {user}")
+        assert raw.command("PASS wrong").startswith(b"-ERR")
+        raw.command(f"USER {user}")
+        assert raw.command(f"PASS {password}").startswith(b"+OK")
+        assert raw.command("STAT").startswith(b"+OK")
+        status, text = s.get("/metrics")  # while the IMAP and POP3 sessions are open
+        assert status == 200
+        raw.command("QUIT")
+        w.ok("LOGOUT")
+    finally:
+        assert s.stop() == 0
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+
+    def value(family, sample, **labels):
+        found = [x.value for x in families[family].samples if x.name == sample and x.labels == labels]
+        assert found, (sample, labels, families[family].samples)
+        return found[0]
+
+    for protocol in ("imap", "pop3", "smtp"):
+        assert value("sealmail_connections_accepted", "sealmail_connections_accepted_total", listener=protocol) >= 1
+        assert families["sealmail_command_seconds"].type == "histogram"
+        assert value("sealmail_commands", "sealmail_commands_total", protocol=protocol) >= 2, protocol
+        assert value("sealmail_command_errors", "sealmail_command_errors_total", protocol=protocol) >= 1, protocol
+        assert value("sealmail_command_seconds", "sealmail_command_seconds_count", protocol=protocol) >= 2
+    for protocol in ("imap", "pop3"):
+        assert value("sealmail_connections", "sealmail_connections", listener=protocol) >= 1  # open now
+        assert value("sealmail_login_failures", "sealmail_login_failures_total", protocol=protocol) >= 1
+    assert value("sealmail_recipients", "sealmail_recipients_total", result="accepted") >= 1
+    assert value("sealmail_deliveries", "sealmail_deliveries_total", result="accepted") >= 1
+    assert value("sealmail_delivery_seconds", "sealmail_delivery_seconds_count") >= 1
+    assert families["sealmail_delivery_seconds"].type == "histogram"
+
+
+def make_certificate(directory, name, cn):
+    cert, key = os.path.join(directory, name + ".pem"), os.path.join(directory, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=" + cn], check=True,
+                   capture_output=True)
+    return cert, key
+
+
+def served_certificate_cn(port, starttls=None):
+    import ssl
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        if starttls == "smtp":
+            raw.recv(1000)
+            raw.sendall(b"EHLO x\r\n")
+            while b"250 " not in raw.recv(1000):
+                pass
+            raw.sendall(b"STARTTLS\r\n")
+            assert raw.recv(1000).startswith(b"220")
+        with ctx.wrap_socket(raw) as tls:
+            der = tls.getpeercert(binary_form=True)
+    text = subprocess.run(["openssl", "x509", "-inform", "DER", "-noout", "-subject"], input=der,
+                          capture_output=True, check=True).stdout.decode()
+    return re.search(r"CN\s*=\s*(\S+)", text).group(1)
+
+
+def test_sighup_reloads_the_certificate_for_new_connections(data_dir):
+    """SIGHUP: the certificate and key files are read again; IMAPS and SMTP STARTTLS handshakes
+    made afterwards present the new certificate (an ACME client renews it; no restart)."""
+    certs = os.path.join(data_dir, "certs")
+    os.makedirs(certs)
+    cert, key = make_certificate(certs, "live", "first.example")
+    s = full_server(data_dir)
+    with open(s.config) as f:  # into the [tls] table the bench wrote
+        text = f.read().replace("[tls]\n", f'[tls]\ncertificate = "{cert}"\nkey = "{key}"\n', 1)
+    with open(s.config, "w") as f:
+        f.write(text)
+    s.start()
+    try:
+        assert served_certificate_cn(s.imaps_port) == "first.example"
+        new_cert, new_key = make_certificate(certs, "next", "second.example")
+        os.replace(new_cert, cert)
+        os.replace(new_key, key)
+        s.proc.send_signal(signal.SIGHUP)
+        assert s.wait_for_log("event=reloaded")
+        assert served_certificate_cn(s.imaps_port) == "second.example"
+        assert served_certificate_cn(s.smtp_port, starttls="smtp") == "second.example"
+        # A broken pair is refused and the last good one stays.
+        with open(cert, "w") as f:
+            f.write("not a certificate\n")
+        s.proc.send_signal(signal.SIGHUP)
+        assert s.wait_for_log("event=reload_failed")
+        assert served_certificate_cn(s.imaps_port) == "second.example"
+    finally:
+        assert s.stop() == 0

@@ -248,6 +248,7 @@ TEST_F(StoreTest, VersionTwoGetsSentDaysAndASubscriptionList) {
     append(*m, "Subject: late\r\nDate: Mon, 15 Mar 2021 23:30:00 -0500\r\n\r\nx\r\n");  // 16 Mar in UTC
     append(*m, "Subject: none\r\n\r\nx\r\n");
     ASSERT_TRUE(m->create_folder("Old").ok());
+    ASSERT_TRUE(m->set_subscribed("Old", true).ok());  // CREATE does not subscribe
     ASSERT_TRUE(m->set_subscribed("Junk", false).ok());
   }
   ASSERT_EQ(testing::exec_with_password(
@@ -266,6 +267,39 @@ TEST_F(StoreTest, VersionTwoGetsSentDaysAndASubscriptionList) {
   EXPECT_EQ(m->list_subscriptions().value(),
             (std::vector<std::string>{"INBOX", "Archive", "Drafts", "Old", "Sent", "Trash"}));
   EXPECT_FALSE(m->folder("Junk")->subscribed);
+}
+
+// Version 4 had no \Recent state: the messages already there are not recent after the upgrade;
+// the next ones are, for the first session that claims them, once.
+TEST_F(StoreTest, VersionFourGetsFirstRecentUid) {
+  {
+    auto m = create();
+    append(*m, testing::plain_message("one"));
+    append(*m, testing::plain_message("two"));
+  }
+  ASSERT_EQ(testing::exec_with_password(file(), kPassword,
+                                        "ALTER TABLE folders DROP COLUMN first_recent_uid; PRAGMA user_version = 4;"),
+            SQLITE_OK);
+  auto m = reopen();
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(count("PRAGMA user_version"), kSchemaVersion);
+  auto inbox = m->folder("INBOX").value();
+  EXPECT_EQ(inbox.first_recent_uid, 3u);
+  EXPECT_EQ(inbox.recent, 0u);
+  auto none = m->claim_recent("INBOX").value();
+  EXPECT_GT(none.first, none.last);
+  append(*m, testing::plain_message("three"));
+  EXPECT_EQ(m->folder("INBOX")->recent, 1u);
+  auto claimed = m->claim_recent("INBOX").value();
+  EXPECT_EQ(claimed.first, 3u);
+  EXPECT_EQ(claimed.last, 3u);
+  EXPECT_EQ(m->folder("INBOX")->recent, 0u);
+  auto again = m->claim_recent("INBOX").value();
+  EXPECT_GT(again.first, again.last);
+  // A new folder starts with everything recent; CREATE does not subscribe it.
+  ASSERT_TRUE(m->create_folder("Fresh").ok());
+  EXPECT_EQ(m->folder("Fresh")->first_recent_uid, 1u);
+  EXPECT_FALSE(m->folder("Fresh")->subscribed);
 }
 
 TEST_F(StoreTest, FullTextIsIndexedLazilyAndBeforeEverySearch) {
@@ -369,7 +403,14 @@ TEST_F(StoreTest, CopyAndMoveKeepBytesFlagsAndReportUids) {
   EXPECT_EQ(m->fetch_raw("Trash", moved->uids[1].second).value(), raw);
   EXPECT_EQ(m->changes_since("INBOX", 0)->vanished, (std::vector<uint32_t>{1, 2}));
   EXPECT_EQ(m->move("INBOX", all_uids(), "Nowhere").error().code, Errc::not_found);
-  EXPECT_EQ(m->move("Trash", all_uids(), "Trash").error().code, Errc::invalid_argument);
+  // Into the same folder (RFC 6851 §3.3): new UIDs, the originals expunged, the bytes kept.
+  auto again = m->move("Trash", {{moved->uids[1].second, moved->uids[1].second}}, "Trash");
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->uids.size(), 1u);
+  EXPECT_GT(again->uids[0].second, moved->uids[1].second);
+  EXPECT_EQ(m->fetch_raw("Trash", again->uids[0].second).value(), raw);
+  EXPECT_FALSE(m->fetch_raw("Trash", moved->uids[1].second).ok());
+  EXPECT_EQ(m->list_messages("Trash")->size(), 2u);
 }
 
 TEST_F(StoreTest, FoldersCreateRenameDelete) {
@@ -415,8 +456,10 @@ TEST_F(StoreTest, SubscriptionsOutliveTheirFolderAndFollowRenames) {
     auto names = m->list_subscriptions().value();
     return std::find(names.begin(), names.end(), name) != names.end();
   };
-  ASSERT_TRUE(m->create_folder("Foo/Bar").ok());  // a created folder (and its superior) is subscribed
-  EXPECT_TRUE(subscribed("Foo") && subscribed("Foo/Bar"));
+  ASSERT_TRUE(m->create_folder("Foo/Bar").ok());  // creating subscribes nothing (RFC 9051 §6.3.4)
+  EXPECT_FALSE(subscribed("Foo") || subscribed("Foo/Bar"));
+  ASSERT_TRUE(m->set_subscribed("Foo", true).ok());
+  ASSERT_TRUE(m->set_subscribed("Foo/Bar", true).ok());
   ASSERT_TRUE(m->delete_folder("Foo/Bar").ok());
   EXPECT_TRUE(subscribed("Foo/Bar"));
   EXPECT_EQ(m->set_subscribed("Foo/Bar", true).error().code, Errc::not_found);  // we check it exists
@@ -425,8 +468,10 @@ TEST_F(StoreTest, SubscriptionsOutliveTheirFolderAndFollowRenames) {
   EXPECT_EQ(m->set_subscribed("Foo/Bar", false).error().code, Errc::not_found);
 
   ASSERT_TRUE(m->create_folder("Foo/Gone").ok());
+  ASSERT_TRUE(m->set_subscribed("Foo/Gone", true).ok());
   ASSERT_TRUE(m->delete_folder("Foo/Gone").ok());
   ASSERT_TRUE(m->create_folder("Foobar").ok());
+  ASSERT_TRUE(m->set_subscribed("Foobar", true).ok());
   ASSERT_TRUE(m->rename_folder("Foo", "Qux").ok());
   EXPECT_TRUE(subscribed("Qux") && subscribed("Qux/Gone") && subscribed("Foobar"));
   EXPECT_FALSE(subscribed("Foo") || subscribed("Foo/Gone"));
@@ -487,6 +532,9 @@ TEST_F(StoreTest, SearchAnswersEveryKindOfKey) {
   EXPECT_EQ(s(SearchKey::of(K::body, "ju")), V{u1});             // under three characters: scan
   EXPECT_EQ(s(SearchKey::of(K::body, "digest & news")), V{u3});  // decoded QP + HTML text
   EXPECT_EQ(s(SearchKey::of(K::body, "Привет")), V{u2});         // decoded base64, UTF-8
+  EXPECT_TRUE(s(SearchKey::of(K::body, "qu_ck")).empty());       // LIKE's wildcards are text
+  EXPECT_TRUE(s(SearchKey::of(K::body, "quick%fox")).empty());
+  EXPECT_EQ(s(SearchKey::of(K::body, "quick brown")), V{u1});    // no wildcard: LIKE alone decides
   EXPECT_EQ(s(SearchKey::of(K::subject, "quarterly")), V{u4});
   EXPECT_EQ(s(SearchKey::of(K::subject, "Café")), V{u2});
   EXPECT_EQ(s(SearchKey::of(K::from, "elodie@")), V{u2});
@@ -556,11 +604,12 @@ TEST_F(StoreTest, SortFollowsRfc5256Keys) {
   EXPECT_EQ(sorted(SortKey::subject), (V{2, 4, 1, 3}));  // APPLE, BANANA, HELLO (1 before 3)
   EXPECT_EQ(sorted(SortKey::subject, true), (V{1, 3, 4, 2}));
   EXPECT_EQ(sorted(SortKey::from), (V{1, 2, 3, 4}));  // alice, bob, Carol, dave
-  EXPECT_EQ(sorted(SortKey::to), (V{3, 2, 1, 4}));    // "" (a group without members), ann, bob, carl
-  EXPECT_EQ(sorted(SortKey::cc), (V{1, 4, 3, 2}));    // "", "", amy, zed (a group's first member)
+  // A group first sorts by its name (as ENVELOPE gives it, and Dovecot sorts).
+  EXPECT_EQ(sorted(SortKey::to), (V{2, 1, 4, 3}));  // ann, bob, carl, UNDISCLOSED-RECIPIENTS
+  EXPECT_EQ(sorted(SortKey::cc), (V{1, 4, 3, 2}));  // "", "", amy, TEAM
   // bob@example.com, Dave, Zoe Alice, Ève: i;ascii-casemap puts the octets of "É" after "Z".
   EXPECT_EQ(sorted(SortKey::display_from), (V{2, 4, 1, 3}));
-  EXPECT_EQ(sorted(SortKey::display_to), (V{3, 1, 4, 2}));  // "", Bob, Carl, Yves
+  EXPECT_EQ(sorted(SortKey::display_to), (V{1, 4, 3, 2}));  // Bob, Carl, UNDISCLOSED-RECIPIENTS, Yves
 }
 
 TEST_F(StoreTest, ThreadsFollowInReplyToAndReferences) {

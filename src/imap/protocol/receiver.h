@@ -58,7 +58,8 @@ struct Limits {
   int max_search_depth = 100;       // nesting of NOT/OR/() in search keys (clients chain OR)
   bool long_line_is_fatal = false;  // before login: BYE on a line over max_line
 
-  // 8 KiB lines, 8 KiB literals (LOGIN), 16 KiB commands, long lines are fatal.
+  // 40 KiB lines (an RFC 2971 ID of the largest size), 8 KiB literals (LOGIN), 48 KiB commands,
+  // long lines are fatal.
   static Limits before_login();
   // 64 KiB lines, 64 MiB literals (APPEND), 70 MiB commands.
   static Limits after_login();

@@ -14,7 +14,7 @@ std::string capabilities(const Session& session) {
   caps +=
       " NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS"
       " CONDSTORE QRESYNC ESEARCH SEARCHRES SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES STATUS=SIZE"
-      " BINARY UTF8=ACCEPT QUOTA QUOTA=RES-STORAGE X-REGEX";
+      " BINARY UTF8=ACCEPT QUOTA QUOTA=RES-STORAGE MULTIAPPEND X-REGEX";
   caps += " APPENDLIMIT=" + std::to_string(session.options().max_message_bytes);
   if (!const_cast<Session&>(session).connection().compressed()) caps += " COMPRESS=DEFLATE";
   return caps;

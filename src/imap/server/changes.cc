@@ -16,16 +16,39 @@ asio::awaitable<void> Session::report_changes(bool allow_expunge) {
     auto folder = selected_->name;
     auto since = selected_->modseq;
     auto mailbox = mailbox_;
-    auto changes_work = blocking([mailbox, folder, since] { return mailbox->changes_since(folder, since); });
-    auto changes = co_await std::move(changes_work);
-    if (!changes) {
+    // New mail seen by a read-write session is claimed as \Recent by it (RFC 3501 §2.3.2), unless
+    // an earlier claim of this session already covered it.
+    uint32_t claimed_through = (selected_->read_only || imap4rev2) ? UINT32_MAX : selected_->claimed_through;
+    uint32_t known = selected_->max_uid();
+    struct Seen {
+      store::Changes changes;
+      store::UidRange claimed{1, 0};
+    };
+    auto changes_work = blocking([mailbox, folder, since, claimed_through, known]() -> sealmail::Result<Seen> {
+      auto changes = mailbox->changes_since(folder, since);
+      if (!changes) return changes.error();
+      Seen seen{std::move(*changes)};
+      bool unclaimed = false;
+      for (auto& update : seen.changes.changed)
+        if (update.uid > known && update.uid > claimed_through) unclaimed = true;
+      if (unclaimed) {
+        auto claimed = mailbox->claim_recent(folder);
+        if (!claimed) return claimed.error();
+        seen.claimed = *claimed;
+      }
+      return seen;
+    });
+    auto seen = co_await std::move(changes_work);
+    if (!seen) {
       // The folder went away under us (deleted by another session): clients learn it at the next
       // command; RFC 9051 allows a BYE, but keeping the session is kinder.
-      log::warn("imap_changes_failed", {{"reason", changes.error().message}});
+      log::warn("imap_changes_failed", {{"reason", seen.error().message}});
       co_return;
     }
     if (!selected_ || selected_->name != folder) co_return;
     auto& sel = *selected_;
+    auto* changes = &seen->changes;
+    sel.add_recent(seen->claimed);
     for (uint32_t uid : changes->vanished)
       if (sel.seq_of(uid) != 0 && !sel.is_expunged_pending(uid)) sel.expunged_pending.push_back(uid);
     // New messages first (their numbers follow the ones the client knows).
@@ -46,14 +69,17 @@ asio::awaitable<void> Session::report_changes(bool allow_expunge) {
     // Keywords new to this session need a FLAGS response before a FETCH shows them.
     for (auto* update : flag_changes) note_keywords(update->flags);
     if (allow_expunge) flush_expunges();
-    if (!fresh.empty()) untagged(std::to_string(sel.exists()) + " EXISTS");
+    if (!fresh.empty()) {
+      untagged(std::to_string(sel.exists()) + " EXISTS");
+      if (!imap4rev2) untagged(std::to_string(sel.recent_count()) + " RECENT");  // RFC 3501 §7.3.2
+    }
     for (auto* update : flag_changes) {
       uint32_t seq = sel.seq_of(update->uid);
       if (seq == 0 || sel.is_expunged_pending(update->uid)) continue;
       auto it = sel.reported.find(update->uid);
       if (it != sel.reported.end() && it->second >= update->modseq) continue;
       std::string line = std::to_string(seq) + " FETCH (UID " + std::to_string(update->uid) + " FLAGS " +
-                         flags_text(update->flags);
+                         flags_text(update->flags, sel.is_recent(update->uid));
       if (condstore) line += " MODSEQ (" + std::to_string(update->modseq) + ")";
       line += ")";
       untagged(line);

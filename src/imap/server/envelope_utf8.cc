@@ -103,7 +103,63 @@ void decode_address_list(Value& list) {
   }
 }
 
+// Moves `pos` past one value (string, literal, atom such as NIL or a number, or a list).
+bool skip_value(std::string_view in, size_t& pos, int depth = 0) {
+  if (pos >= in.size() || depth > 64) return false;
+  char c = in[pos];
+  if (c == '"' || c == '{') {
+    std::string ignored;
+    return mime::read_string(in, pos, ignored);
+  }
+  if (c == '(') {
+    ++pos;
+    while (pos < in.size() && in[pos] != ')') {
+      if (in[pos] == ' ') ++pos;
+      if (!skip_value(in, pos, depth + 1)) return false;
+    }
+    if (pos >= in.size()) return false;
+    ++pos;
+    return true;
+  }
+  size_t start = pos;
+  while (pos < in.size() && in[pos] != ' ' && in[pos] != '(' && in[pos] != ')') ++pos;
+  return pos > start;
+}
+
 }  // namespace
+
+std::string bodystructure_for_utf8(std::string_view bs) {
+  // body-type-msg = media-message SP body-fields SP envelope SP body SP body-fld-lines: the
+  // envelope is the 8th value of a part that starts with "message" "rfc822" (types are written in
+  // lower case by mime::imap_bodystructure).
+  constexpr std::string_view kMessage = "(\"message\" \"rfc822\" ";
+  std::string out;
+  size_t pos = 0, copied = 0;
+  while (pos < bs.size()) {
+    char c = bs[pos];
+    if (c == '"' || c == '{') {  // strings are skipped whole: their text is never taken for syntax
+      std::string ignored;
+      if (!mime::read_string(bs, pos, ignored)) return std::string(bs);
+      continue;
+    }
+    if (bs.substr(pos, kMessage.size()) != kMessage) {
+      ++pos;
+      continue;
+    }
+    size_t p = pos + 1;
+    for (int i = 0; i < 7; ++i) {
+      if (!skip_value(bs, p) || p >= bs.size() || bs[p] != ' ') return std::string(bs);
+      ++p;
+    }
+    size_t envelope = p;
+    if (!skip_value(bs, p)) return std::string(bs);
+    out.append(bs.substr(copied, envelope - copied));
+    out += envelope_for_utf8(bs.substr(envelope, p - envelope));
+    copied = pos = p;  // the inner body follows, and may hold messages of its own
+  }
+  out.append(bs.substr(copied));
+  return out;
+}
 
 std::string envelope_for_utf8(std::string_view envelope) {
   Reader r(envelope);

@@ -15,4 +15,9 @@ namespace sealmail::imap {
 // cannot be read as an ENVELOPE (never expected: the store wrote it).
 std::string envelope_for_utf8(std::string_view envelope);
 
+// A BODYSTRUCTURE (or BODY) as the store keeps it, with the ENVELOPE of every message/rfc822 part
+// in it (RFC 9051 §7.5.2 body-type-msg) given as envelope_for_utf8() does. Returned unchanged
+// when it cannot be read.
+std::string bodystructure_for_utf8(std::string_view bodystructure);
+
 }  // namespace sealmail::imap

@@ -42,8 +42,8 @@ std::string_view slice(std::string_view data, const std::optional<Partial>& part
 
 }  // namespace
 
-std::string flags_text(const store::Flags& flags) {
-  std::string out = "(";
+std::string flags_text(const store::Flags& flags, bool recent) {
+  std::string out = recent ? "(\\Recent" : "(";
   for (auto& f : kSystemFlags) {
     if ((flags.system & f.bit) == 0) continue;
     if (out.size() > 1) out += ' ';
@@ -133,7 +133,7 @@ bool write_fetch(std::string& out, uint32_t seq, const store::MessageSummary& m,
         break;
       case FetchItem::Kind::flags:
         item("FLAGS");
-        line += flags_text(m.flags);
+        line += flags_text(m.flags, context.folder != nullptr && context.folder->is_recent(m.uid));
         break;
       case FetchItem::Kind::internaldate:
         item("INTERNALDATE");
@@ -149,11 +149,11 @@ bool write_fetch(std::string& out, uint32_t seq, const store::MessageSummary& m,
         break;
       case FetchItem::Kind::bodystructure:
         item("BODYSTRUCTURE");
-        line += m.bodystructure;
+        line += context.utf8 ? bodystructure_for_utf8(m.bodystructure) : m.bodystructure;
         break;
       case FetchItem::Kind::body:
         item("BODY");
-        line += non_extensible_body(m.bodystructure);
+        line += non_extensible_body(context.utf8 ? bodystructure_for_utf8(m.bodystructure) : m.bodystructure);
         break;
       case FetchItem::Kind::modseq:
         if (modseq_written) break;

@@ -7,12 +7,13 @@
 #include <vector>
 
 #include "imap/protocol/command.h"
+#include "imap/server/selected.h"
 #include "store/types.h"
 
 namespace sealmail::imap {
 
-// "(\Seen \Flagged $Junk)".
-std::string flags_text(const store::Flags& flags);
+// "(\Seen \Flagged $Junk)"; `recent` adds \Recent first (RFC 3501 §2.3.2, the session's own).
+std::string flags_text(const store::Flags& flags, bool recent = false);
 // Flags as written by the client ("\\Seen", "$Junk") -> the store's form; BAD on \Recent or junk.
 store::Flags parse_flags(const std::vector<std::string>& flags);
 
@@ -23,9 +24,10 @@ bool needs_structure(const std::vector<FetchItem>& items);
 bool sets_seen(const std::vector<FetchItem>& items);
 
 struct FetchContext {
-  bool utf8 = false;         // UTF8=ACCEPT: ENVELOPE text in UTF-8 (envelope_utf8.h)
-  bool uid_command = false;  // UID FETCH: the UID item is always included (RFC 9051 §6.4.9)
-  bool with_modseq = false;  // CONDSTORE: MODSEQ in every response once it was asked or enabled
+  bool utf8 = false;                       // UTF8=ACCEPT: ENVELOPE text in UTF-8 (envelope_utf8.h)
+  bool uid_command = false;                // UID FETCH: the UID item is always included (RFC 9051 §6.4.9)
+  bool with_modseq = false;                // CONDSTORE: MODSEQ in every response once it was asked or enabled
+  const SelectedFolder* folder = nullptr;  // which messages are \Recent for this session
 };
 
 // Appends "* seq FETCH (...)\r\n". `raw` is the message when needs_body() said so (else empty).

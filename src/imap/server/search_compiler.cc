@@ -34,6 +34,11 @@ SK saved(const SearchContext& c) {
   return uids_key(uid_ranges(*c.saved));
 }
 
+SK recent(const SearchContext& c) {
+  if (c.recent == nullptr || c.recent->empty()) return nothing();
+  return uids_key(*c.recent);
+}
+
 SK text_key(SK::Kind kind, const SearchKey& key) { return SK::of(kind, key.value); }
 
 }  // namespace
@@ -86,9 +91,9 @@ store::SearchKey compile_search(const SearchKey& key, const SearchContext& c) {
     case K::undraft: return SK::num(SK::Kind::flag_unset, store::kDraft);
     case K::unflagged: return SK::num(SK::Kind::flag_unset, store::kFlagged);
     case K::unseen: return SK::num(SK::Kind::flag_unset, store::kSeen);
-    case K::recent:
-    case K::new_: return nothing();
-    case K::old: return SK::all();
+    case K::recent: return recent(c);
+    case K::new_: return SK::combine(SK::Kind::and_, {recent(c), SK::num(SK::Kind::flag_unset, store::kSeen)});
+    case K::old: return SK::combine(SK::Kind::not_, {recent(c)});
     case K::keyword: return text_key(SK::Kind::keyword, key);
     case K::unkeyword: return text_key(SK::Kind::unkeyword, key);
     case K::bcc: return text_key(SK::Kind::bcc, key);

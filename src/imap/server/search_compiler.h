@@ -6,7 +6,8 @@
 // - message numbers are resolved against the session's view (`uids`), "*" being the last one;
 //   UID ranges with "*" against the largest UID the session knows;
 // - "$" is the saved result (SEARCHRES), empty when nothing was saved (RFC 5182 §2.1);
-// - \Recent does not exist here (IMAP4rev2): RECENT and NEW match nothing, OLD everything;
+// - RECENT, NEW and OLD are the session's \Recent messages (RFC 3501 §6.4.4), given as UID ranges
+//   (none under IMAP4rev2: RECENT and NEW match nothing, OLD everything);
 // - OLDER/YOUNGER (WITHIN) are not announced and are refused.
 // No I/O and no SQLite: it is fuzzed on its own (fuzz/imap/fuzz_imap_search_compiler.cc).
 #pragma once
@@ -23,6 +24,7 @@ namespace sealmail::imap {
 struct SearchContext {
   const std::vector<uint32_t>* uids = nullptr;   // the session's message numbers -> UIDs
   const std::vector<uint32_t>* saved = nullptr;  // "$"
+  const store::UidSet* recent = nullptr;         // the session's \Recent UIDs
 };
 
 struct SearchCompileError {

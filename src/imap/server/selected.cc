@@ -34,6 +34,31 @@ std::vector<uint32_t> SelectedFolder::resolve(const SequenceSet& set, bool uid_m
   return out;
 }
 
+bool SelectedFolder::is_recent(uint32_t uid) const {
+  for (auto& r : recent)
+    if (uid >= r.first && uid <= r.last) return true;
+  return false;
+}
+
+uint32_t SelectedFolder::recent_count() const {
+  uint32_t n = 0;
+  for (auto& r : recent)
+    n += static_cast<uint32_t>(std::upper_bound(uids.begin(), uids.end(), r.last) -
+                               std::lower_bound(uids.begin(), uids.end(), r.first));
+  return n;
+}
+
+void SelectedFolder::add_recent(store::UidRange range) {
+  if (range.first > range.last) return;
+  claimed_through = std::max(claimed_through, range.last);
+  // Claims come in UID order: a range that continues the last one extends it.
+  if (!recent.empty() && recent.back().last + 1 >= range.first) {
+    recent.back().last = std::max(recent.back().last, range.last);
+    return;
+  }
+  recent.push_back(range);
+}
+
 bool SelectedFolder::sequence_in_range(const SequenceSet& set) const {
   // A range with "*" is always acceptable ("1:*" in an empty folder names nothing).
   for (auto& r : set.ranges)

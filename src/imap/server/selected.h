@@ -26,6 +26,15 @@ struct SelectedFolder {
   // Flag changes already sent to the client, by UID, with their MODSEQ: a later resync skips
   // them, so a STORE's own FETCH response is not repeated.
   std::unordered_map<uint32_t, uint64_t> reported;
+  // \Recent (RFC 3501 §2.3.2) as this session sees it: the UID ranges it claimed (SELECT, and new
+  // mail while selected) or, read-only, found unclaimed at EXAMINE. Empty under IMAP4rev2.
+  store::UidSet recent;
+  uint32_t claimed_through = 0;  // the highest UID a claim of this session covered
+
+  bool is_recent(uint32_t uid) const;
+  // How many of the session's messages are recent (the RECENT response).
+  uint32_t recent_count() const;
+  void add_recent(store::UidRange range);
 
   uint32_t exists() const { return static_cast<uint32_t>(uids.size()); }
   uint32_t max_uid() const { return uids.empty() ? 0 : uids.back(); }

@@ -142,6 +142,7 @@ asio::awaitable<bool> Session::start_tls() {
 }
 
 asio::awaitable<void> Session::answer_error(const Error& error) {
+  metrics::protocol_meter("imap").errors.add();
   switch (error.kind) {
     case Error::Kind::bad:
       out_ += status_response(error.tag, "BAD", "", error.text);
@@ -168,7 +169,7 @@ asio::awaitable<void> Session::answer_error(const Error& error) {
 
 asio::awaitable<void> Session::run() {
   auto self = shared_from_this();
-  auto& commands = metrics::global().counter("sealmail_imap_commands_total", "IMAP commands run.");
+  auto& meter = metrics::protocol_meter("imap");
   login_deadline_ = std::chrono::steady_clock::now() + options().login_timeout;
   if (options().implicit_tls) {
     auto ec = co_await connection_->start_tls(*context_->tls, options().login_timeout);
@@ -221,8 +222,10 @@ asio::awaitable<void> Session::run() {
       continue;
     }
     auto& command = std::get<Command>(event);
-    commands.add();
-    co_await dispatch(command);
+    {
+      metrics::CommandTimer timer(meter);
+      co_await dispatch(command);
+    }
     // Pipelined commands are answered together, but a client that does not read gets at most
     // this much buffered before the next write makes the session wait for it.
     if (out_.size() > 64 * 1024 && !co_await flush()) break;
@@ -241,6 +244,7 @@ asio::awaitable<void> Session::run() {
 
 asio::awaitable<void> Session::dispatch(Command& command) {
   const CommandSpec* spec = find_command(command.name);
+  if (spec == nullptr || !spec->allowed(state_)) metrics::protocol_meter("imap").errors.add();
   if (spec == nullptr) {
     ++bad_count;
     out_ += status_response(command.tag, "BAD", "", "Unknown command");
@@ -263,6 +267,7 @@ asio::awaitable<void> Session::dispatch(Command& command) {
     error = e;
   }
   if (error) {
+    metrics::protocol_meter("imap").errors.add();
     if (error->kind == CommandError::Kind::bad) {
       ++bad_count;
       out_ += status_response(command.tag, "BAD", error->code, error->text);

@@ -36,7 +36,7 @@ std::string status_line(const Session& s, const FolderStatus& st, const std::vec
     line += ' ';
     switch (item) {
       case StatusItem::messages: line += std::to_string(st.info.messages); break;
-      case StatusItem::recent: line += "0"; break;
+      case StatusItem::recent: line += std::to_string(st.info.recent); break;  // not yet claimed
       case StatusItem::uidnext: line += std::to_string(st.info.uidnext); break;
       case StatusItem::uidvalidity: line += std::to_string(st.info.uidvalidity); break;
       case StatusItem::unseen: line += std::to_string(st.info.unseen); break;

@@ -33,6 +33,13 @@ void link(Node* parent, Node* child) {
   parent->children.push_back(child);
 }
 
+void unlink(Node* child) {
+  if (child->parent == nullptr) return;
+  auto& siblings = child->parent->children;
+  siblings.erase(std::remove(siblings.begin(), siblings.end(), child), siblings.end());
+  child->parent = nullptr;
+}
+
 bool earlier(const Node* a, const Node* b) {
   if (a->date != b->date) return a->date < b->date;
   return a->order < b->order;
@@ -151,13 +158,12 @@ std::string thread_references(const std::vector<store::ThreadFields>& messages,
       if (previous != nullptr && r->parent == nullptr) link(previous, r);
       previous = r;
     }
-    // The last reference is the parent, replacing any parent guessed before (RFC 5256 §4 1.B).
-    if (previous != nullptr && previous != self) {
-      link(previous, self);
-    } else if (self->parent != nullptr && !refs.empty()) {
-      auto& siblings = self->parent->children;
-      siblings.erase(std::remove(siblings.begin(), siblings.end(), self), siblings.end());
-      self->parent = nullptr;
+    // RFC 5256 §4 1.B: the last reference is the parent. A parent guessed before (from another
+    // message's truncated References) is broken first; the new link is then skipped if the last
+    // reference is this message or one of its descendants (it would make a loop).
+    if (!refs.empty()) {
+      unlink(self);
+      if (previous != self && !reaches(previous, self)) link(previous, self);
     }
   }
   // Step 2-3: the roots; dummies without children are dropped, a dummy's children are promoted

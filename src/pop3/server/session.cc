@@ -107,6 +107,7 @@ asio::awaitable<bool> Session::start_tls() {
 }
 
 void Session::note_error() {
+  metrics::protocol_meter("pop3").errors.add();
   if (++errors_in_a_row_ < options().max_errors) return;
   append_err(out_, "too many errors; closing the connection");
   closing_ = true;
@@ -171,8 +172,8 @@ Parser::Event Session::next_event() {
 }
 
 asio::awaitable<void> Session::dispatch(Command& command) {
-  static auto& commands = metrics::global().counter("sealmail_pop3_commands_total", "POP3 commands run.");
-  commands.add();
+  static auto& meter = metrics::protocol_meter("pop3");
+  metrics::CommandTimer timer(meter);
   const CommandSpec& spec = find_command(command.verb);
   if (!spec.allowed(state())) {
     const bool logged_in = state() == StateKind::transaction;

@@ -18,7 +18,11 @@ Session::Session(std::shared_ptr<ServerContext> context, std::shared_ptr<net::Co
       lines_(context_->options.max_line),
       bdat_(context_->options.max_message_bytes) {}
 
-void Session::say(int code, std::string_view enhanced, std::string_view text) { out_ += reply(code, enhanced, text); }
+void Session::say(int code, std::string_view enhanced, std::string_view text) {
+  static auto& meter = metrics::protocol_meter("smtp");
+  if (code >= 400) meter.errors.add();
+  out_ += reply(code, enhanced, text);
+}
 
 asio::awaitable<bool> Session::flush() {
   if (out_.empty()) co_return true;
@@ -90,6 +94,8 @@ asio::awaitable<void> Session::run() {
       continue;
     }
     auto& command = std::get<Command>(parsed);
+    static auto& meter = metrics::protocol_meter("smtp");
+    metrics::CommandTimer timer(meter);
     auto work = dispatch(command);
     co_await std::move(work);
   }

@@ -10,19 +10,16 @@
 namespace sealmail::smtp {
 
 struct TraceInfo {
-  std::string helo;        // as the client gave it (validated by the parser)
-  std::string client_ip;   // "192.0.2.1" or "2001:db8::1"
-  std::string hostname;    // ours
-  bool esmtp = true;       // EHLO rather than HELO
+  std::string helo;       // as the client gave it (validated by the parser)
+  std::string client_ip;  // "192.0.2.1" or "2001:db8::1"
+  std::string hostname;   // ours
+  bool esmtp = true;      // EHLO rather than HELO
   bool tls = false;
-  bool utf8 = false;       // SMTPUTF8 was asked for in MAIL
+  bool utf8 = false;  // SMTPUTF8 was asked for in MAIL
   int64_t unix_time = 0;
 };
 
 // "Received: from helo ([ip])\r\n\tby host with ESMTPS; Mon, 23 Nov 2026 10:00:00 +0000\r\n"
 std::string received_header(const TraceInfo& info);
-
-// RFC 5322 §3.3 date-time in UTC: "Mon, 23 Nov 2026 10:00:00 +0000".
-std::string rfc5322_date(int64_t unix_time);
 
 }  // namespace sealmail::smtp

@@ -58,6 +58,20 @@ TEST(ReplyParser, Malformed) {
   EXPECT_EQ(ReplyParser::parse(many, r, used), Status::error);
 }
 
+TEST(ReplyParser, LineAtTheLimitArrivingByteByByte) {
+  // A line of exactly kMaxLine bytes is accepted whole; it must be too when its CR has arrived
+  // and its LF not yet (found by fuzz_smtp_reply: the outcome depended on segmentation).
+  std::string line = "250 " + std::string(ReplyParser::kMaxLine - 4, 'x');
+  Reply r;
+  size_t used = 0;
+  EXPECT_EQ(ReplyParser::parse(line + "\r", r, used), Status::need_more);
+  ASSERT_EQ(ReplyParser::parse(line + "\r\n", r, used), Status::complete);
+  EXPECT_EQ(r.lines.front().size(), ReplyParser::kMaxLine - 4);
+  // One byte more is too long, before and after the LF.
+  EXPECT_EQ(ReplyParser::parse(line + "xx\r", r, used), Status::error);
+  EXPECT_EQ(ReplyParser::parse(line + "x\r\n", r, used), Status::error);
+}
+
 TEST(ReplyParser, EnhancedCodeOnlyWhenWellFormedAndOfTheSameClass) {
   Reply r;
   size_t used = 0;

@@ -50,7 +50,7 @@ Result fetch(Session& s, Command& c) {
   bool body = needs_body(args.items);
   bool structure = needs_structure(args.items);
   bool mark_seen = sets_seen(args.items) && !sel.read_only;
-  FetchContext context{s.utf8, c.uid, s.condstore};
+  FetchContext context{s.utf8, c.uid, s.condstore, &sel};
   std::optional<uint64_t> changedsince = args.changedsince;
   std::vector<FetchItem> items = args.items;
   for (size_t at = 0; at < uids.size();) {

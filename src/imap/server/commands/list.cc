@@ -5,6 +5,7 @@
 // as \NonExistent (RFC 5258 §3.1, RFC 9051 §7.3.1).
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 #include "imap/protocol/mailbox_name.h"
 #include "imap/server/commands/handlers.h"
@@ -114,6 +115,31 @@ Result list(Session& s, Command& c) {
     std::string attrs = lsub ? "\\Noselect" : "\\NonExistent \\Subscribed";
     if (!lsub && has_children(*folders, name)) attrs += " \\HasChildren";
     s.untagged(std::string(lsub ? "LSUB" : "LIST") + " (" + attrs + ") \"/\" " + s.folder_to_wire(name));
+  }
+  // A subscribed name that the pattern does not reach but whose superior it does ("%" stops at
+  // "/"): LSUB gives the superior as \Noselect (RFC 3501 §6.3.9), LIST (SUBSCRIBED RECURSIVEMATCH)
+  // with CHILDINFO ("SUBSCRIBED") (RFC 5258 §3.5). A superior that is itself subscribed was
+  // listed already.
+  if (lsub || (args.selection.subscribed && args.selection.recursive_match && !args.selection.special_use)) {
+    std::set<std::string> subscribed(subscriptions.begin(), subscriptions.end());
+    std::set<std::string> superiors;
+    for (auto& name : subscriptions) {
+      if (matches_any(name)) continue;
+      for (size_t slash = name.find('/'); slash != std::string::npos; slash = name.find('/', slash + 1)) {
+        std::string up = name.substr(0, slash);
+        if (!subscribed.count(up) && matches_any(up)) superiors.insert(up);
+      }
+    }
+    for (auto& up : superiors) {
+      auto folder = std::find_if(folders->begin(), folders->end(), [&](auto& f) { return f.name == up; });
+      if (lsub) {
+        s.untagged("LSUB (\\Noselect) \"/\" " + s.folder_to_wire(up));
+        continue;
+      }
+      std::string attrs = folder == folders->end() ? "\\NonExistent \\HasChildren" : "\\HasChildren";
+      if (folder != folders->end() && !folder->special_use.empty()) attrs += " " + folder->special_use;
+      s.untagged("LIST (" + attrs + ") \"/\" " + s.folder_to_wire(up) + " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
+    }
   }
   if (args.ret.status) {
     auto items = *args.ret.status;

@@ -1,25 +1,27 @@
-// QUOTA (RFC 9208): one quota root, "", over the mailbox's storage (in KiB) and message count,
-// with the limit the directory gives the alias (the smallest of alias, domain and account
-// limits). Users cannot change it (SETQUOTA: NO, as for Dovecot's non-admin users).
+// QUOTA (RFC 9208): one quota root, "", over storage (in KiB): of the alias's limits (its own, its
+// domain's, its account's, each over every mailbox it covers: quota/usage.h) the one with the
+// least room left, as usage and limit. Users cannot change it (SETQUOTA: NO, as for Dovecot's non-admin users).
 #include "imap/server/commands/handlers.h"
+#include "quota/usage.h"
 
 namespace sealmail::imap::commands {
 
 Result getquota(Session& s, Command& c) {
   if (c.name == "GETQUOTA" && std::get<GetQuotaArgs>(c.args).root != "") no("NONEXISTENT", "no such quota root");
-  auto mailbox = s.mailbox_ptr();
   auto directory = s.context().directory;
   auto alias = s.alias();
+  auto meter = std::make_shared<quota::Meter>(s.options().data_dir, s.context().registry, s.context().spool);
   struct Usage {
-    store::Quota used;
+    uint64_t used = 0;
     std::optional<uint64_t> limit;
   };
-  auto usage_work = s.blocking([mailbox, directory, alias]() -> sealmail::Result<Usage> {
-    auto used = mailbox->quota();
-    if (!used) return used.error();
-    auto limits = directory->quota_for(alias);
-    if (!limits) return limits.error();
-    return Usage{*used, limits->effective()};
+  auto usage_work = s.blocking([meter, directory, alias]() -> sealmail::Result<Usage> {
+    auto usage = meter->usage(*directory, alias);
+    if (!usage) return usage.error();
+    // The level with the least room: a full account fills every mailbox it owns.
+    auto tightest = usage->tightest();
+    if (!tightest) return Usage{};
+    return Usage{tightest->used, tightest->limit};
   });
   auto usage = co_await std::move(usage_work);
   if (!usage) fail(usage.error());
@@ -31,7 +33,7 @@ Result getquota(Session& s, Command& c) {
     no("NONEXISTENT", "no quota applies to this mailbox");
   }
   if (usage->limit)
-    s.untagged("QUOTA \"\" (STORAGE " + std::to_string(usage->used.bytes / 1024) + " " +
+    s.untagged("QUOTA \"\" (STORAGE " + std::to_string(usage->used / 1024) + " " +
                std::to_string(*usage->limit / 1024) + ")");
   co_return Completion{.text = c.name + " completed"};
 }

@@ -30,7 +30,8 @@ asio::awaitable<void> qresync_report(Session& s, const Qresync& q) {
     if (seq == 0) continue;
     s.note_keywords(update.flags);
     s.untagged(std::to_string(seq) + " FETCH (UID " + std::to_string(update.uid) + " FLAGS " +
-               flags_text(update.flags) + " MODSEQ (" + std::to_string(update.modseq) + "))");
+               flags_text(update.flags, sel.is_recent(update.uid)) + " MODSEQ (" + std::to_string(update.modseq) +
+               "))");
   }
 }
 
@@ -52,8 +53,19 @@ Result select(Session& s, Command& c) {
     std::vector<uint32_t> uids;
     std::vector<std::string> keywords;
     std::vector<uint32_t> first_unseen;
+    store::UidRange recent{1, 0};
   };
-  auto loaded_work = s.blocking([mailbox, name]() -> sealmail::Result<Loaded> {
+  // RFC 3501 §2.3.2: SELECT claims the messages no session has seen as recent; EXAMINE shows them
+  // without taking them. IMAP4rev2 has no \Recent (RFC 9051 Appendix E), so it leaves them.
+  bool claim = !examine && !s.imap4rev2;
+  bool recent = !s.imap4rev2;
+  auto loaded_work = s.blocking([mailbox, name, claim, recent]() -> sealmail::Result<Loaded> {
+    store::UidRange claimed{1, 0};
+    if (claim) {
+      auto got = mailbox->claim_recent(name);
+      if (!got) return got.error();
+      claimed = *got;
+    }
     auto info = mailbox->folder(name);
     if (!info) return info.error();
     auto uids = mailbox->list_uids(name);
@@ -64,7 +76,8 @@ Result select(Session& s, Command& c) {
     first.limit = 1;
     auto unseen = mailbox->search(name, store::SearchKey::num(store::SearchKey::Kind::flag_unset, store::kSeen), first);
     if (!unseen) return unseen.error();
-    return Loaded{std::move(*info), std::move(*uids), std::move(*keywords), std::move(*unseen)};
+    if (recent && !claim) claimed = {info->first_recent_uid, info->uidnext - 1};
+    return Loaded{std::move(*info), std::move(*uids), std::move(*keywords), std::move(*unseen), claimed};
   });
   auto loaded = co_await std::move(loaded_work);
   if (!loaded) fail(loaded.error());
@@ -75,13 +88,15 @@ Result select(Session& s, Command& c) {
   sel.uids = std::move(loaded->uids);
   sel.modseq = loaded->info.highest_modseq;
   sel.uidnext = loaded->info.uidnext;
+  sel.add_recent(loaded->recent);
+  if (examine) sel.claimed_through = UINT32_MAX;  // read-only: claims nothing later either
   s.known_keywords().clear();
   s.known_keywords().insert(loaded->keywords.begin(), loaded->keywords.end());
   s.select(std::move(sel));
   auto& selected = *s.selected();
   s.untagged(s.flags_response());
   s.untagged(std::to_string(selected.exists()) + " EXISTS");
-  if (!s.imap4rev2) s.untagged("0 RECENT");  // RFC 9051 drops \Recent; we never set it
+  if (!s.imap4rev2) s.untagged(std::to_string(selected.recent_count()) + " RECENT");
   if (!loaded->first_unseen.empty() && !s.imap4rev2)
     s.untagged("OK [UNSEEN " + std::to_string(selected.seq_of(loaded->first_unseen.front())) + "] First unseen");
   s.untagged("OK [UIDVALIDITY " + std::to_string(selected.uidvalidity) + "] UIDs valid");

@@ -1,8 +1,8 @@
 // SORT and UID SORT (RFC 5256 §3, RFC 5957 DISPLAYFROM/DISPLAYTO): the store orders the search
-// result in SQL (its sort keys follow RFC 5256's base subject and address rules), ties last by
-// message number. RFC 5256 does not say how REVERSE on the first key meets that last tie-break;
-// as Dovecot does, REVERSE on the first key reverses the whole order (ties included), and on a
-// later key only that key.
+// result in SQL (its sort keys follow RFC 5256's base subject and address rules). REVERSE turns
+// only the key it precedes; ties left by every key are in message-number order, ascending even
+// after a REVERSE (RFC 5256 §3: "sequence number" breaks ties; ImapTest "sort-arrival" expects
+// "(REVERSE ARRIVAL)" to keep equal dates ascending, as Dovecot does).
 #include "imap/server/commands/handlers.h"
 
 namespace sealmail::imap::commands {
@@ -13,7 +13,6 @@ asio::awaitable<std::vector<uint32_t>> run_search(Session& s, const SearchKey& k
 Result sort(Session& s, Command& c) {
   auto& args = std::get<SortArgs>(c.args);
   store::SearchOptions options;
-  bool all_reversed = !args.criteria.empty() && args.criteria.front().reverse;
   for (auto& criterion : args.criteria) {
     store::SortKey k = store::SortKey::arrival;
     switch (criterion.key) {
@@ -27,11 +26,8 @@ Result sort(Session& s, Command& c) {
       case SortCriterion::Key::to: k = store::SortKey::to; break;
       case SortCriterion::Key::display_to: k = store::SortKey::display_to; break;
     }
-    bool first = options.sort.empty();
-    options.sort.emplace_back(k, first ? criterion.reverse : criterion.reverse != all_reversed);
+    options.sort.emplace_back(k, criterion.reverse);
   }
-  // Message numbers and UIDs are in the same order.
-  if (all_reversed) options.sort.emplace_back(store::SortKey::uid, true);
   auto work = run_search(s, args.key, options, nullptr);
   auto uids = co_await std::move(work);
   auto& sel = *s.selected();

@@ -52,7 +52,7 @@ Result store(Session& s, Command& c) {
     std::string line = std::to_string(seq) + " FETCH (";
     bool any = false;
     if (f != nullptr) {
-      line += "FLAGS " + flags_text(*f);
+      line += "FLAGS " + flags_text(*f, sel.is_recent(uid));
       any = true;
     }
     if (c.uid || s.condstore) {  // RFC 7162: UID with MODSEQ lets the client resync by UID
