@@ -36,6 +36,23 @@ Status remove_spool(const std::filesystem::path& data_dir, const std::string& ma
   return store::Spool(store::spool_dir(data_dir)).remove_all(mailbox_id);
 }
 
+// The server's last holder of a mailbox may still be closing it after the session has gone (its
+// destructor runs the optimizer after the registry already counts it gone): a mailbox that is busy
+// for a moment is worth retrying for a few seconds before the command reports it in use.
+template <class Attempt>
+auto retry_while_busy(Attempt attempt) -> decltype(attempt()) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    auto outcome = attempt();
+    if (outcome || outcome.error().code != Errc::busy || std::chrono::steady_clock::now() >= deadline) return outcome;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+Status destroy_mailbox(const std::filesystem::path& path) {
+  return retry_while_busy([&] { return store::Mailbox::destroy(path); });
+}
+
 }  // namespace
 
 Result<std::unique_ptr<directory::Directory>> open_directory(const std::filesystem::path& data_dir) {
@@ -92,33 +109,18 @@ Result<crypto::SecretBuffer> change_alias_password(directory::Directory& dir, co
       return make_error(Errc::invalid_argument,
                         "this alias has a mailbox: give its current password (--current-password-file or "
                         "SEALMAIL_PASSWORD) to re-key it, or --reset to delete the mailbox and start empty");
-    // The server's last holder of the mailbox may still be closing it (its destructor runs the
-    // optimizer after the registry already counts it gone): busy for a moment is worth a retry.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    for (;;) {
+    auto st = retry_while_busy([&]() -> Status {
       auto mailbox = store::Mailbox::open(path, *current);
-      if (!mailbox) {
-        if (mailbox.error().code == Errc::wrong_password)
-          return make_error(Errc::wrong_password, "the current password is wrong");
-        if (mailbox.error().code == Errc::busy && std::chrono::steady_clock::now() < deadline) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(20));
-          continue;
-        }
-        return mailbox.error();
-      }
-      auto st = (*mailbox)->rekey(password);
-      if (!st && st.error().code == Errc::busy && std::chrono::steady_clock::now() < deadline) {
-        mailbox->reset();
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        continue;
-      }
-      if (!st) return st.error();
-      break;
-    }
+      if (!mailbox) return mailbox.error();
+      return (*mailbox)->rekey(password);
+    });
+    if (!st && st.error().code == Errc::wrong_password)
+      return make_error(Errc::wrong_password, "the current password is wrong");
+    if (!st) return st.error();
   } else if (alias->has_mailbox) {
     // A reset, or a mailbox that was never made: start a new, empty one under the new password.
     if (has_file) {
-      auto st = store::Mailbox::destroy(path);
+      auto st = destroy_mailbox(path);
       if (!st) return st.error();
     }
     if (auto st = remove_spool(data_dir, alias->mailbox_id); !st) return st.error();
@@ -136,7 +138,7 @@ Status remove_alias(directory::Directory& dir, const std::filesystem::path& data
   auto path = directory::mailbox_path(data_dir, alias->mailbox_id);
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) {
-    auto st = store::Mailbox::destroy(path);
+    auto st = destroy_mailbox(path);
     if (!st) return st;
   }
   SEALMAIL_TRY(remove_spool(data_dir, alias->mailbox_id));
@@ -156,7 +158,7 @@ Status remove_domain(directory::Directory& dir, const std::filesystem::path& dat
     auto path = directory::mailbox_path(data_dir, alias.mailbox_id);
     std::error_code ec;
     if (std::filesystem::exists(path, ec)) {
-      auto st = store::Mailbox::destroy(path);
+      auto st = destroy_mailbox(path);
       if (!st && result) result = st;
       if (!st) continue;  // the mailbox stays: so does the mail waiting for it
     }
