@@ -87,6 +87,15 @@ class ChildProcess {
     return 0;
   }
 
+  // Whether the child has ended (it is reaped then, and stop() has nothing left to do).
+  bool exited() {
+    if (pid_ <= 0) return true;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+    pid_ = -1;
+    return true;
+  }
+
   void stop() {
     if (pid_ > 0) {
       kill(pid_, SIGTERM);
@@ -124,6 +133,21 @@ inline int free_port(int type = SOCK_STREAM) {
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   close(fd);
   return ntohs(a.sin_port);
+}
+
+// A loopback port free for both UDP and TCP right now (a DNS server needs both on one number).
+inline int free_udp_and_tcp_port() {
+  for (;;) {
+    int port = free_port(SOCK_DGRAM);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    bool free = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    close(fd);
+    if (free) return port;
+  }
 }
 
 // Whether something accepts TCP connections on 127.0.0.1:port, tried until `timeout`.
