@@ -11,60 +11,16 @@ import re
 import smtplib
 import subprocess
 import sys
-import tempfile
 
 import pytest
 
 from conftest import free_port
+from nsd_support import Nsd, start_ready
 from smtp_support import DOMAIN, SmtpServer, message, strip_trace
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SINK = os.path.join(HERE, "..", "smtp", "client", "smtp_sink.py")
 RECEIVER = os.path.join(HERE, "..", "delivery", "webhook_receiver.py")
-
-
-def start_ready(args, env=None):
-    """Starts a helper that prints "READY <port>"; returns (process, port)."""
-    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    line = p.stdout.readline()
-    assert line.startswith("READY "), (line, p.stderr.read() if p.poll() is not None else "")
-    return p, int(line.split()[1])
-
-
-class Nsd:
-    """NSD serving `zones` on a loopback UDP+TCP port."""
-
-    def __init__(self, zones):
-        self.dir = tempfile.mkdtemp(prefix="nsd-")
-        self.port = free_port()
-        conf = (f"server:\n  ip-address: 127.0.0.1@{self.port}\n  port: {self.port}\n  username: \"\"\n"
-                f"  chroot: \"\"\n  database: \"\"\n  do-ip6: no\n  server-count: 1\n  zonesdir: \"{self.dir}\"\n"
-                f"  zonelistfile: \"{self.dir}/zone.list\"\n  pidfile: \"{self.dir}/nsd.pid\"\n"
-                f"  xfrdfile: \"{self.dir}/xfrd.state\"\n  xfrdir: \"{self.dir}\"\n  logfile: \"{self.dir}/nsd.log\"\n"
-                "remote-control:\n  control-enable: no\n")
-        for name, text in zones.items():
-            conf += f"zone:\n  name: {name}\n  zonefile: {name}.zone\n"
-            with open(os.path.join(self.dir, name + ".zone"), "w") as f:
-                f.write(text)
-        with open(os.path.join(self.dir, "nsd.conf"), "w") as f:
-            f.write(conf)
-        self.proc = subprocess.Popen(["/usr/sbin/nsd", "-d", "-c", os.path.join(self.dir, "nsd.conf")],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        import socket
-        import time
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                assert self.proc.poll() is None, "nsd exited"
-                time.sleep(0.05)
-        raise RuntimeError("nsd did not start")
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
 
 
 ZONE = """$ORIGIN forward.test.
