@@ -13,6 +13,7 @@ packages=(
   python3 python3-pytest python3-prometheus-client python3-dkim python3-nacl
   libc-ares-dev libcurl4-openssl-dev python3-aiosmtpd nsd
   isync neomutt curl fetchmail mpop swaks libnet-ssleay-perl
+  libmagic-dev libidn2-dev libicu-dev clamav-daemon  # issue 9: content protections (types, IDN, scripts, ClamAV)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -5,6 +5,7 @@
 
 #include "admin/directory_commands.h"
 #include "admin/mailbox_commands.h"
+#include "admin/protection_commands.h"
 #include "admin/quickstart_command.h"
 #include "admin/serve_command.h"
 #include "crypto/secret.h"
@@ -23,6 +24,7 @@ int run(int argc, char** argv) {
   add_serve_command(app, data_dir, exit_code);
   add_quickstart_command(app, data_dir, exit_code);
   add_directory_commands(app, data_dir, exit_code);
+  add_protection_commands(app, data_dir, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -43,6 +43,20 @@ class MeteredDelivery final : public smtp::Delivery {
   std::shared_ptr<smtp::Delivery> inner_;
 };
 
+delivery::filters::FilterOptions content_filter_options(const ProtectionConfig& c) {
+  delivery::filters::FilterOptions o;
+  if (!c.clamd_socket.empty()) {
+    delivery::filters::ClamdOptions clamd;
+    clamd.socket = c.clamd_socket;
+    clamd.timeout = std::chrono::milliseconds(c.clamd_timeout_ms);
+    clamd.stream_max_bytes = c.clamd_stream_max_bytes;
+    o.clamd = clamd;
+  }
+  o.defer_when_clamd_unavailable = c.clamd_unavailable_defer;
+  o.shorteners = c.shorteners;
+  return o;
+}
+
 }  // namespace
 
 struct MxServer::Parts {
@@ -101,6 +115,7 @@ std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& ru
   route.forwarder = parts.forwarder;
   route.webhooks = parts.webhooks;
   route.srs = std::make_shared<delivery::Srs>(std::string(srs_secret->view()), config.hostname);
+  route.filter = std::make_shared<delivery::filters::ContentFilter>(content_filter_options(config.protections));
   delivery::RouterOptions options;
   options.data_dir = config.data_dir;
   options.webhook_secret = std::string(hook_secret->view());

@@ -85,7 +85,8 @@ Result<Config> load_config(const std::filesystem::path& data_dir, const std::opt
     msg << "config: " << file->filename().string() << " line " << e.source().begin.line << ": " << e.description();
     return make_error(Errc::invalid_argument, msg.str());
   }
-  static const std::set<std::string> top_keys = {"hostname", "data_dir", "listen", "tls", "limits", "delivery", "log", "runtime"};
+  static const std::set<std::string> top_keys = {"hostname", "data_dir", "listen",  "tls",        "limits",
+                                                 "delivery", "log",      "runtime", "protections"};
   for (auto& [k, v] : root) {
     std::string key(k.str());
     if (!top_keys.count(key)) return config_error(key, "unknown key" + where(v));
@@ -214,6 +215,40 @@ Result<Config> load_config(const std::filesystem::path& data_dir, const std::opt
         auto x = integer<int>(v, key, 1, 600);
         if (!x) return x.error();
         c.delivery.webhook_timeout_seconds = static_cast<uint32_t>(*x);
+      } else {
+        return config_error(key, "unknown key");
+      }
+    }
+  }
+  if (auto* n = root.get("protections")) {
+    if (!n->is_table()) return config_error("protections", "expected a table");
+    for (auto& [k, v] : *n->as_table()) {
+      std::string name(k.str()), key = "protections." + name;
+      if (name == "clamd_socket") {
+        auto* s = v.as_string();
+        if (!s) return config_error(key, "expected a path");
+        c.protections.clamd_socket = s->get();
+      } else if (name == "clamd_timeout_ms") {
+        auto x = integer<int>(v, key, 100, 600000);
+        if (!x) return x.error();
+        c.protections.clamd_timeout_ms = static_cast<uint32_t>(*x);
+      } else if (name == "clamd_stream_max_bytes") {
+        auto x = integer<int64_t>(v, key, 1, int64_t{4} << 30);
+        if (!x) return x.error();
+        c.protections.clamd_stream_max_bytes = static_cast<uint64_t>(*x);
+      } else if (name == "clamd_unavailable") {
+        auto* s = v.as_string();
+        if (!s || (s->get() != "defer" && s->get() != "accept"))
+          return config_error(key, "expected \"defer\" or \"accept\"");
+        c.protections.clamd_unavailable_defer = s->get() == "defer";
+      } else if (name == "shorteners") {
+        auto* a = v.as_array();
+        if (!a) return config_error(key, "expected a list of host names");
+        for (auto& item : *a) {
+          auto* s = item.as_string();
+          if (!s || s->get().empty()) return config_error(key, "expected a list of host names");
+          c.protections.shorteners.push_back(s->get());
+        }
       } else {
         return config_error(key, "unknown key");
       }

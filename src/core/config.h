@@ -44,6 +44,16 @@ struct DeliveryConfig {
   bool allow_private_targets = false;
 };
 
+// Content protections of the MX (issue 9, delivery/filters/content_filter.h); which ones apply is
+// chosen per domain and alias in the directory. [protections] in the TOML file.
+struct ProtectionConfig {
+  std::filesystem::path clamd_socket;  // clamd's LocalSocket; empty: no clamd, virus scans skipped
+  uint32_t clamd_timeout_ms = 10000;
+  uint64_t clamd_stream_max_bytes = 25ull << 20;  // clamd.conf StreamMaxLength
+  bool clamd_unavailable_defer = true;            // clamd_unavailable = "defer" (451) or "accept" (marked)
+  std::vector<std::string> shorteners;            // URL shortener hosts; empty: the built-in list
+};
+
 struct Config {
   std::filesystem::path data_dir;
   std::string hostname = "localhost";
@@ -56,6 +66,7 @@ struct Config {
   bool plaintext_on_loopback = true;
   Limits limits;
   DeliveryConfig delivery;
+  ProtectionConfig protections;
   log::Level log_level = log::Level::info;
   int io_threads = 1;
   int worker_threads = 2;

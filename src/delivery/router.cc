@@ -48,6 +48,7 @@ struct Router::Plan {
   std::vector<std::string> forwards;         // target addresses, each once
   std::vector<std::string> webhooks;         // URLs, each once
   std::vector<std::string> bounces;          // original senders of bounces to our SRS addresses
+  std::vector<directory::Alias> recipients;  // every alias reached, once: their protections apply
 };
 
 Router::Router(net::Runtime& runtime, RouterParts parts, RouterOptions options)
@@ -111,6 +112,8 @@ Result<Router::Plan> Router::plan_blocking(const smtp::Envelope& envelope) {
     if (!alias) return alias.error();
     if (!*alias) continue;  // removed since RCPT: nothing to do for it
     auto& a = **alias;
+    if (std::none_of(plan.recipients.begin(), plan.recipients.end(), [&](auto& r) { return r.id == a.id; }))
+      plan.recipients.push_back(a);
     if (a.has_mailbox &&
         std::none_of(plan.stores.begin(), plan.stores.end(), [&](auto& s) { return s.mailbox_id == a.mailbox_id; }))
       plan.stores.push_back(a);
@@ -120,7 +123,8 @@ Result<Router::Plan> Router::plan_blocking(const smtp::Envelope& envelope) {
   return plan;
 }
 
-Router::Copy Router::store_blocking(const directory::Alias& alias, const std::string& bytes) {
+Router::Copy Router::store_blocking(const directory::Alias& alias, const std::string& bytes,
+                                    const std::string& folder) {
   auto usage = usage_blocking(alias);
   if (!usage) return {Outcome::temporary, make(451, "4.3.0", "Temporary lookup failure")};
   if (!usage->could_ever_fit(bytes.size()))
@@ -131,7 +135,7 @@ Router::Copy Router::store_blocking(const directory::Alias& alias, const std::st
     // The owner is online: straight into INBOX (the commit is synchronous=FULL, durable), and
     // every session of the owner hears of it through the mailbox's change events.
     store::AppendRequest request;
-    request.folder = "INBOX";
+    request.folder = folder;
     request.message = bytes;
     request.internal_date = now;
     auto appended = open->append(request);
@@ -147,7 +151,7 @@ Router::Copy Router::store_blocking(const directory::Alias& alias, const std::st
   }
   std::array<uint8_t, 32> key;
   std::copy(alias.box_public_key.begin(), alias.box_public_key.end(), key.begin());
-  auto spooled = parts_.spool->append(alias.mailbox_id, key, bytes, now);
+  auto spooled = parts_.spool->append(alias.mailbox_id, key, bytes, now, folder);
   if (!spooled) {
     log::warn("delivery: spool failed", {{"error", spooled.error().message}});
     return {Outcome::temporary, make(451, "4.3.0", "Temporary failure storing the message")};
@@ -167,23 +171,36 @@ boost::asio::awaitable<smtp::Reply> Router::deliver(smtp::Envelope envelope, std
   Digest print = sha256(envelope.mail_from + '\0' + std::string(content.begin(), content.end()));
   std::vector<Copy> copies;
 
+  filters::FilterDecision scan;
+  if (parts_.filter) {
+    auto scanning = runtime_.blocking([this, &plan, message] {
+      return parts_.filter->decide_blocking(*parts_.directory, plan->recipients, *message);
+    });
+    scan = co_await std::move(scanning);
+    if (scan.refuse) co_return *scan.refuse;
+  }
+
   if (!plan->stores.empty()) {
     // RFC 5321 §4.4: the final delivery adds Return-Path; a forwarded copy must not carry one.
     auto stored = std::make_shared<std::string>();
-    stored->reserve(envelope.mail_from.size() + trace.size() + message->size() + 20);
+    stored->reserve(envelope.mail_from.size() + scan.header.size() + trace.size() + message->size() + 20);
     *stored += "Return-Path: <" + envelope.mail_from + ">\r\n";
     *stored += trace;
+    *stored += scan.header;  // after our Received: what this hop found, below what it says it is
     *stored += *message;
     for (auto& alias : plan->stores) {
       std::string key = "store:" + alias.mailbox_id;
       if (memory_.contains(print, key)) continue;
-      auto storing = runtime_.blocking([this, alias, stored] { return store_blocking(alias, *stored); });
+      std::string folder = scan.junk_mailboxes.count(alias.mailbox_id) ? "Junk" : "INBOX";
+      auto storing =
+          runtime_.blocking([this, alias, stored, folder] { return store_blocking(alias, *stored, folder); });
       Copy copy = co_await std::move(storing);
       if (copy.outcome == Outcome::delivered) memory_.remember(print, key);
       copies.push_back(std::move(copy));
     }
   }
 
+  // A forwarded copy goes as received (with our trace only): the scan header is for what we keep.
   auto relayed = std::make_shared<const std::string>(trace + *message);
   auto forward_one = [&](std::string from, std::string target) -> boost::asio::awaitable<Copy> {
     std::string key = "forward:" + lower(target);

@@ -16,6 +16,8 @@
 // - Quota (RCPT and again at the end of DATA): quota/usage.h, against the limits of the alias, its
 //   domain and its account (each counting every mailbox it covers, spools included). A mailbox
 //   whose owner is away is never opened: its size is the hint it left when it last closed.
+// - Content protections (filters/content_filter.h) run on the message in memory before any copy
+//   is made: a refusal answers for the whole message; phishing may send a mailbox's copy to Junk.
 // - Logs hold outcome counts and redacted addresses only.
 #pragma once
 
@@ -25,6 +27,7 @@
 #include <string>
 
 #include "core/runtime.h"
+#include "delivery/filters/content_filter.h"
 #include "delivery/forwarder.h"
 #include "delivery/sent_memory.h"
 #include "delivery/srs.h"
@@ -50,6 +53,7 @@ struct RouterParts {
   std::shared_ptr<Forwarder> forwarder;    // null: forward targets get 451 (none configured)
   std::shared_ptr<WebhookSender> webhooks; // null: webhooks get 451
   std::shared_ptr<Srs> srs;                // null: senders are not rewritten, no bounces come back
+  std::shared_ptr<filters::ContentFilter> filter;  // null: no content protections (issue 9)
 };
 
 class Router : public smtp::Delivery {
@@ -73,7 +77,7 @@ class Router : public smtp::Delivery {
   Result<Plan> plan_blocking(const smtp::Envelope& envelope);
   // Bytes held now against each limit of `alias` (its mailboxes and spools).
   Result<quota::Usage> usage_blocking(const directory::Alias& alias);
-  Copy store_blocking(const directory::Alias& alias, const std::string& bytes);
+  Copy store_blocking(const directory::Alias& alias, const std::string& bytes, const std::string& folder);
 
   net::Runtime& runtime_;
   RouterParts parts_;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -89,6 +90,15 @@ class Directory {
   virtual Status set_password_hash(int64_t id, std::string_view hash) = 0;
   // 32 bytes (X25519), or empty to remove the key.
   virtual Status set_box_public_key(int64_t id, std::span<const uint8_t> key) = 0;
+
+  // Content protections (issue 9, delivery/filters/settings.h): name = value pairs set on a domain
+  // or an alias; a name not set is inherited. The directory stores them as given (the caller checks
+  // names and values); a value of none removes the setting.
+  using ProtectionSettings = std::map<std::string, std::string>;
+  virtual Result<ProtectionSettings> domain_protections(int64_t domain_id) = 0;
+  virtual Result<ProtectionSettings> alias_protections(int64_t alias_id) = 0;
+  virtual Status set_domain_protection(int64_t domain_id, std::string_view name, std::optional<std::string> value) = 0;
+  virtual Status set_alias_protection(int64_t alias_id, std::string_view name, std::optional<std::string> value) = 0;
 
   // Where mail to `address` goes: the exact alias, else the first regex alias of the domain (in
   // creation order) whose pattern matches the whole local part, else the domain's catch-all.

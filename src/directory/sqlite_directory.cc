@@ -603,7 +603,67 @@ class SqliteDirectory final : public Directory {
         account_id);
   }
 
+  Result<ProtectionSettings> domain_protections(int64_t domain_id) override {
+    return protections("SELECT name, value FROM domain_protections WHERE domain_id = ?", domain_id);
+  }
+  Result<ProtectionSettings> alias_protections(int64_t alias_id) override {
+    return protections("SELECT name, value FROM alias_protections WHERE alias_id = ?", alias_id);
+  }
+  Status set_domain_protection(int64_t domain_id, std::string_view name, std::optional<std::string> value) override {
+    // The statement cache is keyed by the SQL's address: literals only.
+    static constexpr ProtectionSql kSql{"SELECT 1 FROM domains WHERE id = ?",
+                                        "INSERT INTO domain_protections(domain_id, name, value) VALUES (?, ?, ?) "
+                                        "ON CONFLICT DO UPDATE SET value = excluded.value",
+                                        "DELETE FROM domain_protections WHERE domain_id = ? AND name = ?",
+                                        "no such domain"};
+    return set_protection(kSql, domain_id, name, value);
+  }
+  Status set_alias_protection(int64_t alias_id, std::string_view name, std::optional<std::string> value) override {
+    static constexpr ProtectionSql kSql{"SELECT 1 FROM aliases WHERE id = ?",
+                                        "INSERT INTO alias_protections(alias_id, name, value) VALUES (?, ?, ?) "
+                                        "ON CONFLICT DO UPDATE SET value = excluded.value",
+                                        "DELETE FROM alias_protections WHERE alias_id = ? AND name = ?",
+                                        "no such alias"};
+    return set_protection(kSql, alias_id, name, value);
+  }
+
  private:
+  struct ProtectionSql {
+    const char* exists;
+    const char* upsert;
+    const char* remove;
+    const char* missing;
+  };
+
+  Result<ProtectionSettings> protections(const char* sql, int64_t id) {
+    return with_db([&](sql::Db& db) -> Result<ProtectionSettings> {
+      ProtectionSettings out;
+      sql::Query q = db.query(sql);
+      q->bind(1, id);
+      while (q->step()) out.emplace(std::string(q->text(0)), std::string(q->text(1)));
+      return out;
+    });
+  }
+
+  Status set_protection(const ProtectionSql& stmts, int64_t id, std::string_view name,
+                        const std::optional<std::string>& value) {
+    return with_db([&](sql::Db& db) {
+      return sql::transaction(db, [&]() -> Status {
+        {
+          sql::Query q = db.query(stmts.exists);
+          q->bind(1, id);
+          if (!q->step()) return not_found(stmts.missing);
+        }
+        sql::Query q = db.query(value ? stmts.upsert : stmts.remove);
+        q->bind(1, id);
+        q->bind(2, name);
+        if (value) q->bind(3, std::string_view(*value));
+        q->run();
+        return Status::success();
+      });
+    });
+  }
+
   Result<std::vector<std::string>> mailbox_ids(const char* sql, int64_t id) {
     return with_db([&](sql::Db& db) -> Result<std::vector<std::string>> {
       std::vector<std::string> out;

@@ -56,6 +56,23 @@ CREATE TABLE alias_creations(
 CREATE INDEX alias_creations_domain ON alias_creations(domain_id, created_at);
 )sql";
 
+// Content protections (issue 9): name = value pairs per domain and per alias; a missing row is
+// "inherit". Added to older directories at open (IF NOT EXISTS), like any missing table would be.
+constexpr const char* kProtectionTables = R"sql(
+CREATE TABLE IF NOT EXISTS domain_protections(
+  domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (domain_id, name)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alias_protections(
+  alias_id INTEGER NOT NULL REFERENCES aliases(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (alias_id, name)
+) STRICT, WITHOUT ROWID;
+)sql";
+
 constexpr const char* kTables[] = {"accounts", "domains", "aliases", "alias_targets", "alias_creations"};
 
 sealmail::Error mismatch(std::string what) { return make_error(Errc::schema_mismatch, std::move(what)); }
@@ -71,6 +88,7 @@ Status prepare_schema(sql::Db& db) {
     if (app == 0 && version == 0) {
       if (objects != 0) return mismatch("not a sealmail directory: the database already holds other tables");
       db.exec(kSchema);
+      db.exec(kProtectionTables);
       db.exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
       db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
       return Status::success();
@@ -84,6 +102,7 @@ Status prepare_schema(sql::Db& db) {
       q->bind(1, std::string_view(table));
       if (!q->step()) return mismatch(std::string("directory schema is missing table ") + table);
     }
+    db.exec(kProtectionTables);
     return Status::success();
   });
 }

@@ -22,6 +22,9 @@ namespace sealmail::store {
 namespace {
 
 constexpr const char* kSuffix = ".sealed";
+// An entry for the Junk folder (issue 9) is named "<seq>-<random>-junk.sealed".
+constexpr const char* kJunkMark = "-junk";
+constexpr std::string_view kJunkEnding = "-junk.sealed";
 constexpr const char* kTmpPrefix = ".tmp-";
 // A file still being written is never older than this; older ones were left by a crash before
 // the SMTP answer (the sender retries), so drain() removes them.
@@ -120,7 +123,7 @@ std::mutex& Spool::lock_for(const std::string& mailbox_id) {
   return mailbox_locks_[std::hash<std::string>{}(mailbox_id) % mailbox_locks_.size()];
 }
 
-std::string Spool::new_entry_name() {
+std::string Spool::new_entry_name(bool junk) {
   auto now = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count());
@@ -133,16 +136,17 @@ std::string Spool::new_entry_name() {
   std::array<uint8_t, 8> seq_bytes{}, random{};
   for (int i = 0; i < 8; ++i) seq_bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(sequence >> (56 - 8 * i));
   crypto::random_bytes(random);
-  return to_hex(seq_bytes) + "-" + to_hex(random) + kSuffix;
+  return to_hex(seq_bytes) + "-" + to_hex(random) + (junk ? kJunkMark : "") + kSuffix;
 }
 
 Status Spool::append(const std::string& mailbox_id, const std::array<uint8_t, 32>& public_key, std::string_view message,
-                     int64_t internal_date_unix) {
+                     int64_t internal_date_unix, std::string_view folder) {
   SEALMAIL_TRY(check_id(mailbox_id));
+  if (folder != "INBOX" && folder != "Junk") return make_error(Errc::invalid_argument, "spool folder is INBOX or Junk");
   SEALMAIL_TRY(ensure_directory(dir_));
   const auto dir = dir_ / mailbox_id;
   SEALMAIL_TRY(ensure_directory(dir));
-  const std::string name = new_entry_name();
+  const std::string name = new_entry_name(folder == "Junk");
   const auto tmp = dir / (kTmpPrefix + name);
   Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (fd.get() < 0) return io_error("create spool entry", errno);
@@ -257,6 +261,9 @@ Result<size_t> Spool::drain(const std::string& mailbox_id, Mailbox& mailbox) {
     AppendRequest r;
     r.message = std::move(opened->message);
     r.internal_date = opened->internal_date;
+    if (name.size() > kJunkEnding.size() &&
+        name.compare(name.size() - kJunkEnding.size(), kJunkEnding.size(), kJunkEnding) == 0)
+      r.folder = "Junk";
     batch.push_back(std::move(r));
     batch_names.push_back(name);
     if (batch.size() >= kBatchCount || batch_bytes >= kBatchBytes) {

@@ -70,8 +70,10 @@ class Spool {
   // Seals `message` to `public_key` and appends it to mailbox `mailbox_id`'s spool. Durable when it
   // returns OK (file written, fsync'ed, renamed into place, directory fsync'ed). Blocking;
   // thread-safe.
+  // `folder` is "INBOX" or "Junk" (the content filter's choice, issue 9): the only fact about the
+  // message kept outside the seal, in the entry's name, so that drain() files it there.
   Status append(const std::string& mailbox_id, const std::array<uint8_t, 32>& public_key, std::string_view message,
-                int64_t internal_date_unix);
+                int64_t internal_date_unix, std::string_view folder = "INBOX");
   // Bytes the spool of `mailbox_id` holds on disk (counted in the quota). Blocking.
   Result<uint64_t> bytes(const std::string& mailbox_id);
   // Opens every waiting message with the mailbox's private key and appends it to INBOX in arrival
@@ -85,7 +87,7 @@ class Spool {
 
  private:
   std::mutex& lock_for(const std::string& mailbox_id);
-  std::string new_entry_name();
+  std::string new_entry_name(bool junk);
 
   std::filesystem::path dir_;
   std::mutex sequence_mutex_;

@@ -129,8 +129,9 @@ def message(subject="Hello", body="Hello there.\r\n", marker=""):
 
 
 def strip_trace(stored):
-    """The stored message without the Return-Path and Received headers the MX added in front."""
-    m = re.match(rb"Return-Path: <[^>]*>\r\nReceived: from [^\r]*\r\n\tby mail\.test with [A-Z0-9]+; [^\r]*\r\n",
-                 stored)
+    """The stored message without the Return-Path, Received and X-Sealmail-Scan headers the MX added
+    in front."""
+    m = re.match(rb"Return-Path: <[^>]*>\r\nReceived: from [^\r]*\r\n\tby mail\.test with [A-Z0-9]+; [^\r]*\r\n"
+                 rb"(?:X-Sealmail-Scan: [^\r]*\r\n)?", stored)
     assert m, stored[:300]
     return stored[m.end():]
