@@ -385,3 +385,32 @@ TEST_F(DirectoryTest, ManyThreadsReadAndWriteAtOnce) {
 
 }  // namespace
 }  // namespace sealmail::directory
+
+namespace sealmail::directory {
+namespace {
+
+using testing::DirectoryTest;
+
+// Content protections (issue 9): set, replaced, unset, per domain and per alias; gone with their
+// owner.
+TEST_F(DirectoryTest, ProtectionSettings) {
+  auto domain = make_domain();
+  auto alias = make_alias("hello@example.com");
+  EXPECT_TRUE(dir_->domain_protections(domain.id)->empty());
+  ASSERT_TRUE(dir_->set_domain_protection(domain.id, "phishing", std::string("refuse")).ok());
+  ASSERT_TRUE(dir_->set_domain_protection(domain.id, "phishing", std::string("junk")).ok());
+  ASSERT_TRUE(dir_->set_alias_protection(alias.id, "virus", std::string("off")).ok());
+  EXPECT_EQ(*dir_->domain_protections(domain.id), (Directory::ProtectionSettings{{"phishing", "junk"}}));
+  EXPECT_EQ(*dir_->alias_protections(alias.id), (Directory::ProtectionSettings{{"virus", "off"}}));
+  ASSERT_TRUE(dir_->set_alias_protection(alias.id, "virus", std::nullopt).ok());
+  EXPECT_TRUE(dir_->alias_protections(alias.id)->empty());
+  EXPECT_EQ(dir_->set_alias_protection(alias.id + 100, "virus", std::string("off")).error().code, Errc::not_found);
+  EXPECT_EQ(dir_->set_domain_protection(domain.id + 100, "virus", std::string("off")).error().code,
+            Errc::not_found);
+  ASSERT_TRUE(dir_->set_alias_protection(alias.id, "executables", std::string("off")).ok());
+  ASSERT_TRUE(dir_->remove_alias(alias.id).ok());
+  EXPECT_TRUE(dir_->alias_protections(alias.id)->empty());  // ON DELETE CASCADE
+}
+
+}  // namespace
+}  // namespace sealmail::directory

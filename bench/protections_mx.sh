@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# MX throughput with the content protections on versus off (issue 9): a private sealmail with a
+# private clamd (Debian's clamav-daemon, an empty-but-for-one-signature database written here, so
+# the figure is clamd's stream handling, not a signature set) and two aliases of the same domain
+# whose mail is sealed to the spool: protected@ (every protection on, the default) and bare@ (all
+# three switched off with `alias protections`). bench/smtp_bench sends to each, alternating, RUNS
+# times (CLIENTS concurrent senders, MESSAGES each, SIZE bytes); prints every run and the medians.
+#
+# usage: bench/protections_mx.sh [BUILD_DIR]   (env: RUNS=3 CLIENTS=20 MESSAGES=50 SIZE=10240)
+set -euo pipefail
+build=${1:-build}
+here=$(cd "$(dirname "$0")/.." && pwd)
+bin="$here/$build/sealmail"
+bench="$here/$build/bench/smtp_bench"
+runs=${RUNS:-3} clients=${CLIENTS:-20} messages=${MESSAGES:-50} size=${SIZE:-10240}
+py=/usr/bin/python3
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+mkdir -p "$work/clamd/db" "$work/clamd/tmp" "$work/data" && chmod 700 "$work/data"
+echo "Bench.EICAR:0:*:$(printf '%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*' | od -An -tx1 | tr -d ' \n')" \
+  >"$work/clamd/db/bench.ndb"
+cat >"$work/clamd/clamd.conf" <<CONF
+LocalSocket $work/clamd/clamd.sock
+DatabaseDirectory $work/clamd/db
+TemporaryDirectory $work/clamd/tmp
+Foreground yes
+LogFile $work/clamd/clamd.log
+MaxThreads 8
+CONF
+/usr/sbin/clamd -c "$work/clamd/clamd.conf" >/dev/null 2>&1 &
+for _ in $(seq 600); do [ -S "$work/clamd/clamd.sock" ] && break; sleep 0.1; done
+
+smtp=$(port) admin=$(port)
+cat >"$work/config.toml" <<TOML
+hostname = "bench.test"
+[listen]
+smtp = "127.0.0.1:$smtp"
+admin = "127.0.0.1:$admin"
+imap = "off"
+submission = "off"
+submissions = "off"
+imaps = "off"
+pop3 = "off"
+pop3s = "off"
+[limits]
+max_connections_per_ip = 1000
+[log]
+level = "warn"
+[protections]
+clamd_socket = "$work/clamd/clamd.sock"
+TOML
+"$bin" --data-dir "$work/data" domain add example.com >/dev/null
+"$bin" --data-dir "$work/data" alias add protected@example.com --mailbox >/dev/null
+"$bin" --data-dir "$work/data" alias add bare@example.com --mailbox >/dev/null
+"$bin" --data-dir "$work/data" alias protections bare@example.com \
+  --set virus=off --set executables=off --set phishing=off >/dev/null
+"$bin" --data-dir "$work/data" serve --config "$work/config.toml" >"$work/serve.log" 2>&1 &
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$admin/healthz" >/dev/null && break; sleep 0.1; done
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+on=() off=()
+for r in $(seq "$runs"); do
+  for route in off:bare@example.com on:protected@example.com; do
+    name=${route%%:*} rcpt=${route#*:}
+    line=$("$bench" 127.0.0.1 "$smtp" "$rcpt" --clients "$clients" --messages "$messages" --size "$size" --label "protections-$name")
+    echo "$line"
+    rate=$(echo "$line" | sed -E 's/.* ([0-9]+) messages\/s.*/\1/')
+    if [ "$name" = on ]; then on+=("$rate"); else off+=("$rate"); fi
+  done
+done
+echo "median protections off: $(printf '%s\n' "${off[@]}" | median) messages/s"
+echo "median protections on:  $(printf '%s\n' "${on[@]}" | median) messages/s"
