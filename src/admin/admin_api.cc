@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "admin/mail_admin.h"
+#include "admin/queue_commands.h"
 #include "core/fs.h"
 #include "core/hex.h"
 #include "core/metrics.h"
@@ -132,12 +133,42 @@ void end_sessions(AdminContext& ctx, const std::string& address) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
+// The outbound queue, as `sealmail queue` (queue_commands.h): the same files, the same answers.
+HttpResponse queue_api(AdminContext& ctx, const std::vector<std::string>& seg, const std::string& m) {
+  auto q = open_queue(ctx.config.data_dir);
+  if (!q) return error_reply(q.error());
+  auto& store = **q;
+  if (seg.size() == 2 && m == "GET") {
+    json out = json::array();
+    for (const auto& id : store.ids()) {
+      auto e = store.load(id);
+      if (e) out.push_back(queue_entry_json(*e, false));
+    }
+    return reply(200, out);
+  }
+  if (seg.size() >= 3 && !delivery::valid_queue_id(seg[2])) return reply(400, {{"error", "not a queue id"}});
+  if (seg.size() == 3 && m == "GET") {
+    auto e = store.load(seg[2]);
+    return e ? reply(200, queue_entry_json(*e, true)) : error_reply(e.error());
+  }
+  if (seg.size() == 3 && m == "DELETE") {
+    auto st = store.remove(seg[2]);
+    return st ? reply(200, {{"removed", seg[2]}}) : error_reply(st.error());
+  }
+  if (seg.size() == 4 && seg[3] == "retry" && m == "POST") {
+    auto st = store.request_retry(seg[2]);
+    return st ? reply(202, {{"retry", seg[2]}}) : error_reply(st.error());
+  }
+  return reply(404, {{"error", "no such endpoint"}});
+}
+
 HttpResponse api(AdminContext& ctx, const HttpRequest& req) {
   std::string path = req.target.substr(0, req.target.find('?'));
   auto seg = segments(path);  // "api", resource, ...
   const std::string& m = req.method;
   if (seg.size() == 2 && seg[1] == "status" && m == "GET")
     return reply(200, {{"hostname", ctx.config.hostname}, {"version", "0.1.0"}});
+  if (seg.size() >= 2 && seg[1] == "queue") return queue_api(ctx, seg, m);
   if (!ctx.directory) return reply(503, {{"error", "no directory"}});
   auto& d = *ctx.directory;
   json body;

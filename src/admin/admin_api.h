@@ -8,6 +8,8 @@
 //   GET    /api/aliases[?domain=D]            POST /api/aliases {"address","mailbox","forwards","webhooks","quota"}
 //   DELETE /api/aliases/{address}
 //   POST   /api/aliases/{address}/password {"current_password"} or {"reset": true}
+//   GET    /api/queue                         GET /api/queue/{id}
+//   POST   /api/queue/{id}/retry              DELETE /api/queue/{id}
 // A generated password is in the answer of the call that made it, and nowhere else.
 #pragma once
 

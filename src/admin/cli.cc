@@ -6,6 +6,7 @@
 #include "admin/directory_commands.h"
 #include "admin/mailbox_commands.h"
 #include "admin/protection_commands.h"
+#include "admin/queue_commands.h"
 #include "admin/quickstart_command.h"
 #include "admin/serve_command.h"
 #include "crypto/secret.h"
@@ -25,6 +26,7 @@ int run(int argc, char** argv) {
   add_quickstart_command(app, data_dir, exit_code);
   add_directory_commands(app, data_dir, exit_code);
   add_protection_commands(app, data_dir, exit_code);
+  add_queue_commands(app, data_dir, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

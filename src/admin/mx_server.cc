@@ -63,6 +63,7 @@ struct MxServer::Parts {
   std::shared_ptr<delivery::Forwarder> forwarder;
   std::shared_ptr<delivery::WebhookSender> webhooks;
   std::shared_ptr<delivery::Router> router;
+  std::shared_ptr<delivery::OutboundQueue> queue;
   std::vector<std::unique_ptr<smtp::Server>> servers;
 };
 
@@ -70,7 +71,10 @@ MxServer::~MxServer() = default;
 
 void MxServer::stop() {
   for (auto& s : parts_->servers) s->stop();
+  if (parts_->queue) parts_->queue->stop();
 }
+
+std::shared_ptr<delivery::OutboundQueue> MxServer::queue() const { return parts_->queue; }
 
 std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& runtime,
                                           std::shared_ptr<directory::Directory> directory,
@@ -80,9 +84,6 @@ std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& ru
   std::unique_ptr<MxServer> mx(new MxServer());
   mx->parts_ = std::make_unique<Parts>();
   auto& parts = *mx->parts_;
-  auto it = config.listen.find("smtp");
-  if (it == config.listen.end()) return mx;
-
   // The secrets are read as the admin token is: hex in a 0600 file, made once.
   auto srs_secret = load_or_create_admin_token(config.data_dir / "srs-secret");
   auto hook_secret = load_or_create_admin_token(config.data_dir / "webhook-secret");
@@ -121,6 +122,38 @@ std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& ru
   options.webhook_secret = std::string(hook_secret->view());
   parts.router = std::make_shared<delivery::Router>(runtime, std::move(route), std::move(options));
 
+  // The outbound queue: its key beside the other secrets, outside the queue directory.
+  auto queue_key = delivery::load_or_create_queue_key(delivery::QueueStore::key_file_in(config.data_dir));
+  if (!queue_key) {
+    error = queue_key.error().message;
+    return nullptr;
+  }
+  auto queue_store = delivery::QueueStore::open(delivery::QueueStore::dir_in(config.data_dir), std::move(*queue_key));
+  if (!queue_store) {
+    error = queue_store.error().message;
+    return nullptr;
+  }
+  delivery::QueueOptions qo;
+  qo.hostname = config.hostname;
+  qo.dns_servers = config.delivery.dns_servers;
+  qo.port = config.delivery.smtp_port;
+  qo.allow_private_addresses = config.delivery.allow_private_targets;
+  if (config.delivery.require_tls) {
+    qo.tls = smtp::client::TlsPolicy::required;
+    qo.verify_certificate = true;
+  }
+  qo.clock_file = config.delivery.clock_file;
+  qo.per_destination = config.delivery.queue_per_destination;
+  qo.max_deliveries = config.delivery.queue_max_deliveries;
+  delivery::QueueParts qp;
+  qp.store = *queue_store;
+  qp.local = parts.router;
+  qp.is_local = [directory](const std::string& domain) { return directory->find_domain(domain).ok(); };
+  parts.queue = std::make_shared<delivery::OutboundQueue>(runtime, std::move(qp), std::move(qo));
+  parts.queue->start();
+
+  auto it = config.listen.find("smtp");
+  if (it == config.listen.end()) return mx;
   smtp::ServerOptions server;
   server.listener = "smtp";
   server.hostname = config.hostname;

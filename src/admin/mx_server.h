@@ -1,7 +1,7 @@
 // Wiring of the MX for `serve` (issue 6): the SMTP listener, the router behind it (store, spool,
 // forwards with SRS, webhooks) and the secrets they need, kept in files of the data directory
 // (made on first start, mode 0600): `srs-secret` (SRS hashes) and `webhook-secret` (HMAC key of
-// webhook signatures).
+// webhook signatures), and `queue-key` (the outbound queue's encryption key, delivery/queue_store.h).
 #pragma once
 
 #include <memory>
@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/runtime.h"
 #include "core/tls.h"
+#include "delivery/outbound_queue.h"
 #include "directory/directory.h"
 #include "store/registry.h"
 #include "store/spool.h"
@@ -26,6 +27,9 @@ class MxServer {
                                          std::string& error);
   ~MxServer();
   void stop();
+  // The outbound queue (issue 8), started; its local deliveries (DSNs to our senders) go through
+  // the router. Exists with or without the `smtp` listener.
+  std::shared_ptr<delivery::OutboundQueue> queue() const;
 
  private:
   MxServer() = default;

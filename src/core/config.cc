@@ -215,6 +215,15 @@ Result<Config> load_config(const std::filesystem::path& data_dir, const std::opt
         auto x = integer<int>(v, key, 1, 600);
         if (!x) return x.error();
         c.delivery.webhook_timeout_seconds = static_cast<uint32_t>(*x);
+      } else if (name == "queue_per_destination" || name == "queue_max_deliveries") {
+        auto x = integer<int>(v, key, 1, 10000);
+        if (!x) return x.error();
+        (name == "queue_per_destination" ? c.delivery.queue_per_destination : c.delivery.queue_max_deliveries) =
+            static_cast<uint32_t>(*x);
+      } else if (name == "clock_file") {
+        auto* s = v.as_string();
+        if (!s || s->get().empty()) return config_error(key, "expected a file name");
+        c.delivery.clock_file = s->get();
       } else {
         return config_error(key, "unknown key");
       }

@@ -34,14 +34,21 @@ struct Limits {
 // Where forwarded mail goes (issue 6). Secrets (SRS, webhook signatures) are not here: serve keeps
 // them in files of the data directory, made on first start.
 struct DeliveryConfig {
-  std::optional<Endpoint> relay;          // a smarthost for every forward, instead of MX lookups
-  std::vector<std::string> dns_servers;   // "host:port" for MX lookups; empty: /etc/resolv.conf
-  uint16_t smtp_port = 25;                // the port of remote MX hosts (tests point it at a sink)
-  bool require_tls = false;               // forward only over verified TLS (MTA-STS style)
+  std::optional<Endpoint> relay;         // a smarthost for every forward, instead of MX lookups
+  std::vector<std::string> dns_servers;  // "host:port" for MX lookups; empty: /etc/resolv.conf
+  uint16_t smtp_port = 25;               // the port of remote MX hosts (tests point it at a sink)
+  bool require_tls = false;              // forward only over verified TLS (MTA-STS style)
   uint32_t webhook_timeout_seconds = 30;
   // Forward targets and webhooks on loopback or private addresses are refused (a sender must not
   // make the server reach into its own network) unless this is set: for tests and closed LANs.
   bool allow_private_targets = false;
+  // The outbound queue (issue 8): sessions at once to one destination domain, and messages being
+  // delivered at once over all of them.
+  uint32_t queue_per_destination = 4;
+  uint32_t queue_max_deliveries = 64;
+  // For tests of the retry schedule: when set, the queue's "now" is the Unix time written in this
+  // file (real time while it is missing), so a test moves time forward without waiting five days.
+  std::filesystem::path clock_file;
 };
 
 // Content protections of the MX (issue 9, delivery/filters/content_filter.h); which ones apply is

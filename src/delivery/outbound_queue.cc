@@ -1,0 +1,498 @@
+#include "delivery/outbound_queue.h"
+
+#include <algorithm>
+#include <fstream>
+#include <limits>
+
+#include "core/hex.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/time.h"
+#include "crypto/secret.h"
+#include "delivery/address_policy.h"
+#include "smtp/outbound/bounce.h"
+#include "smtp/outbound/dsn.h"
+
+namespace sealmail::delivery {
+
+namespace asio = boost::asio;
+using smtp::client::local_reply;
+using smtp::client::Outcome;
+using smtp::client::RecipientResult;
+using smtp::client::Reply;
+using tcp = asio::ip::tcp;
+namespace outbound = smtp::outbound;
+
+struct OutboundQueue::DomainResult {
+  std::vector<RecipientResult> recipients;
+  std::string host;  // the MX host that answered last
+};
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return out;
+}
+
+std::string domain_of(std::string_view address) {
+  auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string() : lower(address.substr(at + 1));
+}
+
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  return s;
+}
+
+// RFC 3461 §4.1: NOTIFY=NEVER asks for no report; absent, a failure is reported (delays are not:
+// we send a delay notice only when asked, as Postfix does by default).
+bool wants(const QueuedRecipient& r, std::string_view what) {
+  auto n = upper(r.notify);
+  if (n.empty()) return what == "FAILURE";
+  return n.find(what) != std::string::npos;
+}
+
+// The reply's text without its enhanced code, lines joined by a space (bounce.h's Failure::text).
+std::string reply_text(const Reply& reply) {
+  std::string out;
+  auto enhanced = reply.enhanced();
+  for (const auto& line : reply.lines) {
+    std::string_view l = line;
+    if (!enhanced.empty() && l.substr(0, enhanced.size()) == enhanced) {
+      l.remove_prefix(enhanced.size());
+      while (!l.empty() && l.front() == ' ') l.remove_prefix(1);
+    }
+    if (!out.empty()) out += ' ';
+    out += l;
+  }
+  return out.size() > 1000 ? out.substr(0, 1000) : out;
+}
+
+Reply dns_failure_reply(const MxResult& mx) {
+  if (mx.failure == DnsFailure::temporary) return local_reply(451, "4.4.3 cannot resolve the recipient's domain");
+  if (mx.reason.find("null MX") != std::string::npos)
+    return local_reply(556, "5.1.10 the recipient's domain accepts no mail");  // RFC 7505 §4.2
+  return local_reply(550, "5.1.2 the recipient's domain has no mail server");
+}
+
+metrics::Counter& attempts_counter(const char* result) {
+  return metrics::global().counter("sealmail_queue_recipients_total", "Outbound recipients tried, by outcome.",
+                                   std::string("result=\"") + result + "\"");
+}
+
+}  // namespace
+
+OutboundQueue::OutboundQueue(net::Runtime& runtime, QueueParts parts, QueueOptions options)
+    : runtime_(runtime),
+      parts_(std::move(parts)),
+      options_(std::move(options)),
+      client_(smtp::client::ClientOptions{
+          .helo_name = options_.hostname,
+          .tls = options_.tls,
+          .verify_certificate = options_.verify_certificate,
+          .ca_file = {},
+          .pipelining = true,
+          .connect_timeout = options_.timeouts.connect,
+          .command_timeout = options_.timeouts.command,
+          .data_timeout = options_.timeouts.data,
+      }),
+      resolver_(MxResolverOptions{.servers = options_.dns_servers, .timeout = options_.timeouts.dns}) {}
+
+int64_t OutboundQueue::now() const {
+  if (!options_.clock_file.empty()) {
+    std::ifstream in(options_.clock_file);
+    long long t = 0;
+    if (in >> t) return t;
+  }
+  return unix_now();
+}
+
+asio::awaitable<Result<std::string>> OutboundQueue::enqueue(OutgoingMessage message) {
+  if (message.recipients.empty()) co_return make_error(Errc::invalid_argument, "no recipients");
+  if (!message.message) co_return make_error(Errc::invalid_argument, "no message");
+  QueueEntry entry;
+  entry.mail_from = std::move(message.mail_from);
+  entry.sender_alias = std::move(message.sender_alias);
+  for (auto& r : message.recipients)
+    entry.recipients.push_back(
+        QueuedRecipient{.address = std::move(r.address), .notify = std::move(r.notify), .orcpt = std::move(r.orcpt)});
+  entry.smtputf8 = message.smtputf8;
+  entry.eight_bit = message.eight_bit;
+  entry.ret = std::move(message.ret);
+  entry.envid = std::move(message.envid);
+  entry.queued_at = now();
+  entry.next_attempt = entry.queued_at;
+  auto self = shared_from_this();
+  auto bytes = message.message;
+  auto work = [self, entry = std::move(entry), bytes]() mutable {
+    return self->parts_.store->add(std::move(entry), *bytes);
+  };
+  auto adding = runtime_.blocking(std::move(work));
+  Result<std::string> id = co_await std::move(adding);
+  if (id) {
+    {
+      std::lock_guard lock(mutex_);
+      next_.emplace(*id, 0);
+    }
+    metrics::global().counter("sealmail_queue_enqueued_total", "Messages accepted into the outbound queue.").add();
+    log::info("queue.enqueued", {{"id", *id}, {"recipients", std::to_string(message.recipients.size())}});
+    wake();
+  }
+  co_return id;
+}
+
+void OutboundQueue::start() {
+  parts_.store->sweep_incomplete();
+  timer_ = std::make_shared<asio::steady_timer>(runtime_.io());
+  asio::co_spawn(runtime_.io(), run(shared_from_this()), [](std::exception_ptr e) {
+    if (e) log::error("queue.scheduler_stopped");
+  });
+}
+
+void OutboundQueue::stop() {
+  stopped_ = true;
+  wake();
+}
+
+void OutboundQueue::wake() {
+  if (!timer_) return;
+  auto timer = timer_;
+  asio::post(timer->get_executor(), [timer] { timer->cancel(); });
+}
+
+std::vector<std::string> OutboundQueue::scan() {
+  auto ids = parts_.store->ids();
+  auto retries = parts_.store->take_retry_requests();
+  std::vector<std::string> unknown;
+  {
+    std::lock_guard lock(mutex_);
+    // Entries deleted behind our back (the CLI): forget them.
+    std::set<std::string> present(ids.begin(), ids.end());
+    for (auto it = next_.begin(); it != next_.end();)
+      it = present.count(it->first) || in_flight_.count(it->first) ? std::next(it) : next_.erase(it);
+    for (const auto& id : ids)
+      if (!next_.count(id)) unknown.push_back(id);
+  }
+  // Entries we have not seen (an earlier run's, or written by another process): their schedule.
+  std::vector<std::pair<std::string, int64_t>> loaded;
+  for (const auto& id : unknown) {
+    auto e = parts_.store->load(id);
+    if (e) {
+      loaded.emplace_back(id, e->next_attempt);
+    } else if (e.error().code != Errc::not_found) {
+      log::error("queue.unreadable", {{"id", id}, {"reason", e.error().message}});
+      loaded.emplace_back(id, std::numeric_limits<int64_t>::max());  // left for the operator
+    }
+  }
+  const int64_t t = now();
+  std::vector<std::string> due;
+  std::lock_guard lock(mutex_);
+  for (auto& [id, next] : loaded) next_.emplace(id, next);
+  for (const auto& id : retries)
+    if (auto it = next_.find(id); it != next_.end() && it->second != std::numeric_limits<int64_t>::max())
+      it->second = 0;
+  for (const auto& [id, next] : next_) {
+    if (in_flight_.size() >= options_.max_deliveries) break;
+    if (next <= t && !in_flight_.count(id)) {
+      in_flight_.insert(id);
+      due.push_back(id);
+    }
+  }
+  return due;
+}
+
+void OutboundQueue::finished(const std::string& id, std::optional<int64_t> next) {
+  {
+    std::lock_guard lock(mutex_);
+    in_flight_.erase(id);
+    if (next)
+      next_[id] = *next;
+    else
+      next_.erase(id);
+  }
+  wake();  // a slot is free: more may be due
+}
+
+asio::awaitable<void> OutboundQueue::run(std::shared_ptr<OutboundQueue> self) {
+  auto executor = co_await asio::this_coro::executor;
+  while (!self->stopped_) {
+    auto scanning = self->runtime_.blocking([self] { return self->scan(); });
+    std::vector<std::string> due = co_await std::move(scanning);
+    for (auto& id : due) asio::co_spawn(executor, deliver(self, std::move(id)), asio::detached);
+    if (self->stopped_) break;
+    self->timer_->expires_after(self->options_.tick);
+    auto waiting = self->timer_->async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await std::move(waiting);
+  }
+}
+
+asio::awaitable<void> OutboundQueue::acquire(std::shared_ptr<OutboundQueue> self, std::string domain) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    {
+      std::lock_guard lock(self->mutex_);
+      auto& n = self->sessions_[domain];
+      if (n < self->options_.per_destination) {
+        ++n;
+        co_return;
+      }
+    }
+    // Waits its turn behind the sessions already open to this domain.
+    timer.expires_after(std::chrono::milliseconds(20));
+    auto waiting = timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await std::move(waiting);
+  }
+}
+
+void OutboundQueue::release(const std::string& domain) {
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(domain);
+  if (it != sessions_.end() && --it->second == 0) sessions_.erase(it);
+}
+
+asio::awaitable<OutboundQueue::DomainResult> OutboundQueue::deliver_domain(std::shared_ptr<OutboundQueue> self,
+                                                                           std::string domain, std::string mail_from,
+                                                                           std::vector<std::string> recipients,
+                                                                           std::shared_ptr<const std::string> message) {
+  DomainResult out;
+  const size_t n = recipients.size();
+  // A domain of ours (a DSN to one of our senders): the MX's router stores it.
+  if (self->parts_.local && self->parts_.is_local) {
+    auto asking = self->runtime_.blocking([self, domain] { return self->parts_.is_local(domain); });
+    bool ours = co_await std::move(asking);
+    if (ours) {
+      smtp::Envelope envelope;
+      envelope.mail_from = mail_from;
+      envelope.recipients = recipients;
+      envelope.client_ip = "127.0.0.1";
+      envelope.helo = self->options_.hostname;
+      auto delivering = self->parts_.local->deliver(std::move(envelope), message, std::string());
+      smtp::Reply r = co_await std::move(delivering);
+      Reply reply = local_reply(r.code, r.enhanced.empty() ? r.text : r.enhanced + " " + r.text);
+      Outcome o = r.positive() ? Outcome::delivered : r.code >= 500 ? Outcome::permanent : Outcome::temporary;
+      out.recipients.assign(n, RecipientResult{o, reply});
+      out.host = self->options_.hostname;
+      co_return out;
+    }
+  }
+  auto looking = self->resolver_.resolve(domain);
+  MxResult mx = co_await std::move(looking);
+  if (!mx.ok()) {
+    Reply r = dns_failure_reply(mx);
+    out.recipients.assign(n, RecipientResult{r.permanent() ? Outcome::permanent : Outcome::temporary, r});
+    co_return out;
+  }
+  out.recipients.assign(
+      n, RecipientResult{Outcome::temporary, local_reply(451, "4.4.1 no answer from the recipient's server")});
+  size_t attempts = 0;
+  bool any_allowed = false;
+  for (const auto& host : mx.hosts) {
+    for (const auto& address : host.addresses) {
+      if (!self->options_.allow_private_addresses && !is_public_address(address)) continue;
+      any_allowed = true;
+      if (attempts >= self->options_.max_attempts) co_return out;
+      ++attempts;
+      auto sending =
+          self->client_.send(tcp::endpoint(address, self->options_.port), host.name, mail_from, recipients, message);
+      smtp::client::SessionResult session = co_await std::move(sending);
+      out.recipients = std::move(session.recipients);
+      out.host = host.name;
+      if (!session.try_another_host) co_return out;
+    }
+  }
+  if (!any_allowed)
+    out.recipients.assign(n, RecipientResult{Outcome::permanent,
+                                             local_reply(550, "5.4.4 the recipient's server is not a public address")});
+  co_return out;
+}
+
+asio::awaitable<void> OutboundQueue::deliver(std::shared_ptr<OutboundQueue> self, std::string id) {
+  std::optional<int64_t> next;  // when to try again; none: the entry is gone
+  try {
+    auto loading = self->runtime_.blocking([self, id]() -> Result<std::pair<QueueEntry, std::string>> {
+      auto e = self->parts_.store->load(id);
+      if (!e) return e.error();
+      auto m = self->parts_.store->message(id);
+      if (!m) return m.error();
+      return std::make_pair(std::move(*e), std::move(*m));
+    });
+    Result<std::pair<QueueEntry, std::string>> loaded = co_await std::move(loading);
+    if (!loaded) {
+      if (loaded.error().code != Errc::not_found) {
+        log::error("queue.unreadable", {{"id", id}, {"reason", loaded.error().message}});
+        next = std::numeric_limits<int64_t>::max();
+      }
+      self->finished(id, next);
+      co_return;
+    }
+    QueueEntry entry = std::move(loaded->first);
+    auto message = std::make_shared<const std::string>(std::move(loaded->second));
+
+    // Pending recipients by domain, in the order given.
+    std::vector<std::pair<std::string, std::vector<size_t>>> groups;
+    for (size_t i = 0; i < entry.recipients.size(); ++i) {
+      if (entry.recipients[i].state != RecipientState::pending) continue;
+      auto d = domain_of(entry.recipients[i].address);
+      auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == d; });
+      if (it == groups.end()) {
+        groups.emplace_back(d, std::vector<size_t>{});
+        it = std::prev(groups.end());
+      }
+      it->second.push_back(i);
+    }
+    std::vector<size_t> failed_now;
+    size_t delivered = 0, deferred = 0;
+    for (const auto& [domain, which] : groups) {
+      std::vector<std::string> addrs;
+      for (size_t i : which) addrs.push_back(entry.recipients[i].address);
+      auto waiting = acquire(self, domain);
+      co_await std::move(waiting);
+      DomainResult result;
+      try {
+        auto sending = deliver_domain(self, domain, entry.mail_from, addrs, message);
+        result = co_await std::move(sending);
+      } catch (const std::exception&) {
+        result.recipients.assign(addrs.size(),
+                                 RecipientResult{Outcome::temporary, local_reply(451, "4.3.0 delivery failed")});
+      }
+      self->release(domain);
+      const int64_t t = self->now();
+      for (size_t k = 0; k < which.size(); ++k) {
+        auto& r = entry.recipients[which[k]];
+        const RecipientResult& rr = k < result.recipients.size() ? result.recipients[k] : result.recipients.back();
+        r.last_code = rr.reply.code;
+        r.last_enhanced = rr.reply.enhanced();
+        r.last_reply = reply_text(rr.reply);
+        r.last_host = result.host;
+        if (rr.outcome == Outcome::delivered) {
+          r.state = RecipientState::delivered;
+          r.action.clear();
+          r.category.clear();
+          ++delivered;
+          continue;
+        }
+        auto info = outbound::classify(outbound::Failure{rr.reply.code, r.last_enhanced, r.last_reply});
+        r.action = outbound::to_string(info.action);
+        r.category = outbound::to_string(info.category);
+        if (info.action == outbound::BounceAction::reject) {
+          r.state = RecipientState::failed;
+          failed_now.push_back(which[k]);
+        } else {
+          ++deferred;
+        }
+      }
+      entry.last_attempt = t;
+    }
+
+    const int64_t t = self->now();
+    std::vector<size_t> delayed_now;
+    if (entry.pending() > 0) {
+      ++entry.attempts;
+      using std::chrono::seconds;
+      outbound::TimePoint queued{seconds(entry.queued_at)}, at{seconds(t)};
+      auto decision = outbound::next_attempt(self->options_.retry, queued, entry.attempts, at);
+      if (decision.give_up) {
+        // Five days are over: the deferred recipients fail now (RFC 3464 Status 4.4.7 when the
+        // remote gave no better code).
+        for (size_t i = 0; i < entry.recipients.size(); ++i) {
+          auto& r = entry.recipients[i];
+          if (r.state != RecipientState::pending) continue;
+          r.state = RecipientState::failed;
+          if (r.last_enhanced.empty()) r.last_enhanced = "4.4.7";
+          failed_now.push_back(i);
+        }
+      } else {
+        entry.next_attempt = std::chrono::duration_cast<seconds>(decision.next.time_since_epoch()).count();
+        if (!entry.delay_notified && outbound::delay_notice_due(self->options_.retry, queued, at, false)) {
+          entry.delay_notified = true;
+          for (size_t i = 0; i < entry.recipients.size(); ++i)
+            if (entry.recipients[i].state == RecipientState::pending && wants(entry.recipients[i], "DELAY"))
+              delayed_now.push_back(i);
+        }
+      }
+    }
+    std::sort(failed_now.begin(), failed_now.end());
+    attempts_counter("delivered").add(delivered);
+    attempts_counter("deferred").add(deferred);
+    attempts_counter("failed").add(failed_now.size());
+    log::info("queue.attempt", {{"id", id},
+                                {"delivered", std::to_string(delivered)},
+                                {"deferred", std::to_string(deferred)},
+                                {"failed", std::to_string(failed_now.size())},
+                                {"attempts", std::to_string(entry.attempts)}});
+
+    auto saving = self->runtime_.blocking([self, entry, failed_now, delayed_now, message]() -> std::optional<int64_t> {
+      // The reports first: a crash before the state is written repeats a report, never loses one.
+      if (!failed_now.empty()) self->queue_dsn(entry, failed_now, false, *message);
+      if (!delayed_now.empty()) self->queue_dsn(entry, delayed_now, true, *message);
+      if (entry.pending() == 0) {
+        auto st = self->parts_.store->remove(entry.id);
+        if (!st && st.error().code != Errc::not_found)
+          log::error("queue.remove_failed", {{"id", entry.id}, {"reason", st.error().message}});
+        return std::nullopt;
+      }
+      auto st = self->parts_.store->save(entry);
+      if (!st) {
+        if (st.error().code == Errc::not_found) return std::nullopt;  // deleted by the operator meanwhile
+        log::error("queue.save_failed", {{"id", entry.id}, {"reason", st.error().message}});
+      }
+      return entry.next_attempt;
+    });
+    next = co_await std::move(saving);
+  } catch (const std::exception&) {
+    log::error("queue.delivery_exception", {{"id", id}});
+    next = self->now() + 300;
+  }
+  self->finished(id, next);
+}
+
+void OutboundQueue::queue_dsn(const QueueEntry& entry, const std::vector<size_t>& which, bool delayed,
+                              const std::string& original) {
+  if (entry.mail_from.empty()) return;  // never a report about a report (RFC 5321 §4.5.5)
+  outbound::DsnRequest req;
+  req.reporting_mta = options_.hostname;
+  req.from = "MAILER-DAEMON@" + options_.hostname;
+  req.to = entry.mail_from;
+  req.envelope_id = entry.envid;
+  req.arrival_date = entry.queued_at;
+  req.now = now();
+  uint8_t raw[12];
+  crypto::random_bytes(raw);
+  req.message_id = "<" + to_hex(raw) + "@" + options_.hostname + ">";
+  for (size_t i : which) {
+    const auto& r = entry.recipients[i];
+    if (r.state == RecipientState::failed ? !wants(r, "FAILURE") : !wants(r, "DELAY")) continue;
+    outbound::DsnRecipient d;
+    d.final_recipient = r.address;
+    d.original_recipient = r.orcpt;
+    d.action = delayed ? outbound::DsnAction::delayed : outbound::DsnAction::failed;
+    d.status = !r.last_enhanced.empty() ? r.last_enhanced : r.last_code >= 500 ? "5.0.0" : "4.0.0";
+    d.remote_mta = r.last_host;
+    if (r.last_code > 0) d.diagnostic = std::to_string(r.last_code) + " " + r.last_enhanced + " " + r.last_reply;
+    d.last_attempt = entry.last_attempt;
+    if (delayed) d.will_retry_until = entry.queued_at + options_.retry.lifetime.count();
+    req.recipients.push_back(std::move(d));
+  }
+  if (req.recipients.empty()) return;
+  req.original = original;
+  req.return_headers_only = upper(entry.ret) == "HDRS" || original.size() > (1u << 20);
+  auto report = outbound::build_dsn(req);
+  QueueEntry dsn;
+  dsn.mail_from = "";
+  dsn.recipients.push_back(QueuedRecipient{.address = entry.mail_from, .notify = "NEVER"});
+  dsn.queued_at = now();
+  dsn.next_attempt = 0;
+  auto id = parts_.store->add(std::move(dsn), report);
+  if (!id) {
+    log::error("queue.dsn_failed", {{"id", entry.id}, {"reason", id.error().message}});
+    return;
+  }
+  metrics::global().counter("sealmail_queue_dsn_total", "Delivery status notifications queued.").add();
+  log::info("queue.dsn", {{"id", entry.id}, {"dsn", *id}, {"kind", delayed ? "delayed" : "failed"}});
+  std::lock_guard lock(mutex_);
+  next_.emplace(*id, 0);
+}
+
+}  // namespace sealmail::delivery

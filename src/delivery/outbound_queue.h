@@ -1,0 +1,117 @@
+// The outbound queue (DESIGN.md point 7, issue 8): the Outbox behind submission. enqueue() makes a
+// message durable (queue_store.h: encrypted, fsynced) before it returns; a scheduler delivers what
+// is due to the recipients' servers, retries what was deferred on the five-day schedule
+// (smtp/outbound/retry.h), and tells the sender (a DSN, RFC 3464: smtp/outbound/dsn.h) about
+// recipients that were refused or that expired.
+//
+// Delivery of one entry, per recipient domain: MX lookup (mx_resolver.h: MX, then the domain's own
+// A/AAAA), then one SMTP session (smtp/client: STARTTLS opportunistic) per host until one answers
+// about the recipients; every failure is classified (smtp/outbound/bounce.h) as defer or reject.
+// Domains we host (a DSN to one of our senders) go to the local Delivery (the MX's router) instead.
+//
+// Rules it keeps:
+// - At least once, as Postfix: the entry's state is written after each session. A crash after the
+//   remote's 250 and before that write sends the message again to those recipients on restart
+//   (the remote may see it twice); nothing acknowledged is ever lost.
+// - A DSN is queued before the failed recipients' state is written: after a crash the sender may
+//   get a report twice, never none.
+// - No more than per_destination sessions at once to one domain, max_deliveries entries at once.
+// - Logs carry queue ids, counts and classifications, never addresses, replies or content.
+// - The queue's entries are also changed by the CLI (delete, retry markers): the scheduler reads
+//   the directory on every tick and never writes back an entry that was deleted.
+#pragma once
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/runtime.h"
+#include "delivery/forwarder.h"
+#include "delivery/mx_resolver.h"
+#include "delivery/outbox.h"
+#include "delivery/queue_store.h"
+#include "smtp/client/client.h"
+#include "smtp/outbound/retry.h"
+#include "smtp/server/delivery.h"
+
+namespace sealmail::delivery {
+
+struct QueueOptions {
+  std::string hostname = "localhost";    // HELO, the DSN's Reporting-MTA and MAILER-DAEMON address
+  std::vector<std::string> dns_servers;  // "ip:port"; empty: /etc/resolv.conf
+  uint16_t port = 25;                    // of MX hosts (tests point it at their sinks)
+  bool allow_private_addresses = false;  // MX hosts on loopback/private addresses (tests)
+  smtp::client::TlsPolicy tls = smtp::client::TlsPolicy::opportunistic;
+  bool verify_certificate = false;
+  ForwardTimeouts timeouts;
+  smtp::outbound::RetryPolicy retry;
+  std::filesystem::path clock_file;  // see DeliveryConfig::clock_file
+  size_t per_destination = 4;
+  size_t max_deliveries = 64;
+  std::chrono::milliseconds tick{500};  // how often the directory is read for due entries
+  size_t max_attempts = 5;              // connections per domain and attempt, over its hosts
+};
+
+struct QueueParts {
+  std::shared_ptr<QueueStore> store;
+  // Our own domains (DSNs to our senders): delivered here instead of over SMTP. May be null.
+  std::shared_ptr<smtp::Delivery> local;
+  // Whether a domain is ours; blocking (the directory), called on the worker pool.
+  std::function<bool(const std::string& domain)> is_local;
+};
+
+class OutboundQueue : public Outbox, public std::enable_shared_from_this<OutboundQueue> {
+ public:
+  OutboundQueue(net::Runtime& runtime, QueueParts parts, QueueOptions options);
+
+  boost::asio::awaitable<Result<std::string>> enqueue(OutgoingMessage message) override;
+
+  // Removes incomplete enqueues of an earlier run and starts the scheduler on the runtime.
+  void start();
+  // The scheduler starts nothing new; deliveries in flight finish.
+  void stop();
+
+  // The queue's clock (unix seconds): the clock file's time when configured, else real time.
+  int64_t now() const;
+  const std::shared_ptr<QueueStore>& store() const { return parts_.store; }
+
+ private:
+  struct DomainResult;
+  static boost::asio::awaitable<void> run(std::shared_ptr<OutboundQueue> self);
+  static boost::asio::awaitable<void> deliver(std::shared_ptr<OutboundQueue> self, std::string id);
+  static boost::asio::awaitable<DomainResult> deliver_domain(std::shared_ptr<OutboundQueue> self, std::string domain,
+                                                             std::string mail_from, std::vector<std::string> recipients,
+                                                             std::shared_ptr<const std::string> message);
+  static boost::asio::awaitable<void> acquire(std::shared_ptr<OutboundQueue> self, std::string domain);
+  void release(const std::string& domain);
+
+  // Blocking, on the worker pool: reads the directory, and returns the ids due now (marked in flight).
+  std::vector<std::string> scan();
+  void finished(const std::string& id, std::optional<int64_t> next);
+  void wake();
+  // Queues a DSN for the failed (or delayed) recipients of `entry`; blocking.
+  void queue_dsn(const QueueEntry& entry, const std::vector<size_t>& which, bool delayed, const std::string& original);
+
+  net::Runtime& runtime_;
+  QueueParts parts_;
+  QueueOptions options_;
+  smtp::client::Client client_;
+  MxResolver resolver_;
+
+  std::mutex mutex_;
+  std::map<std::string, int64_t> next_;  // id -> next attempt (unix seconds)
+  std::set<std::string> in_flight_;
+  std::map<std::string, size_t> sessions_;  // domain -> sessions open now
+  std::atomic<bool> stopped_{false};
+  std::shared_ptr<boost::asio::steady_timer> timer_;
+};
+
+}  // namespace sealmail::delivery
