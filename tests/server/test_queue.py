@@ -23,7 +23,7 @@ import uuid
 import pytest
 
 from smtp_support import DOMAIN, SmtpServer
-from test_smtp_routes import Nsd, start_ready
+from nsd_support import Nsd, start_ready
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SINK = os.path.join(HERE, "queue_sink.py")
