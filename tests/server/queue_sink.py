@@ -9,9 +9,11 @@ Behaviours (each recipient is answered at RCPT, so one session may mix them acro
   perm  RCPT 550 5.1.1 no such user
   full  RCPT 552 5.2.2 mailbox full
   drop  accepts the connection and closes it at once (no greeting)
+  slow  as ok, but answers the end of DATA after 0.3 s, so that sessions overlap
 A file --dir/override-<address> holding a behaviour name overrides the address's behaviour for the
 next sessions (a test "repairs" a host). Every session's RCPT answers are counted in
---dir/rcpt-<address>.log, one line per RCPT, so a test sees each attempt.
+--dir/rcpt-<address>.log, one line per RCPT, so a test sees each attempt; the most sessions open at
+once to an address is kept in --dir/max-sessions-<address>.
 Prints "READY <port>" once every address listens.
 """
 import argparse
@@ -55,6 +57,8 @@ class Handler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.behaviour() == "slow":
+            await asyncio.sleep(0.3)
         n = 0
         while True:  # unique names across the servers of this process
             n += 1
@@ -70,6 +74,30 @@ class Handler:
         os.rename(base + ".eml.tmp", base + ".eml")
         os.rename(base + ".json.tmp", base + ".json")  # last: its presence means "complete"
         return "250 2.0.0 queued"
+
+
+class CountingSMTP(SMTP):
+    """Counts the sessions open at once per address (the queue's per-destination limit)."""
+    open_now = {}
+    most = {}
+
+    def __init__(self, handler, **kw):
+        super().__init__(handler, **kw)
+        self.address = handler.address
+        self.out_dir = handler.out_dir
+
+    def connection_made(self, transport):
+        n = CountingSMTP.open_now.get(self.address, 0) + 1
+        CountingSMTP.open_now[self.address] = n
+        if n > CountingSMTP.most.get(self.address, 0):
+            CountingSMTP.most[self.address] = n
+            with open(os.path.join(self.out_dir, "max-sessions-" + self.address), "w") as f:
+                f.write(str(n))
+        super().connection_made(transport)
+
+    def connection_lost(self, exc):
+        CountingSMTP.open_now[self.address] -= 1
+        super().connection_lost(exc)
 
 
 async def main():
@@ -94,7 +122,7 @@ async def main():
                 else:
                     handler = Handler(args.dir, address, behaviour)
                     servers.append(await loop.create_server(
-                        lambda h=handler: SMTP(h, enable_SMTPUTF8=True, hostname="sink.test"), address, port))
+                        lambda h=handler: CountingSMTP(h, enable_SMTPUTF8=True, hostname="sink.test"), address, port))
             break
         except OSError:
             for s in servers:

@@ -30,7 +30,7 @@ SINK = os.path.join(HERE, "queue_sink.py")
 T0 = 1_900_000_000  # the queue's clock at the start (2030-03-17)
 
 HOSTS = {"ok": "127.0.0.10", "temp": "127.0.0.11", "perm": "127.0.0.12", "full": "127.0.0.13",
-         "drop": "127.0.0.14", "fix": "127.0.0.15"}
+         "drop": "127.0.0.14", "fix": "127.0.0.15", "slow": "127.0.0.16"}
 
 ZONE = """$ORIGIN q.test.
 $TTL 60
@@ -293,3 +293,23 @@ def test_kill_9_with_a_full_queue_loses_nothing_and_sends_nothing_twice(bench):
         wait_for(lambda: bench.received(s))
     wait_for(lambda: not (set(ids) & set(bench.queued_ids())))
     assert all(len(bench.received(s)) == 1 for s in subjects)
+
+
+def test_per_destination_limit(bench):
+    """Twelve messages to one domain whose server is slow, all due at once (they waited behind a
+    451, then the operator retries them together): the queue opens several sessions at once, never
+    more than delivery.queue_per_destination (4 by default)."""
+    bench.override("slow", "temp")
+    try:
+        subjects = [f"crowd {i}" for i in range(12)]
+        ids = [bench.inject([f"c{i}@slow.q.test"], s) for i, s in enumerate(subjects)]
+        for qid in ids:
+            wait_for(lambda: (bench.entry(qid) or {}).get("attempts") == 1)
+    finally:
+        bench.override("slow", None)
+    bench.server.cli("queue", "retry", *ids)
+    for s in subjects:
+        wait_for(lambda: bench.received(s))
+    with open(os.path.join(bench.sink_dir, "max-sessions-" + HOSTS["slow"])) as f:
+        most = int(f.read())
+    assert 2 <= most <= 4, most
