@@ -189,7 +189,10 @@ void add_queue_commands(CLI::App& app, std::string& data_dir, int& exit_code) {
     auto from = std::make_shared<std::string>();
     auto to = std::make_shared<std::vector<std::string>>();
     auto file = std::make_shared<std::string>();
+    auto notify = std::make_shared<std::string>();
     cmd->add_option("--from", *from, "envelope sender ('' for none)")->required();
+    cmd->add_option("--notify", *notify,
+                    "RFC 3461 NOTIFY for every recipient (FAILURE,DELAY or NEVER; default FAILURE)");
     cmd->add_option("--to", *to, "envelope recipients")->required();
     cmd->add_option("file", *file, "the message")->required();
     cmd->callback([=, &data_dir, &exit_code] {
@@ -218,7 +221,7 @@ void add_queue_commands(CLI::App& app, std::string& data_dir, int& exit_code) {
           exit_code = report(make_error(Errc::invalid_argument, "not an address: " + t));
           return;
         }
-        e.recipients.push_back(delivery::QueuedRecipient{.address = t});
+        e.recipients.push_back(delivery::QueuedRecipient{.address = t, .notify = *notify});
       }
       e.queued_at = *clock_now(data_dir);
       e.next_attempt = e.queued_at;

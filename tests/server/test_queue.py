@@ -88,12 +88,14 @@ class Bench:
             with open(path, "w") as f:
                 f.write(behaviour)
 
-    def inject(self, to, subject, sender=SENDER, body="Hello from the queue.\r\n"):
+    def inject(self, to, subject, sender=SENDER, body="Hello from the queue.\r\n", notify=None):
         path = os.path.join(self.data, "out-" + uuid.uuid4().hex + ".eml")
         with open(path, "wb") as f:
             f.write((f"From: {sender}\r\nTo: {', '.join(to)}\r\nSubject: {subject}\r\n"
                      f"Message-ID: <{uuid.uuid4().hex}@{DOMAIN}>\r\n\r\n{body}").encode())
         args = ["queue", "inject", "--from", sender, *[a for t in to for a in ("--to", t)], path]
+        if notify:
+            args[2:2] = ["--notify", notify]
         out = self.server.cli(*args).stdout.strip()
         os.remove(path)
         assert len(out) == 26, out
@@ -313,3 +315,19 @@ def test_per_destination_limit(bench):
     with open(os.path.join(bench.sink_dir, "max-sessions-" + HOSTS["slow"])) as f:
         most = int(f.read())
     assert 2 <= most <= 4, most
+
+
+def test_delay_notice_when_asked(bench):
+    """NOTIFY=DELAY,FAILURE (RFC 3461): after 4 hours without delivery the sender gets one
+    "delayed" report (RFC 3464 Action: delayed, with Will-Retry-Until); the message stays queued."""
+    start = bench.now
+    qid = bench.inject(["slowpoke@temp.q.test"], "asked for delays", notify="DELAY,FAILURE")
+    wait_for(lambda: (bench.entry(qid) or {}).get("attempts") == 1)
+    bench.set_clock(start + 4 * 3600 + 60)
+    bench.server.cli("queue", "retry", qid)
+    wait_for(lambda: (bench.entry(qid) or {}).get("attempts") == 2)
+    m, status = dsn_for(bench, "slowpoke@temp.q.test")
+    text = status.as_string()
+    assert "Action: delayed" in text and "Will-Retry-Until:" in text, text
+    assert qid in bench.queued_ids()
+    bench.server.cli("queue", "delete", qid)
