@@ -125,6 +125,8 @@ TEST(Executables, ByContentNotName) {
   EXPECT_EQ(executable_content("WScript.Echo(1)", "invoice.pdf.js"), "executable file name (.js)");
   EXPECT_EQ(executable_content("plain", "run.EXE. "), "executable file name (.exe)");
   EXPECT_EQ(executable_content("Just some notes.\n", "notes.txt"), std::nullopt);
+  // libmagic calls data that opens with a jump opcode a DOS .COM program: not enough on its own.
+  EXPECT_EQ(executable_content("\xE9\x12\x34" + std::string(500, '\x5a'), "scan.pdf"), std::nullopt);
   std::string ole = std::string("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) + std::string(200, '\0');
   EXPECT_EQ(executable_content(ole, "a.doc"), std::nullopt);
   std::string vba;
