@@ -4,6 +4,8 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "delivery/router.h"
+#include "delivery/submission_auth.h"
+#include "delivery/submitter.h"
 #include "directory/rate_limiter.h"
 #include "smtp/server/server.h"
 
@@ -18,8 +20,14 @@ class MeteredDelivery final : public smtp::Delivery {
  public:
   explicit MeteredDelivery(std::shared_ptr<smtp::Delivery> inner) : inner_(std::move(inner)) {}
 
-  boost::asio::awaitable<smtp::Reply> check_recipient(std::string address, uint64_t declared_size) override {
-    auto check = inner_->check_recipient(std::move(address), declared_size);
+  boost::asio::awaitable<smtp::Reply> check_sender(const smtp::Envelope& envelope) override {
+    auto check = inner_->check_sender(envelope);
+    co_return co_await std::move(check);
+  }
+
+  boost::asio::awaitable<smtp::Reply> check_recipient(const smtp::Envelope& envelope, std::string address,
+                                                      uint64_t declared_size) override {
+    auto check = inner_->check_recipient(envelope, std::move(address), declared_size);
     smtp::Reply r = co_await std::move(check);
     metrics::global().counter("sealmail_recipients_total", "RCPT TO answers, by result.", label(r)).add();
     co_return r;
@@ -64,6 +72,7 @@ struct MxServer::Parts {
   std::shared_ptr<delivery::WebhookSender> webhooks;
   std::shared_ptr<delivery::Router> router;
   std::shared_ptr<delivery::OutboundQueue> queue;
+  std::shared_ptr<delivery::Submitter> submitter;
   std::vector<std::unique_ptr<smtp::Server>> servers;
 };
 
@@ -80,7 +89,7 @@ std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& ru
                                           std::shared_ptr<directory::Directory> directory,
                                           std::shared_ptr<store::MailboxRegistry> registry,
                                           std::shared_ptr<store::Spool> spool, std::shared_ptr<net::SslContext> tls,
-                                          std::string& error) {
+                                          SubmissionShared submission, std::string& error) {
   std::unique_ptr<MxServer> mx(new MxServer());
   mx->parts_ = std::make_unique<Parts>();
   auto& parts = *mx->parts_;
@@ -152,30 +161,62 @@ std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& ru
   parts.queue = std::make_shared<delivery::OutboundQueue>(runtime, std::move(qp), std::move(qo));
   parts.queue->start();
 
-  auto it = config.listen.find("smtp");
-  if (it == config.listen.end()) return mx;
+  auto connections = directory::ConnectionLimiter::create();
+  uint32_t per_ip = config.limits.max_connections_per_ip;
+  // One connection count per IP over the three listeners: a client is one client whichever port.
+  net::Listener::Admit admit = [connections, per_ip](const std::string& ip) -> std::shared_ptr<void> {
+    auto ticket = connections->try_acquire("smtp:" + ip, per_ip);
+    if (!ticket) return nullptr;
+    return std::make_shared<directory::ConnectionLimiter::Ticket>(std::move(*ticket));
+  };
+  auto listen = [&](const char* name, std::shared_ptr<smtp::ServerContext> context) -> bool {
+    auto it = config.listen.find(name);
+    if (it == config.listen.end()) return true;
+    auto s = std::make_unique<smtp::Server>(context, it->second);
+    auto st = s->start();
+    if (!st) {
+      error = st.error().message;
+      return false;
+    }
+    log::info("listening", {{"listener", name}, {"address", it->second.to_string()}});
+    parts.servers.push_back(std::move(s));
+    return true;
+  };
+
   smtp::ServerOptions server;
   server.listener = "smtp";
   server.hostname = config.hostname;
   server.max_message_bytes = config.limits.max_message_bytes;
   server.max_recipients = config.limits.max_recipients;
-  auto connections = directory::ConnectionLimiter::create();
-  uint32_t per_ip = config.limits.max_connections_per_ip;
   auto context = std::make_shared<smtp::ServerContext>(
-      smtp::ServerContext{runtime, std::make_shared<MeteredDelivery>(parts.router), tls, server,
-                          [connections, per_ip](const std::string& ip) -> std::shared_ptr<void> {
-                            auto ticket = connections->try_acquire("smtp:" + ip, per_ip);
-                            if (!ticket) return nullptr;
-                            return std::make_shared<directory::ConnectionLimiter::Ticket>(std::move(*ticket));
-                          }});
-  auto s = std::make_unique<smtp::Server>(context, it->second);
-  auto st = s->start();
-  if (!st) {
-    error = st.error().message;
-    return nullptr;
+      smtp::ServerContext{runtime, std::make_shared<MeteredDelivery>(parts.router), tls, server, admit, nullptr});
+  if (!listen("smtp", context)) return nullptr;
+
+  if (!config.listen.count("submission") && !config.listen.count("submissions")) return mx;
+  delivery::SubmitterParts sub;
+  sub.directory = directory;
+  sub.local = parts.router;
+  sub.outbox = submission.outbox ? submission.outbox : parts.queue;
+  sub.limiter = submission.limiter;
+  sub.registry = registry;
+  delivery::SubmitterOptions sub_options;
+  sub_options.data_dir = config.data_dir;
+  sub_options.messages_per_hour = submission.settings.messages_per_hour;
+  sub_options.recipients_per_hour = submission.settings.recipients_per_hour;
+  sub_options.save_sent_copies = submission.settings.save_sent_copies;
+  parts.submitter = std::make_shared<delivery::Submitter>(runtime, std::move(sub), std::move(sub_options));
+  auto authenticator =
+      std::make_shared<delivery::SubmissionAuthenticator>(runtime, directory, submission.logins, submission.throttle);
+  if (submission.settings.save_sent_copies) authenticator->open_mailboxes(registry, config.data_dir);
+  for (const char* name : {"submission", "submissions"}) {
+    smtp::ServerOptions options = server;
+    options.listener = name;
+    options.submission = true;
+    options.implicit_tls = std::string_view(name) == "submissions";
+    auto sub_context = std::make_shared<smtp::ServerContext>(smtp::ServerContext{
+        runtime, std::make_shared<MeteredDelivery>(parts.submitter), tls, options, admit, authenticator});
+    if (!listen(name, sub_context)) return nullptr;
   }
-  log::info("listening", {{"listener", "smtp"}, {"address", it->second.to_string()}});
-  parts.servers.push_back(std::move(s));
   return mx;
 }
 

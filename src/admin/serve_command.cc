@@ -216,7 +216,15 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
   // The MX (issue 6): SMTP in, routed to mailboxes (live or sealed in the spool), forwards and
   // webhooks.
   std::string mx_error;
-  auto mx = MxServer::start(*config, runtime, context->directory, registry, spool, *tls, mx_error);
+  // Submission (issue 8) shares the login limits and cache of IMAP and POP3; mail to other
+  // domains goes into the outbound queue the MxServer starts.
+  auto submission_settings = load_submission_settings(cfg_file);
+  if (!submission_settings) {
+    std::fprintf(stderr, "sealmail: %s\n", submission_settings.error().message.c_str());
+    return 1;
+  }
+  SubmissionShared submission{throttle, logins, limiter, nullptr, *submission_settings};
+  auto mx = MxServer::start(*config, runtime, context->directory, registry, spool, *tls, submission, mx_error);
   if (!mx) {
     std::fprintf(stderr, "sealmail: %s\n", mx_error.c_str());
     return 1;

@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "core/submission_config.h"
+
 namespace sealmail {
 
 namespace {
@@ -74,6 +76,42 @@ Config default_config(const std::filesystem::path& data_dir) {
   return c;
 }
 
+namespace {
+
+Result<SubmissionSettings> submission_settings_from(const toml::node& n) {
+  SubmissionSettings out;
+  if (!n.is_table()) return config_error("submission", "expected a table");
+  for (auto& [k, v] : *n.as_table()) {
+    std::string name(k.str()), key = "submission." + name;
+    if (name == "messages_per_hour" || name == "recipients_per_hour") {
+      auto x = integer<uint32_t>(v, key, 1, 1000000);
+      if (!x) return x.error();
+      (name == "messages_per_hour" ? out.messages_per_hour : out.recipients_per_hour) = *x;
+    } else if (name == "save_sent_copies") {
+      if (!v.is_boolean()) return config_error(key, "expected true or false");
+      out.save_sent_copies = v.as_boolean()->get();
+    } else {
+      return config_error(key, "unknown key");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<SubmissionSettings> load_submission_settings(const std::optional<std::filesystem::path>& file) {
+  if (!file) return SubmissionSettings{};
+  toml::table root;
+  try {
+    root = toml::parse_file(file->string());
+  } catch (const toml::parse_error& e) {
+    return make_error(Errc::invalid_argument,
+                      "config: " + file->filename().string() + ": " + std::string(e.description()));
+  }
+  if (auto* n = root.get("submission")) return submission_settings_from(*n);
+  return SubmissionSettings{};
+}
+
 Result<Config> load_config(const std::filesystem::path& data_dir, const std::optional<std::filesystem::path>& file) {
   Config c = default_config(data_dir);
   if (!file) return c;
@@ -85,8 +123,14 @@ Result<Config> load_config(const std::filesystem::path& data_dir, const std::opt
     msg << "config: " << file->filename().string() << " line " << e.source().begin.line << ": " << e.description();
     return make_error(Errc::invalid_argument, msg.str());
   }
-  static const std::set<std::string> top_keys = {"hostname", "data_dir", "listen",  "tls",        "limits",
-                                                 "delivery", "log",      "runtime", "protections"};
+  static const std::set<std::string> top_keys = {"hostname", "data_dir", "listen",  "tls",         "limits",
+                                                 "delivery", "log",      "runtime", "protections", "submission"};
+  // [submission] is read by load_submission_settings (submission_config.h); checked here too, so
+  // that a bad key stops the server at start like any other.
+  if (auto* n = root.get("submission")) {
+    auto checked = submission_settings_from(*n);
+    if (!checked) return checked.error();
+  }
   for (auto& [k, v] : root) {
     std::string key(k.str());
     if (!top_keys.count(key)) return config_error(key, "unknown key" + where(v));
@@ -304,6 +348,9 @@ std::string default_config_text(const Config& c) {
     << "failed_logins_per_address = " << c.limits.failed_logins_per_address << "\n"
     << "failed_logins_per_ip = " << c.limits.failed_logins_per_ip << "\n"
     << "aliases_per_domain_per_day = " << c.limits.aliases_per_domain_per_day << "\n\n"
+    << "# Submission (587/465): messages and recipients per address and hour, and a copy of what is\n"
+    << "# sent in the sender's Sent folder (for clients that do not save it over IMAP themselves).\n"
+    << "[submission]\nmessages_per_hour = 300\nrecipients_per_hour = 1000\nsave_sent_copies = false\n\n"
     << "# Forwarding: a smarthost instead of MX lookups, DNS servers (\"host:port\") instead of\n"
     << "# /etc/resolv.conf, and whether forwards need verified TLS.\n[delivery]\n"
     << "# relay = \"smtp.example.net:25\"\n# dns_servers = [\"127.0.0.1:53\"]\n"

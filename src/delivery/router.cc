@@ -11,7 +11,9 @@ namespace sealmail::delivery {
 
 namespace {
 
-smtp::Reply make(int code, std::string enhanced, std::string text) { return {code, std::move(enhanced), std::move(text)}; }
+smtp::Reply make(int code, std::string enhanced, std::string text) {
+  return {code, std::move(enhanced), std::move(text)};
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -52,7 +54,10 @@ struct Router::Plan {
 };
 
 Router::Router(net::Runtime& runtime, RouterParts parts, RouterOptions options)
-    : runtime_(runtime), parts_(std::move(parts)), options_(std::move(options)), memory_(options_.remember_for, 100000) {}
+    : runtime_(runtime),
+      parts_(std::move(parts)),
+      options_(std::move(options)),
+      memory_(options_.remember_for, 100000) {}
 
 Result<quota::Usage> Router::usage_blocking(const directory::Alias& alias) {
   return quota::Meter(options_.data_dir, parts_.registry, parts_.spool).usage(*parts_.directory, alias);
@@ -93,7 +98,8 @@ smtp::Reply Router::check_blocking(const std::string& given, uint64_t declared_s
   return make(250, "2.1.5", "Ok");
 }
 
-boost::asio::awaitable<smtp::Reply> Router::check_recipient(std::string address, uint64_t declared_size) {
+boost::asio::awaitable<smtp::Reply> Router::check_recipient(const smtp::Envelope& /*envelope*/, std::string address,
+                                                            uint64_t declared_size) {
   auto work = runtime_.blocking([this, address, declared_size] { return check_blocking(address, declared_size); });
   co_return co_await std::move(work);
 }
@@ -213,11 +219,13 @@ boost::asio::awaitable<smtp::Reply> Router::deliver(smtp::Envelope envelope, std
       co_return Copy{Outcome::delivered, make(250, "2.0.0", "Ok")};
     }
     bool permanent = outcome.kind == ForwardOutcome::Kind::permanent;
-    co_return Copy{permanent ? Outcome::permanent : Outcome::temporary, parse_reply(outcome.reply, permanent ? 550 : 451)};
+    co_return Copy{permanent ? Outcome::permanent : Outcome::temporary,
+                   parse_reply(outcome.reply, permanent ? 550 : 451)};
   };
   // SRS (RFC 5321 §3.9 "forwarding" as postsrsd does it): the envelope sender becomes ours, so
   // that SPF checks at the target pass; the null sender of a bounce stays null.
-  std::string rewritten = envelope.mail_from.empty() || !parts_.srs ? envelope.mail_from : parts_.srs->forward(envelope.mail_from);
+  std::string rewritten =
+      envelope.mail_from.empty() || !parts_.srs ? envelope.mail_from : parts_.srs->forward(envelope.mail_from);
   for (auto& target : plan->forwards) {
     auto work = forward_one(rewritten, target);
     copies.push_back(co_await std::move(work));

@@ -60,7 +60,8 @@ class Router : public smtp::Delivery {
  public:
   Router(net::Runtime& runtime, RouterParts parts, RouterOptions options);
 
-  boost::asio::awaitable<smtp::Reply> check_recipient(std::string address, uint64_t declared_size) override;
+  boost::asio::awaitable<smtp::Reply> check_recipient(const smtp::Envelope& envelope, std::string address,
+                                                      uint64_t declared_size) override;
   boost::asio::awaitable<smtp::Reply> deliver(smtp::Envelope envelope, std::shared_ptr<const std::string> message,
                                               std::string trace) override;
 

@@ -37,7 +37,7 @@ TEST(Reply, Multiline) {
 }
 
 TEST(Ehlo, FullAnswer) {
-  EhloOptions o{.hostname = "mx.sealmail.example", .max_message_bytes = 52428800, .starttls = true, .auth_plain = true};
+  EhloOptions o{.hostname = "mx.sealmail.example", .max_message_bytes = 52428800, .starttls = true, .auth = "PLAIN LOGIN"};
   EXPECT_EQ(ehlo_reply(o, "client.example"),
             "250-mx.sealmail.example greets client.example\r\n"
             "250-PIPELINING\r\n"
@@ -49,7 +49,7 @@ TEST(Ehlo, FullAnswer) {
             "250-BINARYMIME\r\n"
             "250-DSN\r\n"
             "250-STARTTLS\r\n"
-            "250 AUTH PLAIN\r\n");
+            "250 AUTH PLAIN LOGIN\r\n");
 }
 
 TEST(Ehlo, MinimalAnswer) {
@@ -58,7 +58,7 @@ TEST(Ehlo, MinimalAnswer) {
   EhloOptions o{.hostname = "mx.example",
                 .max_message_bytes = 1000,
                 .starttls = false,
-                .auth_plain = false,
+                .auth = "",
                 .chunking = false,
                 .smtputf8 = false};
   EXPECT_EQ(ehlo_reply(o, "[192.0.2.1]"),
@@ -71,7 +71,7 @@ TEST(Ehlo, MinimalAnswer) {
 }
 
 TEST(Ehlo, UnlimitedSizeAndOddClientNames) {
-  EhloOptions o{.hostname = "mx.example", .max_message_bytes = 0, .starttls = false, .auth_plain = false};
+  EhloOptions o{.hostname = "mx.example", .max_message_bytes = 0, .starttls = false, .auth = ""};
   std::string r = ehlo_reply(o, "bad\r\nname");
   EXPECT_EQ(r.substr(0, r.find("\r\n")), "250-mx.example");  // not echoed
   EXPECT_NE(r.find("250-SIZE\r\n"), std::string::npos);      // RFC 1870 §4: no fixed limit

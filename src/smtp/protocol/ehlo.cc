@@ -34,7 +34,7 @@ std::string ehlo_reply(const EhloOptions& options, std::string_view client_domai
   }
   lines.emplace_back("DSN");
   if (options.starttls) lines.emplace_back("STARTTLS");
-  if (options.auth_plain) lines.emplace_back("AUTH PLAIN");
+  if (!options.auth.empty()) lines.push_back("AUTH " + options.auth);
   return reply_lines(250, lines);
 }
 

@@ -3,7 +3,8 @@
 //   PIPELINING (RFC 2920), SIZE n (RFC 1870 §4; "SIZE" alone when there is no fixed limit),
 //   8BITMIME (RFC 6152), ENHANCEDSTATUSCODES (RFC 2034), SMTPUTF8 (RFC 6531), CHUNKING and
 //   BINARYMIME (RFC 3030; BINARYMIME only with CHUNKING, §3), DSN (RFC 3461), STARTTLS (RFC 3207;
-//   the server never offers it once TLS is up, §4.2), AUTH PLAIN (RFC 4954, RFC 4616).
+//   the server never offers it once TLS is up, §4.2), AUTH with the mechanisms given (RFC 4954;
+//   PLAIN is RFC 4616, LOGIN the widespread draft-murchison-sasl-login).
 #pragma once
 
 #include <cstdint>
@@ -16,7 +17,7 @@ struct EhloOptions {
   std::string hostname;
   uint64_t max_message_bytes;  // 0: no fixed limit
   bool starttls;
-  bool auth_plain;
+  std::string auth;  // SASL mechanisms offered ("PLAIN LOGIN"); "": no AUTH line
   bool chunking = true;
   bool smtputf8 = true;
 };

@@ -26,19 +26,31 @@ struct Reply {
 };
 
 struct Envelope {
-  std::string mail_from;                // "" for the null reverse-path (bounces)
-  std::vector<std::string> recipients;  // as accepted by RCPT, each once
+  std::string mail_from;                     // "" for the null reverse-path (bounces)
+  std::vector<std::string> recipients;       // as accepted by RCPT, each once
+  std::vector<RcptParams> recipient_params;  // beside `recipients`: the first RCPT's NOTIFY/ORCPT
   MailParams params;
   std::string client_ip;
   std::string helo;
   bool tls = false;
+  // Submission (RFC 6409): the alias the client logged in as (AUTH), as the directory spells it;
+  // "" on the MX, where nobody logs in.
+  std::string authenticated;
 };
 
 class Delivery {
  public:
   virtual ~Delivery() = default;
-  // RCPT TO: may `address` receive a message of `declared_size` bytes (SIZE=, or 0)?
-  virtual boost::asio::awaitable<Reply> check_recipient(std::string address, uint64_t declared_size) = 0;
+  // MAIL FROM (after the server's own checks): may this reverse-path start a transaction? The MX
+  // takes any; submission refuses a sender the login may not use (RFC 6409 §6.1).
+  virtual boost::asio::awaitable<Reply> check_sender(const Envelope& /*envelope*/) {
+    co_return Reply{250, "2.1.0", "Ok"};
+  }
+  // RCPT TO: may `address` receive a message of `declared_size` bytes (SIZE=, or 0)? `envelope`
+  // is the transaction so far (sender, recipients already accepted, the authenticated alias); it
+  // outlives the call.
+  virtual boost::asio::awaitable<Reply> check_recipient(const Envelope& envelope, std::string address,
+                                                        uint64_t declared_size) = 0;
   // The accepted message. `message` is byte-exact as received (after dot-unstuffing); `trace` is
   // the Received header this server adds in front of it (RFC 5321 §4.4). Kept apart so that a
   // retried message has the same fingerprint although its trace header carries a new date.

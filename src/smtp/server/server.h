@@ -1,5 +1,8 @@
 // The MX: an ESMTP server (RFC 5321) on the `smtp` listener that accepts mail for the domains we
-// host and hands it to a Delivery (delivery.h). Extensions: PIPELINING (RFC 2920), SIZE (RFC 1870),
+// host and hands it to a Delivery (delivery.h). The same server in submission mode (RFC 6409) is
+// the `submission` (STARTTLS) and `submissions` (implicit TLS, RFC 8314) listeners: AUTH PLAIN and
+// LOGIN (RFC 4954) against an Authenticator (authenticator.h), only once TLS is up, and MAIL only
+// after AUTH (530 5.7.0). Extensions: PIPELINING (RFC 2920), SIZE (RFC 1870),
 // 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531), ENHANCEDSTATUSCODES (RFC 2034/3463), CHUNKING and
 // BINARYMIME (RFC 3030), DSN parameters accepted (RFC 3461), STARTTLS (RFC 3207).
 //
@@ -23,6 +26,7 @@
 #include "core/listener.h"
 #include "core/runtime.h"
 #include "core/tls.h"
+#include "smtp/server/authenticator.h"
 #include "smtp/server/delivery.h"
 
 namespace sealmail::smtp {
@@ -31,6 +35,9 @@ struct ServerOptions {
   std::string listener = "smtp";
   std::string hostname = "localhost";  // in the greeting, EHLO and Received
   bool implicit_tls = false;
+  // RFC 6409 submission: AUTH offered (over TLS only) and required before MAIL; the Envelope
+  // carries the authenticated alias. Off: the MX, where AUTH is not offered.
+  bool submission = false;
   uint64_t max_message_bytes = 50ull << 20;
   uint32_t max_recipients = 100;  // RFC 5321 §4.5.3.1.8: at least 100 must be accepted
   size_t max_line = 2048;
@@ -47,7 +54,8 @@ struct ServerContext {
   std::shared_ptr<Delivery> delivery;
   std::shared_ptr<net::SslContext> tls;  // null: no STARTTLS
   ServerOptions options;
-  net::Listener::Admit admit;  // connections per IP (directory::ConnectionLimiter), set by serve
+  net::Listener::Admit admit;                    // connections per IP (directory::ConnectionLimiter), set by serve
+  std::shared_ptr<Authenticator> authenticator;  // submission only
 };
 
 class Server {

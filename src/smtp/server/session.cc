@@ -120,9 +120,11 @@ asio::awaitable<void> Session::dispatch(Command& command) {
     case Verb::ehlo:
       helo(command);
       break;
-    case Verb::mail:
-      mail(command);
+    case Verb::mail: {
+      auto work = mail(command);
+      co_await std::move(work);
       break;
+    }
     case Verb::rcpt: {
       auto work = rcpt(command);
       co_await std::move(work);
@@ -162,10 +164,17 @@ asio::awaitable<void> Session::dispatch(Command& command) {
       co_await std::move(work);
       break;
     }
-    case Verb::auth:
-      // The MX takes mail for our domains from anyone; logging in is for submission.
-      bad(ParseError{502, "5.5.1", "AUTH is not available on this port"});
+    case Verb::auth: {
+      if (!options().submission) {
+        // The MX takes mail for our domains from anyone; logging in is for submission.
+        command.wipe_secrets();
+        bad(ParseError{502, "5.5.1", "AUTH is not available on this port"});
+        break;
+      }
+      auto work = auth(command);
+      co_await std::move(work);
       break;
+    }
   }
 }
 
@@ -182,26 +191,34 @@ void Session::helo(Command& command) {
   ehlo.hostname = options().hostname;
   ehlo.max_message_bytes = options().max_message_bytes;
   ehlo.starttls = context_->tls && !connection_->tls();
-  ehlo.auth_plain = false;
+  // RFC 6409 §4.3 leaves it to us; RFC 8314 §3.3: passwords only over TLS, so AUTH appears on
+  // `submission` only after STARTTLS.
+  if (options().submission && context_->authenticator && connection_->tls()) ehlo.auth = "PLAIN LOGIN";
   out_ += ehlo_reply(ehlo, command.domain);
 }
 
-void Session::mail(Command& command) {
-  if (helo_.empty()) return bad(ParseError{503, "5.5.1", "Say EHLO first"});
-  if (transaction_) return bad(ParseError{503, "5.5.1", "Nested MAIL command"});
+asio::awaitable<void> Session::mail(Command& command) {
+  if (helo_.empty()) co_return bad(ParseError{503, "5.5.1", "Say EHLO first"});
+  if (transaction_) co_return bad(ParseError{503, "5.5.1", "Nested MAIL command"});
   // RFC 1870 §6.2: a declared size over our limit is refused before any byte is sent.
   if (command.mail.size && *command.mail.size > options().max_message_bytes)
-    return say(552, "5.3.4", "Message size exceeds fixed maximum message size");
+    co_return say(552, "5.3.4", "Message size exceeds fixed maximum message size");
   if (!esmtp_ && (command.mail.size || command.mail.smtputf8 || command.mail.body != BodyType::seven_bit ||
                   !command.mail.ret.empty() || !command.mail.envid.empty()))
-    return bad(ParseError{555, "5.5.4", "Parameters need EHLO"});
+    co_return bad(ParseError{555, "5.5.4", "Parameters need EHLO"});
+  // RFC 6409 §4.3 and RFC 4954 §6: submission takes mail only from a client that logged in.
+  if (options().submission && authenticated_.empty()) co_return say(530, "5.7.0", "Authentication required");
   Transaction t;
   t.envelope.mail_from = command.address;
   t.envelope.params = command.mail;
   t.envelope.client_ip = connection_->remote_ip();
   t.envelope.helo = helo_;
   t.envelope.tls = connection_->tls();
+  t.envelope.authenticated = authenticated_;
   t.declared_size = command.mail.size.value_or(0);
+  auto check = context_->delivery->check_sender(t.envelope);
+  Reply verdict = co_await std::move(check);
+  if (!verdict.positive()) co_return say(verdict.code, verdict.enhanced, verdict.text);
   transaction_ = std::move(t);
   bdat_.reset();
   say(250, "2.1.0", "Ok");
@@ -218,13 +235,17 @@ asio::awaitable<void> Session::rcpt(Command& command) {
     say(452, "4.5.3", "Too many recipients");
     co_return;
   }
-  auto check = context_->delivery->check_recipient(command.address, transaction_->declared_size);
+  auto check =
+      context_->delivery->check_recipient(transaction_->envelope, command.address, transaction_->declared_size);
   Reply verdict = co_await std::move(check);
   if (verdict.positive()) {
     ++transaction_->accepted_rcpts;
-    bool known = std::any_of(recipients.begin(), recipients.end(),
-                             [&](const std::string& r) { return r == command.address; });
-    if (!known) recipients.push_back(command.address);
+    bool known =
+        std::any_of(recipients.begin(), recipients.end(), [&](const std::string& r) { return r == command.address; });
+    if (!known) {
+      recipients.push_back(command.address);
+      transaction_->envelope.recipient_params.push_back(command.rcpt);
+    }
   } else if (verdict.code >= 500) {
     ++errors_;  // a client guessing addresses counts against its error budget
   }
@@ -295,8 +316,10 @@ asio::awaitable<void> Session::bdat(Command& command) {
       transaction_->bdat_failed = true;
       say(554, "5.5.1", "No valid recipients");
     }
-    if (command.last_chunk) reset_transaction();
-    else bdat_.begin_chunk(0, false);
+    if (command.last_chunk)
+      reset_transaction();
+    else
+      bdat_.begin_chunk(0, false);
     co_return;
   }
   if (!command.last_chunk) {
@@ -349,6 +372,7 @@ asio::awaitable<void> Session::starttls() {
   // it pipelined after STARTTLS in the clear (they could be an attacker's injected commands).
   in_.clear();
   helo_.clear();
+  authenticated_.clear();
   esmtp_ = false;
   reset_transaction();
   auto handshake = connection_->start_tls(*context_->tls, options().tls_handshake_timeout);

@@ -30,7 +30,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Envelope envelope;
     uint64_t declared_size = 0;
     uint32_t accepted_rcpts = 0;  // RCPT commands answered 250, repeats included
-    bool bdat_failed = false;  // a BDAT of this transaction was refused: the rest are too
+    bool bdat_failed = false;     // a BDAT of this transaction was refused: the rest are too
   };
 
   const ServerOptions& options() const { return context_->options; }
@@ -41,22 +41,32 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> dispatch(Command& command);
   void bad(const ParseError& error);
   void helo(Command& command);
-  void mail(Command& command);
+  asio::awaitable<void> mail(Command& command);
   asio::awaitable<void> rcpt(Command& command);
   asio::awaitable<void> data();
   asio::awaitable<void> bdat(Command& command);
   asio::awaitable<void> starttls();
+  // Submission's AUTH (session_auth.cc): PLAIN and LOGIN over TLS.
+  asio::awaitable<void> auth(Command& command);
+  // One line of a SASL exchange, on the heap (it may be a password); none when the client went
+  // away or sent a line over the limit (answered).
+  asio::awaitable<std::optional<std::string>> read_sasl_line();
   // Hands the complete message to the Delivery and answers.
   asio::awaitable<void> finish_message(std::string message);
-  void reset_transaction() { transaction_.reset(); bdat_.reset(); }
+  void reset_transaction() {
+    transaction_.reset();
+    bdat_.reset();
+  }
 
   std::shared_ptr<ServerContext> context_;
   std::shared_ptr<net::Connection> connection_;
   LineReader lines_;
   BdatReader bdat_;
   std::string in_, out_;
-  std::string helo_;   // empty until HELO/EHLO
+  std::string helo_;  // empty until HELO/EHLO
   bool esmtp_ = false;
+  std::string authenticated_;         // submission: the alias after a successful AUTH
+  std::shared_ptr<void> login_hold_;  // what the Authenticator keeps open for this login
   std::optional<Transaction> transaction_;
   int errors_ = 0;
   bool closing_ = false;
