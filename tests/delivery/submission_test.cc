@@ -2,14 +2,14 @@
 // lists as submission reads them, the headers it completes, and who may send as what, against a
 // real SQLite directory in a temporary folder.
 #include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
 
 #include "core/base64.h"
 #include "core/sasl_login.h"
 #include "delivery/submission_policy.h"
 #include "mime/header_fields.h"
-#include <stdlib.h>
-
-#include <filesystem>
 
 namespace sealmail::delivery {
 namespace {
@@ -85,7 +85,7 @@ TEST(MaySendAs, ItselfAndDomainsOfItsAccountOnly) {
   ASSERT_TRUE(d.add_domain({"example.com", owner->id}));
   ASSERT_TRUE(d.add_domain({"second.test", owner->id}));
   ASSERT_TRUE(d.add_domain({"stranger.test", other->id}));
-  auto alias = d.add_alias({"Me@Example.com"});
+  auto alias = d.add_alias({"Me@Example.com", true});
   ASSERT_TRUE(alias) << alias.error().message;
   auto may = [&](std::string_view a) { return *may_send_as(d, *alias, a); };
   EXPECT_TRUE(may("me@example.com"));
