@@ -14,6 +14,7 @@ packages=(
   libc-ares-dev libcurl4-openssl-dev python3-aiosmtpd nsd
   isync neomutt curl fetchmail mpop swaks libnet-ssleay-perl
   libmagic-dev libidn2-dev libicu-dev clamav-daemon  # issue 9: content protections (types, IDN, scripts, ClamAV)
+  p7zip-full  # issue 10: the export zip opens in 7z (tests/server/test_backup.py); s3rver comes from npm there
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "admin/mail_admin.h"
+#include "admin/mailbox_access.h"
 #include "admin/queue_commands.h"
 #include "core/fs.h"
 #include "core/hex.h"
@@ -275,6 +276,45 @@ HttpResponse api(AdminContext& ctx, const HttpRequest& req) {
       end_sessions(ctx, seg[2]);
       auto st = remove_alias(d, ctx.config.data_dir, seg[2]);
       return st ? reply(200, {{"removed", seg[2]}}) : error_reply(st.error());
+    }
+    if (seg.size() == 4 && seg[3] == "backups" && m == "GET") {
+      if (!ctx.backups) return reply(409, {{"error", "no backup target is configured"}});
+      auto found = find_alias_mailbox(d, ctx.config.data_dir, seg[2]);
+      if (!found) return error_reply(found.error());
+      auto list = ctx.backups->list(found->alias.mailbox_id);
+      if (!list) return error_reply(list.error());
+      json out = json::array();
+      for (const auto& b : *list)
+        out.push_back({{"time", b.time}, {"bytes", b.bytes}, {"content_sha256", b.content_sha256}});
+      return reply(200, {{"address", seg[2]}, {"backups", out}});
+    }
+    if (seg.size() == 4 && seg[3] == "backup" && m == "POST") {
+      // A backup on request (issue 10). The key is in memory only while a session of the owner
+      // holds the mailbox open; otherwise the request must bring the password.
+      if (!ctx.backups) return reply(409, {{"error", "no backup target is configured"}});
+      auto found = find_alias_mailbox(d, ctx.config.data_dir, seg[2]);
+      if (!found) return error_reply(found.error());
+      std::shared_ptr<store::Mailbox> mailbox;
+      if (ctx.registry) mailbox = ctx.registry->find(found->alias.mailbox_id);
+      if (!mailbox) {
+        if (!body.contains("password") || !body["password"].is_string())
+          return reply(409, {{"error",
+                              "the mailbox is closed (its key is in memory only while its owner is logged "
+                              "in): give \"password\""}});
+        auto& s = body["password"].get_ref<std::string&>();
+        auto password = crypto::SecretBuffer::from(s);
+        crypto::wipe(s.data(), s.size());
+        auto opened = open_alias_mailbox(d, ctx.config.data_dir, seg[2], password);
+        if (!opened) return error_reply(opened.error());
+        mailbox = std::move(*opened);
+      }
+      auto r = ctx.backups->run(*mailbox, found->alias.mailbox_id);
+      if (!r) return error_reply(r.error());
+      return reply(200, {{"address", seg[2]},
+                         {"uploaded", r->uploaded},
+                         {"time", r->latest.time},
+                         {"bytes", r->latest.bytes},
+                         {"removed", r->removed}});
     }
     if (seg.size() == 4 && seg[3] == "password" && m == "POST") {
       bool reset = body.contains("reset") && body["reset"].is_boolean() && body["reset"].get<bool>();

@@ -8,6 +8,8 @@
 //   GET    /api/aliases[?domain=D]            POST /api/aliases {"address","mailbox","forwards","webhooks","quota"}
 //   DELETE /api/aliases/{address}
 //   POST   /api/aliases/{address}/password {"current_password"} or {"reset": true}
+//   GET    /api/aliases/{address}/backups
+//   POST   /api/aliases/{address}/backup [{"password"} when no session holds the mailbox open]
 //   GET    /api/queue                         GET /api/queue/{id}
 //   POST   /api/queue/{id}/retry              DELETE /api/queue/{id}
 // A generated password is in the answer of the call that made it, and nowhere else.
@@ -16,6 +18,7 @@
 #include <memory>
 
 #include "admin/http_server.h"
+#include "backup/service.h"
 #include "crypto/secret.h"
 #include "directory/directory.h"
 #include "directory/rate_limiter.h"
@@ -37,6 +40,8 @@ struct AdminContext {
   std::shared_ptr<store::MailboxRegistry> registry;
   // The sealed spool, counted in quota usage with the mailboxes (null: none).
   std::shared_ptr<store::Spool> spool;
+  // The backup target ([backup]); null when none is configured.
+  std::shared_ptr<backup::Service> backups;
 };
 
 // The throttle for admin tokens, from the configured limits, counting in `limiter`.

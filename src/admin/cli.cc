@@ -3,8 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "admin/backup_commands.h"
 #include "admin/directory_commands.h"
 #include "admin/mailbox_commands.h"
+#include "admin/portability_commands.h"
 #include "admin/protection_commands.h"
 #include "admin/queue_commands.h"
 #include "admin/quickstart_command.h"
@@ -27,6 +29,8 @@ int run(int argc, char** argv) {
   add_directory_commands(app, data_dir, exit_code);
   add_protection_commands(app, data_dir, exit_code);
   add_queue_commands(app, data_dir, exit_code);
+  add_backup_commands(app, data_dir, exit_code);
+  add_portability_commands(app, data_dir, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -13,6 +13,7 @@
 #include "admin/background_indexer.h"
 #include "admin/http_server.h"
 #include "admin/mx_server.h"
+#include "backup/scheduler.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/runtime.h"
@@ -231,6 +232,24 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
   }
   BackgroundIndexer indexer(runtime, registry);
   indexer.start();
+  // Backups (issue 10): open mailboxes whose last backup is older than the interval, and the
+  // admin API's requests.
+  std::unique_ptr<backup::Scheduler> backup_schedule;
+  auto backup_config = backup::load_backup_config(cfg_file);
+  if (!backup_config) {
+    std::fprintf(stderr, "sealmail: %s\n", backup_config.error().message.c_str());
+    return 1;
+  }
+  if (!backup_config->target.empty()) {
+    auto service = backup::Service::create(*backup_config, config->data_dir);
+    if (!service) {
+      std::fprintf(stderr, "sealmail: %s\n", service.error().message.c_str());
+      return 1;
+    }
+    context->backups = *service;
+    backup_schedule = std::make_unique<backup::Scheduler>(runtime, registry, *service);
+    backup_schedule->start();
+  }
   metrics::global().gauge("sealmail_up", "1 while the server runs.").set(1);
 
   asio::signal_set signals(runtime.io(), SIGTERM, SIGINT, SIGHUP);
@@ -261,6 +280,7 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
       mx->stop();
       signals.cancel();
       indexer.stop();
+      if (backup_schedule) backup_schedule->stop();
       watchdog.arm(config->shutdown_deadline);
     });
   };

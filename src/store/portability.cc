@@ -7,6 +7,7 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <tuple>
 #include <vector>
 
 #include "core/fs.h"
@@ -146,6 +147,14 @@ Result<ExportStats> export_eml_zip(Mailbox& mailbox, const std::filesystem::path
                                if (index < 0) {
                                  if (src != nullptr) zip_source_free(src);
                                  return make_error(Errc::io, std::string("zip: ") + zip_strerror(zip));
+                               }
+                               // The internal date travels as the entry's time (for any unzip tool; DOS
+                               // time keeps 2-second steps in local time) and, exact, as its comment
+                               // (import_eml_zip reads it back).
+                               if (auto t = unix_of(m.internal_date); t > 0) {
+                                 zip_file_set_mtime(zip, static_cast<zip_uint64_t>(index), static_cast<time_t>(t), 0);
+                                 zip_file_set_comment(zip, static_cast<zip_uint64_t>(index), m.internal_date.c_str(),
+                                                      static_cast<zip_uint16_t>(m.internal_date.size()), 0);
                                }
                                if (password != nullptr && zip_file_set_encryption(zip, static_cast<zip_uint64_t>(index),
                                                                                   ZIP_EM_AES_256, pass.c_str()) != 0)
@@ -336,6 +345,105 @@ Result<ImportStats> import_maildir(Mailbox& mailbox, const std::filesystem::path
     std::replace(name.begin(), name.end(), '.', '/');
     std::string target = folder == "INBOX" ? name : folder + "/" + name;
     SEALMAIL_TRY(import_one_maildir(mailbox, s, target, appender, stats, done, progress));
+  }
+  SEALMAIL_TRY(appender.flush());
+  return stats;
+}
+
+Result<ImportStats> import_eml_zip(Mailbox& mailbox, const std::filesystem::path& zip_file, const std::string& folder,
+                                   const crypto::SecretBuffer* password, uint64_t max_message_bytes,
+                                   const Progress& progress) {
+  int err = 0;
+  zip_t* zip = zip_open(zip_file.c_str(), ZIP_RDONLY, &err);
+  if (zip == nullptr) return make_error(Errc::invalid_argument, zip_file.filename().string() + " is not a zip file");
+  struct Closer {
+    zip_t* z;
+    ~Closer() { zip_discard(z); }
+  } closer{zip};
+  std::string pass;
+  if (password != nullptr) {
+    pass.assign(password->view());
+    zip_set_default_password(zip, pass.c_str());
+  }
+  struct Wiper {
+    std::string& s;
+    ~Wiper() { crypto::wipe(s.data(), s.size()); }
+  } wiper{pass};
+  zip_int64_t count = zip_get_num_entries(zip, 0);
+  if (count < 0) return make_error(Errc::invalid_argument, "cannot read the zip's directory");
+  // Entries in name order by folder, then by the number export gave them (the UID): arrival order.
+  struct Entry {
+    zip_uint64_t index;
+    std::string folder;
+    uint64_t number;
+    std::string name;
+    zip_uint64_t size;
+    time_t mtime;
+  };
+  std::vector<Entry> entries;
+  ImportStats stats;
+  for (zip_int64_t i = 0; i < count; ++i) {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat_index(zip, static_cast<zip_uint64_t>(i), 0, &st) != 0 || (st.valid & ZIP_STAT_NAME) == 0) {
+      ++stats.skipped;
+      continue;
+    }
+    std::string name = st.name;
+    if (name.empty() || name.back() == '/') continue;  // a directory entry
+    if (!name.ends_with(".eml") || (st.valid & ZIP_STAT_SIZE) == 0 || st.size > max_message_bytes) {
+      ++stats.skipped;
+      continue;
+    }
+    auto slash = name.rfind('/');
+    std::string sub = slash == std::string::npos ? "" : name.substr(0, slash);
+    std::string base = name.substr(slash == std::string::npos ? 0 : slash + 1);
+    std::string target = sub.empty() ? folder : folder == "INBOX" ? sub : folder + "/" + sub;
+    uint64_t number = 0;
+    for (char c : base.substr(0, base.size() - 4)) number = c >= '0' && c <= '9' ? number * 10 + (c - '0') : ~0ull;
+    time_t when = (st.valid & ZIP_STAT_MTIME) ? st.mtime : 0;
+    zip_uint32_t comment_len = 0;
+    const char* comment = zip_file_get_comment(zip, static_cast<zip_uint64_t>(i), &comment_len, 0);
+    if (comment != nullptr && comment_len == 20) {  // "1994-02-08T05:52:25Z", as export_eml_zip writes it
+      if (auto t = unix_of(std::string(comment, comment_len)); t > 0) when = static_cast<time_t>(t);
+    }
+    entries.push_back({static_cast<zip_uint64_t>(i), target, number, name, st.size, when});
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return std::tie(a.folder, a.number, a.name) < std::tie(b.folder, b.number, b.name);
+  });
+  BatchAppender appender(mailbox, stats);
+  std::string last_folder;
+  uint64_t done = 0;
+  for (const auto& e : entries) {
+    if (e.folder != last_folder) {
+      SEALMAIL_TRY(appender.flush());
+      SEALMAIL_TRY(ensure_folder(mailbox, e.folder));
+      last_folder = e.folder;
+    }
+    zip_file_t* f = zip_fopen_index(zip, e.index, 0);
+    if (f == nullptr) {
+      if (zip_error_code_zip(zip_get_error(zip)) == ZIP_ER_WRONGPASSWD ||
+          zip_error_code_zip(zip_get_error(zip)) == ZIP_ER_NOPASSWD)
+        return make_error(Errc::wrong_password, "the zip needs its password (or this one is wrong)");
+      ++stats.skipped;
+      continue;
+    }
+    AppendRequest r;
+    r.folder = e.folder;
+    r.message.resize(e.size);
+    zip_int64_t n = zip_fread(f, r.message.data(), e.size);
+    bool complete = n == static_cast<zip_int64_t>(e.size);
+    zip_fclose(f);
+    if (!complete) {
+      if (zip_error_code_zip(zip_get_error(zip)) == ZIP_ER_WRONGPASSWD)
+        return make_error(Errc::wrong_password, "the zip's password is wrong");
+      ++stats.skipped;
+      continue;
+    }
+    if (e.mtime > 0) r.internal_date = e.mtime;
+    SEALMAIL_TRY(appender.add(std::move(r)));
+    if (progress) progress(++done, entries.size());
   }
   SEALMAIL_TRY(appender.flush());
   return stats;

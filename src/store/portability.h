@@ -43,4 +43,12 @@ Result<ImportStats> import_mbox(Mailbox& mailbox, const std::filesystem::path& f
 Result<ImportStats> import_maildir(Mailbox& mailbox, const std::filesystem::path& dir, const std::string& folder,
                                    const Progress& progress = {});
 
+// A zip of .eml files as export_eml_zip writes it ("<folder>/<name>.eml"; entries at the top go to
+// `folder`, the others to "<folder>/<their folder>" unless `folder` is INBOX), the internal date
+// from the entry's comment (ISO 8601, as export writes it) or else its modification time; entries that are not .eml, or larger than
+// `max_message_bytes`, are skipped. `password` opens AES or ZipCrypto entries.
+Result<ImportStats> import_eml_zip(Mailbox& mailbox, const std::filesystem::path& zip_file, const std::string& folder,
+                                   const crypto::SecretBuffer* password, uint64_t max_message_bytes = 64u << 20,
+                                   const Progress& progress = {});
+
 }  // namespace sealmail::store
