@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "admin/mail_admin.h"
+#include "admin/running_server.h"
 #include "admin/secrets_input.h"
 #include "quota/usage.h"
 #include "store/spool.h"
@@ -257,6 +258,14 @@ void add_directory_commands(CLI::App& app, std::string& data_dir, int& exit_code
     auto address = std::make_shared<std::string>();
     cmd->add_option("address", *address, "the address as it was added")->required();
     cmd->callback([=, &data_dir, &exit_code] {
+      // A running server ends the alias's sessions before the mailbox goes.
+      if (auto answer = call_running_server(data_dir, "DELETE", "/api/aliases/" + path_segment(*address), {})) {
+        if (!*answer)
+          exit_code = report(answer->error());
+        else if ((*answer)->status != 200)
+          exit_code = report(api_error(**answer));
+        return;
+      }
       with_directory(data_dir, exit_code,
                      [&](directory::Directory& d) -> Status { return remove_alias(d, data_dir, *address); });
     });
@@ -283,6 +292,22 @@ void add_directory_commands(CLI::App& app, std::string& data_dir, int& exit_code
             return c.error();
         } else {
           std::fprintf(stderr, "sealmail: --reset: the mailbox of %s and all its mail are deleted\n", address->c_str());
+        }
+        // A running server ends the alias's sessions first (only it can), then re-keys or resets.
+        nlohmann::json request = {{"reset", *reset}};
+        if (current) request["current_password"] = std::string(current->view());
+        auto answer =
+            call_running_server(data_dir, "POST", "/api/aliases/" + path_segment(*address) + "/password", request);
+        if (current) crypto::wipe(request["current_password"].get_ref<std::string&>().data(), current->size());
+        if (answer) {
+          if (!*answer) return answer->error();
+          if ((*answer)->status != 200) return api_error(**answer);
+          auto& given = (*answer)->body["password"];
+          if (!given.is_string()) return make_error(Errc::internal, "the running server sent no password");
+          auto& text = given.get_ref<std::string&>();
+          print_secret(crypto::SecretBuffer::from(text));
+          crypto::wipe(text.data(), text.size());
+          return {};
         }
         auto p = change_alias_password(d, data_dir, *address, current ? &*current : nullptr,
                                        *reset ? PasswordChange::reset : PasswordChange::rekey);

@@ -13,6 +13,7 @@
 #include "admin/background_indexer.h"
 #include "admin/http_server.h"
 #include "admin/mx_server.h"
+#include "admin/serve_lock.h"
 #include "backup/scheduler.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -116,6 +117,11 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
     return 1;
   }
   ::chmod(config->data_dir.c_str(), 0700);
+  auto serve_lock = ServeLock::acquire(config->data_dir);
+  if (!serve_lock) {
+    std::fprintf(stderr, "sealmail: %s\n", serve_lock.error().message.c_str());
+    return 1;
+  }
   auto tls = load_tls(*config);
   if (!tls) {
     std::fprintf(stderr, "sealmail: %s\n", tls.error().message.c_str());
@@ -154,6 +160,10 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
       return 1;
     }
     log::info("listening", {{"listener", "admin"}, {"address", it->second.to_string()}});
+    // The CLI finds the server here (a password change must end the owner's sessions first).
+    Endpoint bound{it->second.host, admin_http->port()};
+    if (auto st = serve_lock->publish_admin(bound); !st)
+      log::warn("serve_lock_not_written", {{"error", st.error().message}});
   }
   // The protocol servers share the open mailboxes (one key derivation per owner) and the login
   // throttle (a password guessed over IMAP counts against the same address over POP3).

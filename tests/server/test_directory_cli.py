@@ -170,3 +170,50 @@ def test_aliases_per_domain_per_day_is_limited(data_dir):
         assert codes == [201, 201, 429, 429], codes
     finally:
         s.stop()
+
+
+def test_cli_password_change_and_removal_go_through_the_running_server_which_ends_open_sessions(data_dir, tmp_path):
+    """While the owner is logged in, the mailbox is open in the server: only the server can end those
+    sessions, so the CLI asks it (through the address it wrote in serve.lock) to do so first."""
+    import imaplib
+    from pop3_support import Pop3Server, add_mailbox, import_messages
+    s = Pop3Server(data_dir).start()
+    try:
+        lock = open(os.path.join(data_dir, "serve.lock")).read()
+        assert f"admin 127.0.0.1:{s.admin_port}" in lock
+        second = subprocess.run([BINARY, "--data-dir", data_dir, "serve", "--config", s.config],
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode == 1 and "another sealmail serve runs" in second.stderr
+
+        mb = add_mailbox(data_dir, "busy@example.com")
+        import_messages(data_dir, mb, [b"Subject: kept\r\n\r\nacross the re-key\r\n"], str(tmp_path))
+        imap = imaplib.IMAP4("127.0.0.1", s.imap_port, timeout=10)
+        imap.login(mb.address, mb.password)
+        assert imap.select("INBOX") == ("OK", [b"1"])
+        r = run(data_dir, "alias", "password", mb.address, password=mb.password)
+        new = r.stdout.strip()
+        assert r.stdout == new + "\n" and len(new) == 35 and new != mb.password
+        try:  # the server ended the session to re-key the mailbox under it
+            imap.noop()
+            imap.noop()
+            ended = False
+        except (imaplib.IMAP4.abort, OSError):
+            ended = True
+        assert ended
+        imap = imaplib.IMAP4("127.0.0.1", s.imap_port, timeout=10)
+        imap.login(mb.address, new)
+        imap.select("INBOX")
+        typ, data = imap.fetch("1", "(BODY.PEEK[])")
+        assert typ == "OK" and data[0][1] == b"Subject: kept\r\n\r\nacross the re-key\r\n"
+        wrong = run(data_dir, "alias", "password", mb.address, password="not it", check=False)
+        assert wrong.returncode == 1 and "current password is wrong" in wrong.stderr
+
+        run(data_dir, "alias", "remove", mb.address)  # while logged in again
+        assert not os.path.exists(mb.file)
+        assert mb.address not in run(data_dir, "alias", "list").stdout
+    finally:
+        s.stop()
+    assert new not in s.read_log() and mb.password not in s.read_log()
+    # With the server gone, the CLI works on the files itself.
+    other = add_mailbox(data_dir, "later@example.com")
+    assert run(data_dir, "alias", "password", other.address, password=other.password).stdout.strip() != other.password

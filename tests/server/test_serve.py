@@ -117,7 +117,8 @@ def test_wrong_tokens_are_delayed_then_locked_out_per_client_ip(data_dir):
             assert s.get("/api/status", token="f" * 64)[0] == 401
             times.append(time.monotonic() - started)
         # Three free failures, then a growing delay (0.5 s for the fourth).
-        assert max(times[:3]) < 0.4 and times[3] >= 0.45, times
+        # (Compared with each other, not with fixed upper bounds: CI runs tests in parallel.)
+        assert times[3] >= 0.45 and max(times[:3]) <= times[3] - 0.3, times
         # Locked now: even the right token is refused until the lockout ends.
         status, body = s.get("/api/status", token=s.token())
         assert status == 429 and "too many failed attempts" in body
@@ -280,8 +281,10 @@ def test_failed_logins_per_client_ip_delay_then_lock_over_imap_and_pop3(data_dir
                 with pytest.raises(poplib.error_proto, match=r"\[AUTH\]"):
                     p.pass_("wrong")
             times.append(time.monotonic() - started)
-        # Each answer costs the same Argon2id work; the fourth waits 0.5 s more on top.
-        assert times[3] >= max(times[:3]) + 0.35, times
+        # Each answer costs the same Argon2id work; the fourth waits 0.5 s more on top. A lower
+        # bound holds however loaded the machine is; the first answers vary with the load (one took
+        # 0.48 s beside 0.2 s under a parallel build), so the fourth is compared with the quickest.
+        assert times[3] >= 0.5 and times[3] >= min(times[:3]) + 0.4, times
         # Locked: the right password of an address that never failed is refused too.
         with pytest.raises(imaplib.IMAP4.error, match="UNAVAILABLE"):
             s.imaplib().login(good, password)
@@ -311,7 +314,7 @@ def test_failed_logins_per_address_delay_then_lock_that_address_only(data_dir):
             with pytest.raises(poplib.error_proto, match=r"\[AUTH\]"):
                 p.pass_(f"wrong {i}")
             times.append(time.monotonic() - started)
-        assert times[2] >= max(times[:2]) + 0.35, times
+        assert times[2] >= 0.45 and times[2] >= min(times[:2]) + 0.35, times
         with pytest.raises(imaplib.IMAP4.error, match="UNAVAILABLE"):
             s.imaplib().login(target, pt)
         p = poplib.POP3("127.0.0.1", s.pop3_port, timeout=10)
