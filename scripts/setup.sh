@@ -15,6 +15,7 @@ packages=(
   isync neomutt curl fetchmail mpop swaks libnet-ssleay-perl
   libmagic-dev libidn2-dev libicu-dev clamav-daemon  # issue 9: content protections (types, IDN, scripts, ClamAV)
   p7zip-full  # issue 10: the export zip opens in 7z (tests/server/test_backup.py); s3rver comes from npm there
+  libpsl-dev publicsuffix python3-dnspython python3-authres openssl  # issue 9: DMARC org domains; dkimpy's DNS and ARC; keys
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -126,9 +126,18 @@ std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& ru
   route.webhooks = parts.webhooks;
   route.srs = std::make_shared<delivery::Srs>(std::string(srs_secret->view()), config.hostname);
   route.filter = std::make_shared<delivery::filters::ContentFilter>(content_filter_options(config.protections));
+  delivery::auth::DnsRecordsOptions auth_dns;
+  // Its own resolver if set, else the one forwarding's MX lookups use.
+  auth_dns.servers =
+      config.authentication.dns_servers.empty() ? config.delivery.dns_servers : config.authentication.dns_servers;
+  route.authenticator = std::make_shared<delivery::auth::Authenticator>(config.hostname, auth_dns);
   delivery::RouterOptions options;
   options.data_dir = config.data_dir;
   options.webhook_secret = std::string(hook_secret->view());
+  const auto& ac = config.authentication;
+  options.authentication = {ac.spf, ac.dkim, ac.dmarc, ac.arc, ac.enforce_dmarc};
+  options.authentication_off_domains = ac.disabled_domains;
+  if (!ac.spf && !ac.dkim && !ac.dmarc && !ac.arc) route.authenticator.reset();
   parts.router = std::make_shared<delivery::Router>(runtime, std::move(route), std::move(options));
 
   // The outbound queue: its key beside the other secrets, outside the queue directory.

@@ -125,8 +125,10 @@ Result<Config> load_config(const std::filesystem::path& data_dir, const std::opt
   }
   static const std::set<std::string> top_keys = {"hostname",    "data_dir",   "listen", "tls",
                                                  "limits",      "delivery",   "log",    "runtime",
-                                                 "protections", "submission", "backup"};  // [backup]: read and checked
-                                                                                          // by backup/backup_config.h
+                                                 "protections", "submission", "backup",
+                                                 "authentication"};
+  // [backup] is read and checked by backup/backup_config.h, [authentication] by
+  // delivery/auth/inbound_auth.h.
   // [submission] is read by load_submission_settings (submission_config.h); checked here too, so
   // that a bad key stops the server at start like any other.
   if (auto* n = root.get("submission")) {
@@ -309,6 +311,38 @@ Result<Config> load_config(const std::filesystem::path& data_dir, const std::opt
       }
     }
   }
+  if (auto* n = root.get("authentication")) {
+    if (!n->is_table()) return config_error("authentication", "expected a table");
+    auto& a = c.authentication;
+    for (auto& [k, v] : *n->as_table()) {
+      std::string name(k.str()), key = "authentication." + name;
+      bool* flag = name == "spf"             ? &a.spf
+                   : name == "dkim"          ? &a.dkim
+                   : name == "dmarc"         ? &a.dmarc
+                   : name == "arc"           ? &a.arc
+                   : name == "enforce_dmarc" ? &a.enforce_dmarc
+                                             : nullptr;
+      if (flag != nullptr) {
+        if (!v.is_boolean()) return config_error(key, "expected true or false");
+        *flag = v.as_boolean()->get();
+      } else if (name == "dns_servers" || name == "disabled_domains") {
+        auto* list = v.as_array();
+        if (!list) return config_error(key, "expected a list of strings");
+        for (auto& item : *list) {
+          auto* s = item.as_string();
+          if (!s || (name == "dns_servers" && !parse_endpoint(s->get())))
+            return config_error(
+                key, name == "dns_servers" ? "expected a list of \"host:port\"" : "expected a list of strings");
+          std::string value = s->get();
+          if (name == "disabled_domains")
+            for (auto& ch : value) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          (name == "dns_servers" ? a.dns_servers : a.disabled_domains).push_back(value);
+        }
+      } else {
+        return config_error(key, "unknown key");
+      }
+    }
+  }
   if (auto* n = root.get("runtime")) {
     if (!n->is_table()) return config_error("runtime", "expected a table");
     for (auto& [k, v] : *n->as_table()) {
@@ -358,6 +392,10 @@ std::string default_config_text(const Config& c) {
     << "# relay = \"smtp.example.net:25\"\n# dns_servers = [\"127.0.0.1:53\"]\n"
     << "smtp_port = " << c.delivery.smtp_port << "\nrequire_tls = " << (c.delivery.require_tls ? "true" : "false")
     << "\nwebhook_timeout_seconds = " << c.delivery.webhook_timeout_seconds << "\n\n"
+    << "# Authentication of inbound mail: SPF, DKIM, ARC and DMARC results in Authentication-Results;\n"
+    << "# DMARC p=reject refused at DATA, p=quarantine stored in Junk.\n[authentication]\n"
+    << "spf = true\ndkim = true\ndmarc = true\narc = true\nenforce_dmarc = true\n"
+    << "# dns_servers = [\"127.0.0.1:53\"]\n# disabled_domains = [\"example.net\"]\n\n"
     << "[log]\nlevel = \"info\"\n\n"
     << "[runtime]\nio_threads = " << c.io_threads << "\nworker_threads = " << c.worker_threads << "\n"
     << "shutdown_deadline_seconds = " << c.shutdown_deadline.count() << "\n";

@@ -61,6 +61,15 @@ struct ProtectionConfig {
   std::vector<std::string> shorteners;            // URL shortener hosts; empty: the built-in list
 };
 
+// Authentication of inbound mail (issue 9): SPF, DKIM, ARC and DMARC at the MX, each on by
+// default; DMARC's reject (550 at DATA) and quarantine (Junk) acted on unless enforce_dmarc is off.
+struct AuthenticationConfig {
+  bool spf = true, dkim = true, dmarc = true, arc = true;
+  bool enforce_dmarc = true;
+  std::vector<std::string> dns_servers;       // "host:port"; empty: [delivery] dns_servers
+  std::vector<std::string> disabled_domains;  // hosted domains whose mail is not checked at all
+};
+
 struct Config {
   std::filesystem::path data_dir;
   std::string hostname = "localhost";
@@ -74,6 +83,7 @@ struct Config {
   Limits limits;
   DeliveryConfig delivery;
   ProtectionConfig protections;
+  AuthenticationConfig authentication;
   log::Level log_level = log::Level::info;
   int io_threads = 1;
   int worker_threads = 2;

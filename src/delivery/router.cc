@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "quota/usage.h"
+#include "smtp/outbound/dkim_canon.h"
 
 namespace sealmail::delivery {
 
@@ -51,6 +52,7 @@ struct Router::Plan {
   std::vector<std::string> webhooks;         // URLs, each once
   std::vector<std::string> bounces;          // original senders of bounces to our SRS addresses
   std::vector<directory::Alias> recipients;  // every alias reached, once: their protections apply
+  std::string forward_domain;                // the domain of the first alias that forwards (ARC)
 };
 
 Router::Router(net::Runtime& runtime, RouterParts parts, RouterOptions options)
@@ -123,6 +125,7 @@ Result<Router::Plan> Router::plan_blocking(const smtp::Envelope& envelope) {
     if (a.has_mailbox &&
         std::none_of(plan.stores.begin(), plan.stores.end(), [&](auto& s) { return s.mailbox_id == a.mailbox_id; }))
       plan.stores.push_back(a);
+    if (!a.forwards.empty() && plan.forward_domain.empty()) plan.forward_domain = a.domain;
     for (auto& f : a.forwards) add_unique(plan.forwards, f);
     for (auto& w : a.webhooks) add_unique(plan.webhooks, w);
   }
@@ -168,11 +171,49 @@ Router::Copy Router::store_blocking(const directory::Alias& alias, const std::st
   return {Outcome::delivered, make(250, "2.0.0", "Ok")};
 }
 
+// RFC 8617 §5.1: the forwarding domain seals what we saw with its DKIM key (the RSA one that
+// quickstart keeps as dkim/<domain>/<selector>r.pem), so that the next hop may trust our results
+// although SRS and the hop itself break SPF.
+std::string Router::arc_set_blocking(const std::string& domain, const std::string& message,
+                                     const auth::AuthVerdict& verdict) {
+  if (!options_.authentication.arc || domain.empty()) return {};
+  auto d = parts_.directory->find_domain(domain);
+  if (!d || d->dkim_selector.empty()) return {};
+  std::string selector = d->dkim_selector + "r";
+  auto path = options_.data_dir / "dkim" / domain / (selector + ".pem");
+  auto sealer = auth::ArcSealer::from_file(path.string(), domain, selector);
+  if (!sealer) return {};
+  auto results = verdict.results;
+  if (results.authserv_id.empty()) results.authserv_id = parts_.authenticator->hostname();
+  // Over the bytes the SMTP client will send (bare CR or LF become CRLF there too).
+  auto set = sealer->seal(smtp::outbound::normalize_line_endings(message), verdict.arc,
+                          auth::format_authentication_results_value(results), unix_now());
+  if (!set) {
+    log::warn("delivery: ARC sealing failed", {{"error", set.error().message}});
+    return {};
+  }
+  return *set;
+}
+
 boost::asio::awaitable<smtp::Reply> Router::deliver(smtp::Envelope envelope, std::shared_ptr<const std::string> message,
                                                     std::string trace) {
   auto planning = runtime_.blocking([this, &envelope] { return plan_blocking(envelope); });
   auto plan = co_await std::move(planning);
   if (!plan) co_return make(451, "4.3.0", "Temporary lookup failure");
+  // Issue 9: who sent it, by SPF, DKIM, ARC and DMARC, before any copy is made.
+  auth::AuthVerdict verdict;
+  bool checked = std::any_of(envelope.recipients.begin(), envelope.recipients.end(), [&](const std::string& r) {
+    auto& off = options_.authentication_off_domains;
+    return std::find(off.begin(), off.end(), domain_of(with_domain(r))) == off.end();
+  });
+  if (parts_.authenticator && checked) {
+    auto checking = parts_.authenticator->check(envelope, message, options_.authentication);
+    verdict = co_await std::move(checking);
+    if (verdict.action == auth::DmarcPolicy::reject)
+      co_return make(550, "5.7.1", "Rejected by the DMARC policy of the sender's domain");
+    message = verdict.message;  // without Authentication-Results fields that claim to be ours
+  }
+  bool quarantined = verdict.action == auth::DmarcPolicy::quarantine;  // DMARC p=quarantine: Junk
   Digest content = sha256(*message);
   Digest print = sha256(envelope.mail_from + '\0' + std::string(content.begin(), content.end()));
   std::vector<Copy> copies;
@@ -189,15 +230,17 @@ boost::asio::awaitable<smtp::Reply> Router::deliver(smtp::Envelope envelope, std
   if (!plan->stores.empty()) {
     // RFC 5321 §4.4: the final delivery adds Return-Path; a forwarded copy must not carry one.
     auto stored = std::make_shared<std::string>();
-    stored->reserve(envelope.mail_from.size() + scan.header.size() + trace.size() + message->size() + 20);
+    stored->reserve(envelope.mail_from.size() + verdict.header.size() + scan.header.size() + trace.size() +
+                    message->size() + 20);
     *stored += "Return-Path: <" + envelope.mail_from + ">\r\n";
+    *stored += verdict.header;
     *stored += trace;
     *stored += scan.header;  // after our Received: what this hop found, below what it says it is
     *stored += *message;
     for (auto& alias : plan->stores) {
       std::string key = "store:" + alias.mailbox_id;
       if (memory_.contains(print, key)) continue;
-      std::string folder = scan.junk_mailboxes.count(alias.mailbox_id) ? "Junk" : "INBOX";
+      std::string folder = quarantined || scan.junk_mailboxes.count(alias.mailbox_id) ? "Junk" : "INBOX";
       auto storing =
           runtime_.blocking([this, alias, stored, folder] { return store_blocking(alias, *stored, folder); });
       Copy copy = co_await std::move(storing);
@@ -207,7 +250,15 @@ boost::asio::awaitable<smtp::Reply> Router::deliver(smtp::Envelope envelope, std
   }
 
   // A forwarded copy goes as received (with our trace only): the scan header is for what we keep.
-  auto relayed = std::make_shared<const std::string>(trace + *message);
+  // Our ARC set (RFC 8617) goes in front of it, so the next hop can trust what we saw.
+  std::string arc;
+  if (parts_.authenticator && !plan->forwards.empty()) {
+    auto sealing = runtime_.blocking([this, &plan, &trace, &message, &verdict] {
+      return arc_set_blocking(plan->forward_domain, trace + *message, verdict);
+    });
+    arc = co_await std::move(sealing);
+  }
+  auto relayed = std::make_shared<const std::string>(arc + trace + *message);
   auto forward_one = [&](std::string from, std::string target) -> boost::asio::awaitable<Copy> {
     std::string key = "forward:" + lower(target);
     if (memory_.contains(print, key)) co_return Copy{Outcome::delivered, make(250, "2.0.0", "Ok")};

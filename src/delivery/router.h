@@ -28,6 +28,7 @@
 
 #include "core/runtime.h"
 #include "delivery/filters/content_filter.h"
+#include "delivery/auth/inbound_auth.h"
 #include "delivery/forwarder.h"
 #include "delivery/sent_memory.h"
 #include "delivery/srs.h"
@@ -44,6 +45,10 @@ struct RouterOptions {
   std::filesystem::path data_dir;
   std::string webhook_secret;  // HMAC key of the X-Sealmail-Signature header
   std::chrono::seconds remember_for{std::chrono::hours(24 * 5)};
+  auth::AuthSwitches authentication;  // which checks run; DMARC reject/quarantine acted on
+  // Hosted domains (lower-case) whose mail is not checked: a message is only left unchecked when
+  // every recipient is in one of them.
+  std::vector<std::string> authentication_off_domains;
 };
 
 struct RouterParts {
@@ -54,6 +59,8 @@ struct RouterParts {
   std::shared_ptr<WebhookSender> webhooks; // null: webhooks get 451
   std::shared_ptr<Srs> srs;                // null: senders are not rewritten, no bounces come back
   std::shared_ptr<filters::ContentFilter> filter;  // null: no content protections (issue 9)
+  // Issue 9: SPF, DKIM, ARC and DMARC of inbound mail (null: no checks, no Authentication-Results).
+  std::shared_ptr<auth::Authenticator> authenticator;
 };
 
 class Router : public smtp::Delivery {
@@ -79,6 +86,8 @@ class Router : public smtp::Delivery {
   // Bytes held now against each limit of `alias` (its mailboxes and spools).
   Result<quota::Usage> usage_blocking(const directory::Alias& alias);
   Copy store_blocking(const directory::Alias& alias, const std::string& bytes, const std::string& folder);
+  // Our ARC set for a forwarded copy (empty when the forwarding domain has no DKIM key).
+  std::string arc_set_blocking(const std::string& domain, const std::string& message, const auth::AuthVerdict& verdict);
 
   net::Runtime& runtime_;
   RouterParts parts_;

@@ -63,7 +63,8 @@ def test_stored_while_away_is_sealed_then_moved_at_login(smtp_server, mailbox):
     got = smtp_server.inbox(user, password)
     assert len(got) == 1
     assert strip_trace(got[0]) == body
-    assert got[0].startswith(b"Return-Path: <alice@example.org>\r\nReceived: from sender.example.org ([127.0.0.1])")
+    assert got[0].startswith(b"Return-Path: <alice@example.org>\r\nAuthentication-Results: mail.test;")
+    assert b"\r\nReceived: from sender.example.org ([127.0.0.1])" in got[0]
     # Moved, not copied: the spool is empty and the next login finds the same one message.
     assert not [p for p in glob.glob(os.path.join(smtp_server.data_dir, "spool", "**"), recursive=True)
                 if os.path.isfile(p)]
