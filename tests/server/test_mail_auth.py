@@ -21,10 +21,11 @@ import pytest
 
 from conftest import BINARY, free_port
 from smtp_support import SmtpServer
-from test_smtp_routes import SINK, Nsd, start_ready
+from nsd_support import Nsd, start_ready
 
 HOSTED = "mx.test"
 USER = f"box@{HOSTED}"
+SINK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "smtp", "client", "smtp_sink.py")
 
 
 def txt(value):
