@@ -32,6 +32,7 @@ void Connection::close() {
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     ErrorCode ec;
     self->deadline_.cancel();
+    if (self->tls_ && self->socket_.is_open()) self->tls_->send_close_notify();
     self->socket_.shutdown(tcp::socket::shutdown_both, ec);
     self->socket_.close(ec);
   });
@@ -59,36 +60,26 @@ void Connection::arm(std::chrono::steady_clock::duration timeout) {
 
 asio::awaitable<ErrorCode> Connection::start_tls(asio::ssl::context& context,
                                                  std::chrono::steady_clock::duration timeout) {
-  tls_.emplace(socket_, context);
+  tls_ = std::make_unique<TlsStream>(socket_, context, true);
   arm(timeout);
-  auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
+  auto ec = co_await tls_->handshake();
   deadline_.cancel();
   co_return timed_out_ ? asio::error::timed_out : ec;
 }
 
 asio::awaitable<ErrorCode> Connection::start_tls_client(asio::ssl::context& context, std::string server_name,
                                                         bool verify, std::chrono::steady_clock::duration timeout) {
-  tls_.emplace(socket_, context);
-  if (!server_name.empty()) SSL_set_tlsext_host_name(tls_->native_handle(), server_name.c_str());
-  if (verify) {
-    tls_->set_verify_mode(asio::ssl::verify_peer);
-    tls_->set_verify_callback(asio::ssl::host_name_verification(server_name));
-  } else {
-    tls_->set_verify_mode(asio::ssl::verify_none);
-  }
+  tls_ = std::make_unique<TlsStream>(socket_, context, false);
+  tls_->set_server_name(server_name, verify);
   arm(timeout);
-  auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
+  auto ec = co_await tls_->handshake();
   deadline_.cancel();
   co_return timed_out_ ? asio::error::timed_out : ec;
 }
 
 asio::awaitable<ErrorCode> Connection::raw_read(char* data, size_t size, size_t& got) {
   auto buffer = asio::buffer(data, size);
-  if (tls_) {
-    auto [ec, n] = co_await tls_->async_read_some(buffer, asio::as_tuple(asio::use_awaitable));
-    got = n;
-    co_return ec;
-  }
+  if (tls_) co_return co_await tls_->read_some(data, size, got);
   auto [ec, n] = co_await socket_.async_read_some(buffer, asio::as_tuple(asio::use_awaitable));
   got = n;
   co_return ec;
@@ -96,10 +87,7 @@ asio::awaitable<ErrorCode> Connection::raw_read(char* data, size_t size, size_t&
 
 asio::awaitable<ErrorCode> Connection::raw_write(std::string_view data) {
   auto buffer = asio::buffer(data.data(), data.size());
-  if (tls_) {
-    auto [ec, n] = co_await asio::async_write(*tls_, buffer, asio::as_tuple(asio::use_awaitable));
-    co_return ec;
-  }
+  if (tls_) co_return co_await tls_->write(data);
   auto [ec, n] = co_await asio::async_write(socket_, buffer, asio::as_tuple(asio::use_awaitable));
   co_return ec;
 }

@@ -6,8 +6,10 @@
 // - Expected outcomes (end of stream, timeout, reset) come back as error codes, never exceptions.
 // - Every read has a deadline: when it passes the read fails with timed_out and the socket stays
 //   open, so the session can still write its BYE (autologout).
-// - Memory per idle connection stays small: one read chunk (4 KiB) and, only once COMPRESS is on,
-//   zlib's state.
+// - Memory per idle connection stays small: no buffer is held between reads (the read chunk is on
+//   the coroutine's frame while it waits), TLS keeps only OpenSSL's SSL object (tls_stream.h), and
+//   only once COMPRESS is on, zlib's state.
+// - Under TLS, close() sends a close_notify alert first (RFC 8446 §6.1), when the socket takes it.
 // - Used from one strand only; close() may be called from any thread (held in a shared_ptr).
 #pragma once
 
@@ -15,11 +17,11 @@
 #include <boost/asio/ssl.hpp>
 #include <chrono>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/result.h"
+#include "core/tls_stream.h"
 
 namespace sealmail::net {
 
@@ -42,7 +44,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // must match the peer's certificate (RFC 6125); the context supplies the trust store.
   asio::awaitable<ErrorCode> start_tls_client(asio::ssl::context& context, std::string server_name, bool verify,
                                               std::chrono::steady_clock::duration timeout);
-  bool tls() const { return tls_.has_value(); }
+  bool tls() const { return tls_ != nullptr; }
 
   // COMPRESS=DEFLATE: from the next byte on, both directions are raw DEFLATE (RFC 1951).
   Status start_deflate();
@@ -72,7 +74,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void arm(std::chrono::steady_clock::duration timeout);
 
   tcp::socket socket_;
-  std::optional<asio::ssl::stream<tcp::socket&>> tls_;
+  std::unique_ptr<TlsStream> tls_;
   asio::steady_timer deadline_;
   std::unique_ptr<Zlib> inflate_, deflate_;
   std::string remote_ip_;
