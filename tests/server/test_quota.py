@@ -122,3 +122,46 @@ def test_a_domain_quota_is_shared_by_its_aliases_only(server):
     server.cli("alias", "quota", d, str(10 * KB))
     code, line = rcpt(server, d, 15 * KB)
     assert code == 552 and line.startswith("552 5.2.2"), line
+
+
+def status(w, folder):
+    """STATUS MESSAGES and SIZE of `folder` as a pair of ints."""
+    untagged = w.ok(f"STATUS {folder} (MESSAGES SIZE)")
+    m = re.search(rb"\(MESSAGES (\d+) SIZE (\d+)\)", untagged[0])
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_copy_is_held_to_the_quota_and_move_is_not(server):
+    # COPY adds the copies' bytes, so it is refused whole over the quota with NO [OVERQUOTA]
+    # (RFC 5530 §3, RFC 9208) and leaves both folders as they were. MOVE adds nothing (it stays
+    # in the one mailbox): it is allowed even over the quota, so that mail can still go to Trash.
+    server.cli("domain", "add", "copy-quota.test")
+    a = "f@copy-quota.test"
+    pa = server.add_mailbox(a)
+    w = server.wire()
+    w.login(a, pa)
+    for n in range(3):
+        append(w, "INBOX", imap_message(f"m{n}", body=str(n) * (8 * KB) + "\r\n"))
+    w.ok("SELECT INBOX")
+    server.cli("alias", "quota", a, str(40 * KB))  # 24 KB used: one more copy fits, not three
+    w.ok("COPY 1 Archive")
+    assert status(w, "Archive")[0] == 1
+    untagged, tagged = w.cmd("COPY 1:3 Archive")
+    assert tagged.split()[1:3] == [b"NO", b"[OVERQUOTA]"], tagged
+    untagged, tagged = w.cmd("UID COPY 1:* Archive")
+    assert tagged.split()[1:3] == [b"NO", b"[OVERQUOTA]"], tagged
+    assert status(w, "Archive")[0] == 1 and status(w, "INBOX")[0] == 3
+    untagged, tagged = w.cmd("FETCH 1:* (FLAGS)")
+    assert len(untagged) == 3 and tagged.split()[1] == b"OK", (untagged, tagged)
+
+    # Now over the quota (32 KB used of 10 KB): COPY of even one message is refused, MOVE works.
+    server.cli("alias", "quota", a, str(10 * KB))
+    untagged, tagged = w.cmd("COPY 3 Trash")
+    assert tagged.split()[1:3] == [b"NO", b"[OVERQUOTA]"], tagged
+    assert status(w, "Trash")[0] == 0
+    inbox_before = status(w, "INBOX")
+    untagged = w.ok("MOVE 3 Trash")
+    assert any(re.fullmatch(rb"\* 3 EXPUNGE\r\n", u) for u in untagged), untagged
+    (trash, trash_size), (inbox, inbox_size) = status(w, "Trash"), status(w, "INBOX")
+    assert (trash, inbox) == (1, 2) and trash_size + inbox_size == inbox_before[1]
+    w.ok("LOGOUT")

@@ -1,8 +1,13 @@
 // COPY and MOVE, and their UID forms (RFC 9051 §6.4.7, §6.4.8; RFC 6851 MOVE; RFC 4315 COPYUID).
 // MOVE reports COPYUID in an untagged OK, then the expunges, then the tagged OK (RFC 6851 §4.3).
+// COPY adds the copies' bytes to the alias's usage, so it is checked against the quota like APPEND
+// and refused whole with NO [OVERQUOTA] (RFC 5530 §3, the code RFC 9208 uses). MOVE is not: it stays inside
+// the one mailbox and adds nothing, and a user over quota must still be able to move mail to
+// Trash to delete it (Dovecot likewise skips the check for moves within one quota root).
 #include "imap/protocol/response.h"
 #include "imap/server/commands/handlers.h"
 #include "imap/server/message_set.h"
+#include "quota/usage.h"
 
 namespace sealmail::imap::commands {
 
@@ -16,12 +21,25 @@ Result copy(Session& s, Command& c) {
   auto mailbox = s.mailbox_ptr();
   auto folder = sel.name;
   auto ranges = SelectedFolder::to_ranges(uids);
-  auto result_work = s.blocking([mailbox, folder, ranges, target, move]() -> sealmail::Result<store::CopyResult> {
-    auto exists = mailbox->folder(target);
-    if (!exists) return sealmail::Error{Errc::not_found, "no such mailbox"};
-    if (ranges.empty()) return store::CopyResult{exists->uidvalidity, {}};
-    return move ? mailbox->move(folder, ranges, target) : mailbox->copy(folder, ranges, target);
-  });
+  auto directory = s.context().directory;
+  auto alias = s.alias();
+  auto meter = std::make_shared<quota::Meter>(s.options().data_dir, s.context().registry, s.context().spool);
+  auto result_work = s.blocking(
+      [mailbox, folder, ranges, target, move, directory, alias, meter]() -> sealmail::Result<store::CopyResult> {
+        auto exists = mailbox->folder(target);
+        if (!exists) return sealmail::Error{Errc::not_found, "no such mailbox"};
+        if (ranges.empty()) return store::CopyResult{exists->uidvalidity, {}};
+        if (!move) {
+          auto copied = mailbox->list_messages(folder, ranges, false);
+          if (!copied) return copied.error();
+          uint64_t bytes = 0;
+          for (auto& m : *copied) bytes += m.size;
+          auto usage = meter->usage(*directory, alias);
+          if (!usage) return usage.error();
+          if (!usage->fits(bytes)) return sealmail::Error{Errc::quota_exceeded, "the mailbox is full"};
+        }
+        return move ? mailbox->move(folder, ranges, target) : mailbox->copy(folder, ranges, target);
+      });
   auto result = co_await std::move(result_work);
   if (!result) {
     if (result.error().code == Errc::not_found) no("TRYCREATE", "no such mailbox");
