@@ -305,6 +305,13 @@ def test_rename_inbox_moves_its_messages_and_keeps_an_empty_inbox(account):
     assert parse(w.ok("STATUS OldInbox (MESSAGES)")[0][2:])[2] == ["MESSAGES", 3]
     untagged = w.ok("SELECT OldInbox")
     assert b"* 3 EXISTS\r\n" in untagged
+    # The messages did not arrive in OldInbox: it does not mark them \Recent (a MOVE would),
+    # neither for this session nor for another one.
+    assert b"* 0 RECENT\r\n" in untagged, untagged
+    assert w.ok("SEARCH RECENT") == [b"* SEARCH\r\n"]
+    other = account.wire()
+    assert b"* 0 RECENT\r\n" in other.ok("EXAMINE OldInbox")
+    other.ok("LOGOUT")
     untagged = w.ok("FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
     subjects = sorted(re.search(rb"Subject: ([^\r]*)", r).group(1) for r in untagged)
     assert subjects == [b"inbox 0", b"inbox 1", b"inbox 2"]

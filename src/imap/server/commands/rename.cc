@@ -1,5 +1,10 @@
 // RENAME (RFC 9051 §6.3.6). Renaming INBOX moves its messages to the new folder and leaves INBOX
 // empty, as the RFC says; the store does the same for the folder's children.
+// The messages moved out of INBOX are not \Recent in the new folder: they did not arrive there
+// (COPY and MOVE mark their copies, RFC 3501 §6.4.7). The move's recent marks are claimed in the same job,
+// before the answer, so no session sees them; a message in INBOX that no session had seen as
+// recent yet loses the flag too. (Dovecot does not rename INBOX at all: "Renaming INBOX isn't
+// supported".)
 #include "imap/server/commands/handlers.h"
 
 namespace sealmail::imap::commands {
@@ -19,6 +24,8 @@ Result rename(Session& s, Command& c) {
       if (!created) return created;
       auto moved = mailbox->move("INBOX", store::all_uids(), to);
       if (!moved) return moved.error();
+      auto claimed = mailbox->claim_recent(to);
+      if (!claimed) return claimed.error();
       return {};
     }
     return mailbox->rename_folder(from, to);
