@@ -4,6 +4,7 @@
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <map>
 
+#include "core/ascii.h"
 #include "core/log.h"
 #include "delivery/address_policy.h"
 
@@ -28,17 +29,6 @@ struct Forwarder::GroupResult {
 };
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return out;
-}
-
-std::string domain_of(std::string_view address) {
-  auto at = address.rfind('@');
-  return at == std::string_view::npos ? std::string() : lower(address.substr(at + 1));
-}
 
 // "host:port", "[v6]:port", "host" (then `default_port`).
 std::pair<std::string, uint16_t> split_host_port(std::string_view relay, uint16_t default_port) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/ascii.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "quota/usage.h"
@@ -14,18 +15,6 @@ namespace {
 
 smtp::Reply make(int code, std::string enhanced, std::string text) {
   return {code, std::move(enhanced), std::move(text)};
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-std::string domain_of(std::string_view address) {
-  auto at = address.rfind('@');
-  return at == std::string_view::npos ? std::string() : lower(address.substr(at + 1));
 }
 
 // "451 4.4.1 text" (as the forwarder and webhook sender word their outcomes) into a Reply.

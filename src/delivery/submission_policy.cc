@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "core/ascii.h"
 #include "core/hex.h"
 #include "core/time.h"
 #include "crypto/secret.h"
@@ -9,21 +10,9 @@
 
 namespace sealmail::delivery {
 
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-std::string domain_of(std::string_view address) {
-  auto at = address.rfind('@');
-  return at == std::string_view::npos ? std::string() : lowercase(address.substr(at + 1));
-}
-
 Result<bool> may_send_as(directory::Directory& directory, const directory::Alias& alias, std::string_view address) {
   if (address.empty()) return false;
-  if (lowercase(address) == lowercase(alias.address)) return true;
+  if (lower(address) == lower(alias.address)) return true;
   std::string domain = domain_of(address);
   if (domain.empty() || address.rfind('@') == 0) return false;
   auto target = directory.find_domain(domain);

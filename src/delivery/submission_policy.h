@@ -13,14 +13,11 @@
 #include <string>
 #include <string_view>
 
+#include "core/ascii.h"
 #include "core/result.h"
 #include "directory/directory.h"
 
 namespace sealmail::delivery {
-
-std::string lowercase(std::string_view s);
-// The domain of `address` lowercased ("" when it has none).
-std::string domain_of(std::string_view address);
 
 // May `alias` send as `address`? Blocking (directory lookups); errors are the directory's.
 Result<bool> may_send_as(directory::Directory& directory, const directory::Alias& alias, std::string_view address);

@@ -15,8 +15,8 @@ smtp::Reply make(int code, std::string enhanced, std::string text) {
 
 constexpr std::chrono::hours kHour{1};
 
-std::string message_key(const std::string& alias) { return "send-msg:" + lowercase(alias); }
-std::string recipient_key(const std::string& alias) { return "send-rcpt:" + lowercase(alias); }
+std::string message_key(const std::string& alias) { return "send-msg:" + lower(alias); }
+std::string recipient_key(const std::string& alias) { return "send-rcpt:" + lower(alias); }
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/ascii.h"
 #include "core/base64.h"
 #include "delivery/auth/dkim_key.h"
 #include "delivery/auth/dkim_verify.h"
@@ -22,13 +23,6 @@ using smtp::outbound::HeaderField;
 namespace {
 
 constexpr int kMaxInstances = 50;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 std::optional<int> instance_of(std::string_view v) {
   std::string s = strip_whitespace(v);

@@ -1,15 +1,10 @@
 #include "delivery/auth/authentication_results.h"
 
+#include "core/ascii.h"
+
 namespace sealmail::delivery::auth {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 bool wsp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 

@@ -2,19 +2,14 @@
 
 #include <algorithm>
 
+#include "core/ascii.h"
+
 namespace sealmail::delivery::auth {
 
 namespace asio = boost::asio;
 using smtp::outbound::SplitMessage;
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 std::vector<std::string> split_colons(std::string_view list) {
   std::vector<std::string> out;

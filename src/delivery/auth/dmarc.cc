@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "core/ascii.h"
 #include "delivery/auth/dns_answer.h"
 #include "delivery/auth/tag_list.h"
 
@@ -12,13 +13,6 @@ namespace sealmail::delivery::auth {
 namespace asio = boost::asio;
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 std::optional<DmarcPolicy> policy_of(std::string_view v) {
   std::string l = lower(v);

@@ -1,5 +1,6 @@
 #include "delivery/auth/inbound_auth.h"
 
+#include "core/ascii.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "delivery/auth/dkim_verify.h"
@@ -11,13 +12,6 @@ namespace sealmail::delivery::auth {
 namespace asio = boost::asio;
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 // The From field's value, when there is exactly one From field (RFC 7489 §6.6.1).
 std::optional<std::string> single_from(std::string_view message) {

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "core/ascii.h"
 #include "delivery/auth/dns_answer.h"
 
 namespace sealmail::delivery::auth {
@@ -195,12 +196,6 @@ asio::awaitable<SpfResult> check_host(Evaluation& ev, std::string domain) {
     co_return r == SpfResult::none ? SpfResult::permerror : r;
   }
   co_return SpfResult::neutral;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
 }
 
 }  // namespace

@@ -5,16 +5,11 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/ascii.h"
+
 namespace sealmail::delivery::auth {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 bool iequal(std::string_view a, std::string_view b) { return lower(a) == lower(b); }
 

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "core/ascii.h"
 #include "mime/message_info.h"
 
 namespace sealmail::delivery::filters {
@@ -17,12 +18,6 @@ struct Unref {
 };
 template <typename T>
 using Ptr = std::unique_ptr<T, Unref>;
-
-std::string lower(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
 
 class Walker {
  public:
