@@ -147,6 +147,26 @@ HttpResponse queue_api(AdminContext& ctx, const std::vector<std::string>& seg, c
     }
     return reply(200, out);
   }
+  if (seg.size() >= 3 && seg[2] == "history") {
+    auto h = open_queue_history(ctx.config.data_dir);
+    if (!h) return error_reply(h.error());
+    if (seg.size() == 3 && m == "GET") {
+      json out = json::array();
+      for (const auto& id : (*h)->ids())
+        if (auto r = (*h)->load(id)) out.push_back(retired_entry_json(*r, false));
+      return reply(200, out);
+    }
+    if (seg.size() == 4 && !delivery::valid_queue_id(seg[3])) return reply(400, {{"error", "not a queue id"}});
+    if (seg.size() == 4 && m == "GET") {
+      auto r = (*h)->load(seg[3]);
+      return r ? reply(200, retired_entry_json(*r, true)) : error_reply(r.error());
+    }
+    if (seg.size() == 4 && m == "DELETE") {
+      auto st = (*h)->remove(seg[3]);
+      return st ? reply(200, {{"removed", seg[3]}}) : error_reply(st.error());
+    }
+    return reply(404, {{"error", "no such endpoint"}});
+  }
   if (seg.size() >= 3 && !delivery::valid_queue_id(seg[2])) return reply(400, {{"error", "not a queue id"}});
   if (seg.size() == 3 && m == "GET") {
     auto e = store.load(seg[2]);
@@ -237,6 +257,13 @@ HttpResponse api(AdminContext& ctx, const HttpRequest& req) {
       if (num("quota") > 0) nd.quota_bytes = num("quota");
       auto r = d.add_domain(nd);
       return r ? reply(201, to_json(*r, a->name)) : error_reply(r.error());
+    }
+    if (seg.size() == 4 && seg[3] == "retention" && m == "PUT") {
+      auto dom = d.find_domain(seg[2]);
+      if (!dom) return error_reply(dom.error());
+      int days = static_cast<int>(std::min<uint64_t>(num("days"), 1u << 30));
+      auto st = d.set_retention_days(dom->id, days);
+      return st ? reply(200, {{"name", dom->name}, {"retention_days", days}}) : error_reply(st.error());
     }
     if (seg.size() == 3 && m == "DELETE") {
       auto st = remove_domain(d, ctx.config.data_dir, seg[2], query_param(req.target, "with_aliases") == "1");

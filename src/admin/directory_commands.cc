@@ -172,6 +172,27 @@ void add_directory_commands(CLI::App& app, std::string& data_dir, int& exit_code
     });
   }
   {
+    // Sent mail's copy in the queue history is redacted after this many days (issue 8,
+    // delivery/queue_history.h); applies to messages retired from now on.
+    auto* cmd =
+        domain->add_subcommand("retention", "show or set how many days sent messages are kept before redaction");
+    auto name = std::make_shared<std::string>();
+    auto days = std::make_shared<std::optional<int>>();
+    cmd->add_option("name", *name, "the domain")->required();
+    cmd->add_option("days", *days, "days (1 to 36500; default 30)");
+    cmd->callback([=, &data_dir, &exit_code] {
+      with_directory(data_dir, exit_code, [&](directory::Directory& d) -> Status {
+        auto dom = d.find_domain(*name);
+        if (!dom) return dom.error();
+        if (!*days) {
+          std::printf("%d\n", dom->retention_days);
+          return {};
+        }
+        return d.set_retention_days(dom->id, **days);
+      });
+    });
+  }
+  {
     auto* cmd = domain->add_subcommand("remove", "stop hosting a domain");
     auto name = std::make_shared<std::string>();
     auto cascade = std::make_shared<bool>(false);

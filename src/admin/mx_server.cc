@@ -151,6 +151,12 @@ std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& ru
     error = queue_store.error().message;
     return nullptr;
   }
+  auto history =
+      delivery::QueueHistory::open(delivery::QueueHistory::dir_in(config.data_dir), (*queue_store)->sealer());
+  if (!history) {
+    error = history.error().message;
+    return nullptr;
+  }
   delivery::QueueOptions qo;
   qo.hostname = config.hostname;
   qo.dns_servers = config.delivery.dns_servers;
@@ -167,6 +173,12 @@ std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& ru
   qp.store = *queue_store;
   qp.local = parts.router;
   qp.is_local = [directory](const std::string& domain) { return directory->find_domain(domain).ok(); };
+  qp.history = *history;
+  qp.retention_days = [directory](const std::string& domain) -> std::optional<int> {
+    auto d = directory->find_domain(domain);
+    if (!d) return std::nullopt;
+    return d->retention_days;
+  };
   parts.queue = std::make_shared<delivery::OutboundQueue>(runtime, std::move(qp), std::move(qo));
   parts.queue->start();
 

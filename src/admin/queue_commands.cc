@@ -47,6 +47,26 @@ Result<std::shared_ptr<delivery::QueueStore>> open_queue(const std::filesystem::
   return delivery::QueueStore::open(delivery::QueueStore::dir_in(data_dir), std::move(*key));
 }
 
+Result<std::shared_ptr<delivery::QueueHistory>> open_queue_history(const std::filesystem::path& data_dir) {
+  auto q = open_queue(data_dir);
+  if (!q) return q.error();
+  return delivery::QueueHistory::open(delivery::QueueHistory::dir_in(data_dir), (*q)->sealer());
+}
+
+json retired_entry_json(const delivery::RetiredEntry& r, bool recipients) {
+  auto j = queue_entry_json(r.entry, recipients);
+  j.erase("next_attempt");
+  j.erase("pending");
+  size_t delivered = 0;
+  for (const auto& x : r.entry.recipients) delivered += x.state == delivery::RecipientState::delivered;
+  j["delivered"] = delivered;
+  j["retired_at"] = when(r.retired_at);
+  j["redact_at"] = when(r.redact_at);
+  j["forget_at"] = when(r.forget_at);
+  j["redacted"] = r.redacted;
+  return j;
+}
+
 json queue_entry_json(const delivery::QueueEntry& e, bool recipients) {
   json j = {{"id", e.id},
             {"size", e.size},
@@ -114,7 +134,8 @@ void add_queue_commands(CLI::App& app, std::string& data_dir, int& exit_code) {
     });
   }
   {
-    auto* cmd = queue->add_subcommand("show", "one queued message: its envelope and each recipient's last outcome");
+    auto* cmd = queue->add_subcommand(
+        "show", "one queued (or finished) message: its envelope and each recipient's last outcome");
     auto id = std::make_shared<std::string>();
     auto as_json = std::make_shared<bool>(false);
     auto body = std::make_shared<bool>(false);
@@ -127,8 +148,14 @@ void add_queue_commands(CLI::App& app, std::string& data_dir, int& exit_code) {
         exit_code = report(q.error());
         return;
       }
+      auto h = open_queue_history(data_dir);
+      if (!h) {
+        exit_code = report(h.error());
+        return;
+      }
       if (*body) {
         auto m = (*q)->message(*id);
+        if (!m && m.error().code == Errc::not_found) m = (*h)->message(*id);
         if (!m) {
           exit_code = report(m.error());
           return;
@@ -137,6 +164,31 @@ void add_queue_commands(CLI::App& app, std::string& data_dir, int& exit_code) {
         return;
       }
       auto e = (*q)->load(*id);
+      if (!e && e.error().code == Errc::not_found) {  // delivered: its record in the history
+        auto r = (*h)->load(*id);
+        if (!r) {
+          exit_code = report(r.error());
+          return;
+        }
+        if (*as_json) {
+          std::printf("%s\n", retired_entry_json(*r, true).dump().c_str());
+          return;
+        }
+        auto j = retired_entry_json(*r, true);
+        std::printf("id: %s\nsize: %llu\nfrom: <%s>\nqueued: %s\nretired: %s\n%s: %s\nattempts: %d\n",
+                    r->entry.id.c_str(), static_cast<unsigned long long>(r->entry.size), r->entry.mail_from.c_str(),
+                    j["queued_at"].get<std::string>().c_str(), j["retired_at"].get<std::string>().c_str(),
+                    r->redacted ? "redacted" : "redact at", j["redact_at"].get<std::string>().c_str(),
+                    r->entry.attempts);
+        for (const auto& x : r->entry.recipients) {
+          std::printf("to: <%s> %s", x.address.c_str(), delivery::to_string(x.state));
+          if (!x.action.empty())
+            std::printf(" (%s, %s: %d %s %s)", x.action.c_str(), x.category.c_str(), x.last_code,
+                        x.last_enhanced.c_str(), x.last_reply.c_str());
+          std::printf("\n");
+        }
+        return;
+      }
       if (!e) {
         exit_code = report(e.error());
         return;
@@ -235,7 +287,8 @@ void add_queue_commands(CLI::App& app, std::string& data_dir, int& exit_code) {
     });
   }
   {
-    auto* cmd = queue->add_subcommand("delete", "remove queued messages without delivering them (no DSN is sent)");
+    auto* cmd = queue->add_subcommand(
+        "delete", "remove queued messages without delivering them (no DSN is sent), or history records");
     auto ids = std::make_shared<std::vector<std::string>>();
     cmd->add_option("id", *ids, "queue ids")->required();
     cmd->callback([=, &data_dir, &exit_code] {
@@ -244,8 +297,53 @@ void add_queue_commands(CLI::App& app, std::string& data_dir, int& exit_code) {
         exit_code = report(q.error());
         return;
       }
-      for (const auto& id : *ids)
-        if (auto st = (*q)->remove(id); !st) exit_code = report(st.error());
+      auto h = open_queue_history(data_dir);
+      if (!h) {
+        exit_code = report(h.error());
+        return;
+      }
+      for (const auto& id : *ids) {
+        auto st = (*q)->remove(id);
+        if (!st && st.error().code == Errc::not_found) st = (*h)->remove(id);
+        if (!st) exit_code = report(st.error());
+      }
+    });
+  }
+  {
+    auto* cmd = queue->add_subcommand(
+        "history", "finished messages: where they went, and when their copy is (or was) redacted; oldest first");
+    auto as_json = std::make_shared<bool>(false);
+    cmd->add_flag("--json", *as_json, "one JSON array");
+    cmd->callback([=, &data_dir, &exit_code] {
+      auto h = open_queue_history(data_dir);
+      if (!h) {
+        exit_code = report(h.error());
+        return;
+      }
+      json all = json::array();
+      if (!*as_json)
+        std::printf("%-26s %10s %-20s %-20s %-9s %-20s\n", "ID", "SIZE", "QUEUED", "RETIRED", "DELIVERED",
+                    "REDACTED/REDACT AT");
+      for (const auto& id : (*h)->ids()) {
+        auto r = (*h)->load(id);
+        if (!r) {
+          if (r.error().code == Errc::not_found) continue;  // forgotten while we listed
+          std::fprintf(stderr, "sealmail: %s\n", r.error().message.c_str());
+          exit_code = 1;
+          continue;
+        }
+        auto j = retired_entry_json(*r, false);
+        if (*as_json) {
+          all.push_back(std::move(j));
+          continue;
+        }
+        auto delivered =
+            std::to_string(j["delivered"].get<size_t>()) + "/" + std::to_string(r->entry.recipients.size());
+        std::printf("%-26s %10llu %-20s %-20s %-9s %s%s\n", id.c_str(), static_cast<unsigned long long>(r->entry.size),
+                    j["queued_at"].get<std::string>().c_str(), j["retired_at"].get<std::string>().c_str(),
+                    delivered.c_str(), r->redacted ? "redacted " : "", j["redact_at"].get<std::string>().c_str());
+      }
+      if (*as_json) std::printf("%s\n", all.dump().c_str());
     });
   }
 }

@@ -4,12 +4,14 @@
 #include <fstream>
 #include <limits>
 
+#include "core/ascii.h"
 #include "core/hex.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/time.h"
 #include "crypto/secret.h"
 #include "delivery/address_policy.h"
+#include "directory/types.h"
 #include "smtp/outbound/bounce.h"
 #include "smtp/outbound/dsn.h"
 
@@ -29,17 +31,6 @@ struct OutboundQueue::DomainResult {
 };
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return out;
-}
-
-std::string domain_of(std::string_view address) {
-  auto at = address.rfind('@');
-  return at == std::string_view::npos ? std::string() : lower(address.substr(at + 1));
-}
 
 std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
@@ -187,6 +178,7 @@ std::vector<std::string> OutboundQueue::scan() {
     }
   }
   const int64_t t = now();
+  sweep_history(t);
   std::vector<std::string> due;
   std::lock_guard lock(mutex_);
   for (auto& [id, next] : loaded) next_.emplace(id, next);
@@ -428,9 +420,7 @@ asio::awaitable<void> OutboundQueue::deliver(std::shared_ptr<OutboundQueue> self
       if (!failed_now.empty()) self->queue_dsn(entry, failed_now, false, *message);
       if (!delayed_now.empty()) self->queue_dsn(entry, delayed_now, true, *message);
       if (entry.pending() == 0) {
-        auto st = self->parts_.store->remove(entry.id);
-        if (!st && st.error().code != Errc::not_found)
-          log::error("queue.remove_failed", {{"id", entry.id}, {"reason", st.error().message}});
+        self->retire(entry);
         return std::nullopt;
       }
       auto st = self->parts_.store->save(entry);
@@ -446,6 +436,33 @@ asio::awaitable<void> OutboundQueue::deliver(std::shared_ptr<OutboundQueue> self
     next = self->now() + 300;
   }
   self->finished(id, next);
+}
+
+void OutboundQueue::retire(const QueueEntry& entry) {
+  if (parts_.history) {
+    const auto& who = !entry.sender_alias.empty() ? entry.sender_alias : entry.mail_from;
+    std::optional<int> days;
+    if (auto domain = domain_of(who); !domain.empty() && parts_.retention_days) days = parts_.retention_days(domain);
+    auto st = parts_.history->retire(entry, parts_.store->message_file(entry.id), now(),
+                                     days.value_or(directory::kDefaultRetentionDays));
+    if (!st) log::error("queue.retire_failed", {{"id", entry.id}, {"reason", st.error().message}});
+  }
+  auto st = parts_.store->remove(entry.id);
+  if (!st && st.error().code != Errc::not_found)
+    log::error("queue.remove_failed", {{"id", entry.id}, {"reason", st.error().message}});
+}
+
+void OutboundQueue::sweep_history(int64_t t) {
+  if (!parts_.history || (last_history_sweep_ != 0 && t < last_history_sweep_ + 60)) return;
+  last_history_sweep_ = t;
+  auto swept = parts_.history->sweep(t);
+  if (swept.redacted + swept.forgotten + swept.failed > 0)
+    log::info("queue.history_swept", {{"redacted", std::to_string(swept.redacted)},
+                                      {"forgotten", std::to_string(swept.forgotten)},
+                                      {"failed", std::to_string(swept.failed)}});
+  metrics::global()
+      .counter("sealmail_queue_redacted_total", "Sent messages redacted after their retention period.")
+      .add(swept.redacted);
 }
 
 void OutboundQueue::queue_dsn(const QueueEntry& entry, const std::vector<size_t>& which, bool delayed,

@@ -17,6 +17,8 @@
 //   get a report twice, never none.
 // - No more than per_destination sessions at once to one domain, max_deliveries entries at once.
 // - Logs carry queue ids, counts and classifications, never addresses, replies or content.
+// - A finished entry (nothing pending) retires to the history, where its message is redacted after
+//   the sender's domain's retention period (queue_history.h).
 // - The queue's entries are also changed by the CLI (delete, retry markers): the scheduler reads
 //   the directory on every tick and never writes back an entry that was deleted.
 #pragma once
@@ -29,6 +31,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -37,6 +40,7 @@
 #include "delivery/forwarder.h"
 #include "delivery/mx_resolver.h"
 #include "delivery/outbox.h"
+#include "delivery/queue_history.h"
 #include "delivery/queue_store.h"
 #include "smtp/client/client.h"
 #include "smtp/outbound/retry.h"
@@ -66,6 +70,11 @@ struct QueueParts {
   std::shared_ptr<smtp::Delivery> local;
   // Whether a domain is ours; blocking (the directory), called on the worker pool.
   std::function<bool(const std::string& domain)> is_local;
+  // Where finished entries retire (queue_history.h). Null: they are deleted at once.
+  std::shared_ptr<QueueHistory> history;
+  // The retention period of a sender's domain, in days; blocking (the directory). Null, or a
+  // domain it does not know: the directory's default (30).
+  std::function<std::optional<int>(const std::string& domain)> retention_days;
 };
 
 class OutboundQueue : public Outbox, public std::enable_shared_from_this<OutboundQueue> {
@@ -96,6 +105,10 @@ class OutboundQueue : public Outbox, public std::enable_shared_from_this<Outboun
   // Blocking, on the worker pool: reads the directory, and returns the ids due now (marked in flight).
   std::vector<std::string> scan();
   void finished(const std::string& id, std::optional<int64_t> next);
+  // Blocking: moves a finished entry to the history (or deletes it when there is none).
+  void retire(const QueueEntry& entry);
+  // Blocking: the history's redactions and expiries, at most once a minute of the queue's clock.
+  void sweep_history(int64_t now);
   void wake();
   // Queues a DSN for the failed (or delayed) recipients of `entry`; blocking.
   void queue_dsn(const QueueEntry& entry, const std::vector<size_t>& which, bool delayed, const std::string& original);
@@ -112,6 +125,7 @@ class OutboundQueue : public Outbox, public std::enable_shared_from_this<Outboun
   std::map<std::string, size_t> sessions_;  // domain -> sessions open now
   std::atomic<bool> stopped_{false};
   std::shared_ptr<boost::asio::steady_timer> timer_;
+  int64_t last_history_sweep_ = 0;  // scan()'s, which runs one at a time
 };
 
 }  // namespace sealmail::delivery

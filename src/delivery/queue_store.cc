@@ -16,9 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kMagic = "SMQ1";  // format of both files: magic, nonce, AEAD ciphertext
-constexpr size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
-
 std::string_view state_name(RecipientState s) { return to_string(s); }
 
 RecipientState parse_state(const std::string& s) {
@@ -109,6 +106,9 @@ std::string new_id() {
 
 }  // namespace
 
+std::string encode_entry(const QueueEntry& entry) { return to_json(entry).dump(); }
+Result<QueueEntry> decode_entry(const std::string& text, const std::string& id) { return from_json(text, id); }
+
 const char* to_string(RecipientState state) {
   switch (state) {
     case RecipientState::pending:
@@ -153,50 +153,23 @@ Result<crypto::SecretBuffer> load_or_create_queue_key(const std::filesystem::pat
 }
 
 Result<std::shared_ptr<QueueStore>> QueueStore::open(std::filesystem::path dir, crypto::SecretBuffer key) {
-  if (key.size() != crypto_aead_xchacha20poly1305_ietf_KEYBYTES)
-    return make_error(Errc::invalid_argument, "queue key has the wrong size");
+  auto sealer = QueueSeal::make(std::move(key));
+  if (!sealer) return sealer.error();
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return make_error(Errc::io, "cannot create the queue directory: " + ec.message());
   ::chmod(dir.c_str(), 0700);
-  return std::shared_ptr<QueueStore>(new QueueStore(std::move(dir), std::move(key)));
-}
-
-std::string QueueStore::seal(std::string_view plain, const std::string& ad) const {
-  std::string out(kMagic.size() + kNonce + plain.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
-  auto* p = reinterpret_cast<uint8_t*>(out.data());
-  std::copy(kMagic.begin(), kMagic.end(), out.begin());
-  randombytes_buf(p + kMagic.size(), kNonce);
-  unsigned long long len = 0;
-  crypto_aead_xchacha20poly1305_ietf_encrypt(
-      p + kMagic.size() + kNonce, &len, reinterpret_cast<const uint8_t*>(plain.data()), plain.size(),
-      reinterpret_cast<const uint8_t*>(ad.data()), ad.size(), nullptr, p + kMagic.size(), key_.data());
-  out.resize(kMagic.size() + kNonce + len);
-  return out;
-}
-
-Result<std::string> QueueStore::open_sealed(std::string_view sealed, const std::string& ad) const {
-  size_t head = kMagic.size() + kNonce;
-  if (sealed.size() < head + crypto_aead_xchacha20poly1305_ietf_ABYTES || sealed.substr(0, kMagic.size()) != kMagic)
-    return make_error(Errc::corrupt, "not a queue file");
-  std::string out(sealed.size() - head - crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
-  unsigned long long len = 0;
-  const auto* p = reinterpret_cast<const uint8_t*>(sealed.data());
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<uint8_t*>(out.data()), &len, nullptr, p + head,
-                                                 sealed.size() - head, reinterpret_cast<const uint8_t*>(ad.data()),
-                                                 ad.size(), p + kMagic.size(), key_.data()) != 0)
-    return make_error(Errc::corrupt, "a queue file does not open with the queue key");
-  out.resize(len);
-  return out;
+  return std::shared_ptr<QueueStore>(
+      new QueueStore(std::move(dir), std::make_shared<const QueueSeal>(std::move(*sealer))));
 }
 
 Result<std::string> QueueStore::add(QueueEntry entry, std::string_view message) {
   entry.id = new_id();
   entry.size = message.size();
-  auto msg = seal(message, "msg:" + entry.id);
+  auto msg = seal_->seal(message, "msg:" + entry.id);
   SEALMAIL_TRY(fs::write_file_durably(dir_ / (entry.id + ".msg"), msg, 0600));
   auto text = to_json(entry).dump();
-  auto env = seal(text, "env:" + entry.id);
+  auto env = seal_->seal(text, "env:" + entry.id);
   crypto::wipe(text.data(), text.size());
   auto st = fs::write_file_durably(dir_ / (entry.id + ".env"), env, 0600);
   if (!st) {
@@ -213,7 +186,7 @@ Result<QueueEntry> QueueStore::load(const std::string& id) const {
   if (!std::filesystem::exists(path, ec)) return make_error(Errc::not_found, "no queue entry " + id);
   auto data = fs::read_file(path);
   if (!data) return data.error();
-  auto text = open_sealed(*data, "env:" + id);
+  auto text = seal_->open(*data, "env:" + id);
   if (!text) return make_error(Errc::corrupt, "queue entry " + id + ": " + text.error().message);
   auto e = from_json(*text, id);
   crypto::wipe(text->data(), text->size());
@@ -227,7 +200,7 @@ Result<std::string> QueueStore::message(const std::string& id) const {
   if (!std::filesystem::exists(path, ec)) return make_error(Errc::not_found, "no queue entry " + id);
   auto data = fs::read_file(path);
   if (!data) return data.error();
-  auto plain = open_sealed(*data, "msg:" + id);
+  auto plain = seal_->open(*data, "msg:" + id);
   if (!plain) return make_error(Errc::corrupt, "queue entry " + id + ": " + plain.error().message);
   return plain;
 }
@@ -239,7 +212,7 @@ Status QueueStore::save(const QueueEntry& entry) {
       !std::filesystem::exists(dir_ / (entry.id + ".env"), ec))
     return make_error(Errc::not_found, "queue entry " + entry.id + " was deleted");
   auto text = to_json(entry).dump();
-  auto env = seal(text, "env:" + entry.id);
+  auto env = seal_->seal(text, "env:" + entry.id);
   crypto::wipe(text.data(), text.size());
   return fs::write_file_durably(dir_ / (entry.id + ".env"), env, 0600);
 }

@@ -1,7 +1,6 @@
 // The outbound queue on disk (DESIGN.md point 7, issue 8): every message handed to the queue lives
 // in DATA/queue as two files named by its queue id, both encrypted under the server's queue key
-// (XChaCha20-Poly1305, libsodium AEAD, the id and the file's role as associated data so that files
-// cannot be swapped between entries or roles):
+// (queue_seal.h):
 //   <id>.msg  the message as submitted, written once;
 //   <id>.env  the envelope and delivery state (recipients, attempts, next attempt), rewritten
 //             after every attempt.
@@ -29,6 +28,7 @@
 
 #include "core/result.h"
 #include "crypto/secret.h"
+#include "delivery/queue_seal.h"
 
 namespace sealmail::delivery {
 
@@ -67,6 +67,11 @@ struct QueueEntry {
   size_t pending() const;
 };
 
+// An entry as the queue's .env files hold it (JSON text), and back (Errc::corrupt when it is not
+// one, or names another id). The history (queue_history.h) keeps retired entries the same way.
+std::string encode_entry(const QueueEntry& entry);
+Result<QueueEntry> decode_entry(const std::string& text, const std::string& id);
+
 // Loads DATA/queue-key, or makes it (random, 0600) when it does not exist yet.
 Result<crypto::SecretBuffer> load_or_create_queue_key(const std::filesystem::path& file);
 
@@ -95,14 +100,16 @@ class QueueStore {
   std::vector<std::string> take_retry_requests();
 
   const std::filesystem::path& dir() const { return dir_; }
+  // The file path of an entry's sealed message (for the history, which keeps it after delivery).
+  std::filesystem::path message_file(const std::string& id) const { return dir_ / (id + ".msg"); }
+  const std::shared_ptr<const QueueSeal>& sealer() const { return seal_; }
 
  private:
-  QueueStore(std::filesystem::path dir, crypto::SecretBuffer key) : dir_(std::move(dir)), key_(std::move(key)) {}
-  std::string seal(std::string_view plain, const std::string& ad) const;
-  Result<std::string> open_sealed(std::string_view sealed, const std::string& ad) const;
+  QueueStore(std::filesystem::path dir, std::shared_ptr<const QueueSeal> seal)
+      : dir_(std::move(dir)), seal_(std::move(seal)) {}
 
   std::filesystem::path dir_;
-  crypto::SecretBuffer key_;
+  std::shared_ptr<const QueueSeal> seal_;
 };
 
 // A queue id is 26 lowercase hex digits and nothing else (ids come from the CLI and the API).

@@ -359,3 +359,74 @@ def test_kill_9_during_delivery_loses_nothing(bench):
     assert all(len(bench.received(s)) <= 2 for s in subjects)
     assert len(twice) <= 4, twice
     print(f"duplicates after kill -9 in flight: {len(twice)} of {len(subjects)}")
+
+
+def history(bench):
+    return {h["id"]: h for h in json.loads(bench.server.cli("queue", "history", "--json").stdout)}
+
+
+def iso(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def test_sent_copy_redacted_after_the_domains_retention_then_forgotten(bench):
+    """Issue 8 "Retention": a delivered message stays readable to the operator until its domain's
+    retention period is over, then only the seed's placeholder (with the original Date and
+    Message-ID) is left; the record itself goes 30 days later. Last in this file: it moves the
+    queue's clock by a month."""
+    cli = bench.server.cli
+    assert cli("domain", "retention", DOMAIN).stdout.strip() == "30"
+    bad = cli("domain", "retention", DOMAIN, "0", check=False)
+    assert bad.returncode != 0 and "between 1 and 36500" in bad.stderr
+    status, _ = bench.server.get(f"/api/domains/{DOMAIN}/retention", token=bench.server.token(), method="PUT",
+                                 body=json.dumps({"days": 2}).encode())
+    assert status == 200
+    assert cli("domain", "retention", DOMAIN).stdout.strip() == "2"
+
+    start = bench.now
+    qid = bench.inject(["keeper@ok.q.test"], "kept then redacted", body="the private words of this message\r\n")
+    (meta, sent), = wait_for(lambda: bench.received("kept then redacted"))
+    message_id = email.message_from_bytes(sent, policy=email.policy.default)["Message-ID"]
+    wait_for(lambda: qid not in bench.queued_ids())
+    h = wait_for(lambda: history(bench).get(qid))
+    assert (h["delivered"], h["recipients_total"], h["redacted"]) == (1, 1, False)
+    assert h["retired_at"] == iso(start) and h["redact_at"] == iso(start + 2 * 86400)
+    assert h["forget_at"] == iso(start + 32 * 86400)
+    # Readable with the queue key meanwhile; sealed on disk.
+    assert "the private words" in cli("queue", "show", "--message", qid).stdout
+    shown = json.loads(cli("queue", "show", "--json", qid).stdout)
+    assert shown["recipients"][0] == {"address": "keeper@ok.q.test", "state": "delivered"}
+    files = glob.glob(os.path.join(bench.data, "queue-history", qid + ".*"))
+    assert sorted(os.path.basename(f) for f in files) == [qid + ".env", qid + ".msg"]
+    for f in files:
+        data = open(f, "rb").read()
+        for needle in (b"private words", b"kept then redacted", b"keeper@", b"q.test"):
+            assert needle not in data, (f, needle)
+        assert stat.S_IMODE(os.stat(f).st_mode) == 0o600
+    status, body = bench.server.get("/api/queue/history", token=bench.server.token())
+    assert status == 200 and qid in [e["id"] for e in json.loads(body)]
+
+    # A day later: still kept.
+    bench.set_clock(start + 86400)
+    bench.settle()
+    assert history(bench)[qid]["redacted"] is False
+    # Two days: redacted.
+    bench.set_clock(start + 2 * 86400)
+    wait_for(lambda: history(bench)[qid]["redacted"])
+    text = cli("queue", "show", "--message", qid).stdout
+    placeholder = email.message_from_string(text, policy=email.policy.default)
+    assert placeholder["Message-ID"] == message_id
+    assert "This message was successfully sent. It has been redacted and purged for your security and privacy." \
+        in placeholder.get_content()
+    for gone in ("the private words", "kept then redacted", "keeper@", "sender@"):
+        assert gone not in text, gone
+    # The envelope stays for the history.
+    assert json.loads(cli("queue", "show", "--json", qid).stdout)["recipients"][0]["address"] == "keeper@ok.q.test"
+    assert bench.server.wait_for_log("queue.history_swept")
+    assert "keeper" not in bench.server.read_log()
+
+    # Thirty days after the redaction the record is forgotten.
+    bench.set_clock(start + 32 * 86400)
+    wait_for(lambda: qid not in history(bench))
+    assert not glob.glob(os.path.join(bench.data, "queue-history", qid + ".*"))
+    cli("domain", "retention", DOMAIN, "30")
