@@ -1,5 +1,7 @@
 #include "core/listener.h"
 
+#include <atomic>
+#include <chrono>
 #include <mutex>
 #include <set>
 
@@ -14,14 +16,45 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
   std::string name;
   Handler handler;
   Admit admit;
+  Refuse refuse;
+  std::atomic<int> refusing{0};
+  std::atomic<int64_t> last_refusal_log{0};  // steady clock, seconds
   tcp::acceptor acceptor;
   mutable std::mutex mutex;
   std::set<std::shared_ptr<Connection>> open;
   bool stopped = false;
 
-  State(Runtime& r, Endpoint e, std::string n, Handler h, Admit a)
-      : runtime(r), endpoint(std::move(e)), name(std::move(n)), handler(std::move(h)), admit(std::move(a)),
+  State(Runtime& r, Endpoint e, std::string n, Handler h, Admit a, Refuse f)
+      : runtime(r),
+        endpoint(std::move(e)),
+        name(std::move(n)),
+        handler(std::move(h)),
+        admit(std::move(a)),
+        refuse(std::move(f)),
         acceptor(r.io()) {}
+
+  static asio::awaitable<void> run_refusal(std::shared_ptr<State> self, std::shared_ptr<Connection> connection) {
+    try {
+      auto said = self->refuse(connection);
+      co_await std::move(said);
+    } catch (const std::exception& e) {
+      log::error("refusal_failed", {{"listener", self->name}, {"reason", e.what()}});
+    }
+    connection->close();
+    --self->refusing;
+    std::lock_guard lock(self->mutex);
+    self->open.erase(connection);
+  }
+
+  // One log line a minute at most: a client over the limit may knock many times a second.
+  void log_refusal() {
+    int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    int64_t last = last_refusal_log.load();
+    if (now - last < 60 && last != 0) return;
+    if (!last_refusal_log.compare_exchange_strong(last, now)) return;
+    log::warn("connections_refused", {{"listener", name}, {"reason", "max_connections_per_ip reached"}});
+  }
 
   static asio::awaitable<void> run_session(std::shared_ptr<State> self, std::shared_ptr<Connection> connection,
                                            std::shared_ptr<void> token) {
@@ -60,7 +93,17 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
               .counter("sealmail_connections_refused_total", "Connections refused for the per-IP limit.",
                        "listener=\"" + self->name + "\"")
               .add();
-          connection->close();
+          self->log_refusal();
+          if (self->refuse && self->refusing.load() < kMaxRefusing) {
+            std::lock_guard lock(self->mutex);
+            if (self->stopped) co_return;
+            ++self->refusing;
+            self->open.insert(connection);
+            auto refusal = run_refusal(self, connection);
+            asio::co_spawn(strand, std::move(refusal), asio::detached);
+          } else {
+            connection->close();
+          }
           continue;
         }
       }
@@ -75,9 +118,9 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
   }
 };
 
-Listener::Listener(Runtime& runtime, Endpoint endpoint, std::string name, Handler handler, Admit admit)
+Listener::Listener(Runtime& runtime, Endpoint endpoint, std::string name, Handler handler, Admit admit, Refuse refuse)
     : state_(std::make_shared<State>(runtime, std::move(endpoint), std::move(name), std::move(handler),
-                                     std::move(admit))) {}
+                                     std::move(admit), std::move(refuse))) {}
 
 Listener::~Listener() { stop(); }
 
@@ -93,7 +136,8 @@ Status Listener::start() {
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
-    return make_error(Errc::io, state_->name + ": cannot listen on " + state_->endpoint.to_string() + ": " + ec.message());
+    return make_error(Errc::io,
+                      state_->name + ": cannot listen on " + state_->endpoint.to_string() + ": " + ec.message());
   asio::co_spawn(a.get_executor(), State::accept_loop(state_), asio::detached);
   return {};
 }

@@ -19,8 +19,15 @@ class Listener {
   // Returns a token held for the life of the session (e.g. a connection-limit ticket), or null to
   // refuse the client (its socket is closed at once).
   using Admit = std::function<std::shared_ptr<void>(const std::string& ip)>;
+  // Tells a refused client why, in its protocol (IMAP: "* BYE [UNAVAILABLE] ..."; over TLS after
+  // the handshake), within its own short timeouts; the connection is closed afterwards. Without
+  // it, or while kMaxRefusing refusals are under way, a refused socket is closed at once (the
+  // client then sees a reset, with no reason given).
+  using Refuse = std::function<asio::awaitable<void>(std::shared_ptr<Connection>)>;
+  static constexpr int kMaxRefusing = 32;
 
-  Listener(Runtime& runtime, Endpoint endpoint, std::string name, Handler handler, Admit admit = {});
+  Listener(Runtime& runtime, Endpoint endpoint, std::string name, Handler handler, Admit admit = {},
+           Refuse refuse = {});
   ~Listener();
   // Binds and starts accepting; an address in use or a bad address is an error here.
   Status start();

@@ -1,14 +1,16 @@
 """IMAP over implicit TLS under many connections at once, and how TLS sessions end (issue 5).
 
 TLS is driven with OpenSSL directly on the socket (src/core/tls_stream.h): these tests check what
-clients see of it. 200 clients that connect and log in at the same moment all get in (a listener
-must not reset handshakes under a burst: the cause once was the per-IP connection limit, 64 by
-default, which a burst from one address passes; this server allows 400). A session that ends
-says so with a TLS close_notify alert (RFC 8446 §6.1) before the connection closes."""
+clients see of it. 200 clients that connect and log in at the same moment all get in. (Resets
+under such a burst came from the per-IP connection limit, 64 by default on each listener,
+which a burst from one address passes: this server allows 400, and a client over the
+limit is now told why with a BYE instead of a reset.) A session that ends says so with a TLS
+close_notify alert (RFC 8446 §6.1) before the connection closes."""
 import asyncio
 import os
 import socket
 import ssl
+import time
 
 import pytest
 
@@ -99,3 +101,45 @@ def test_a_tls_session_ends_with_close_notify(server):
     assert lines[-1].startswith(b"b OK"), lines
     assert tls.recv(100) == b""  # the server's close_notify: a clean end of the TLS stream
     tls.close()
+
+
+@pytest.fixture(scope="module")
+def small_server(tmp_path_factory):
+    d = str(tmp_path_factory.mktemp("imaplimit"))
+    os.chmod(d, 0o700)
+    s = ImapServer(d, limits="max_connections_per_ip = 2\n")
+    s.add_domain()
+    s.start()
+    yield s
+    code = s.stop()
+    assert code == 0, s.read_log()[-4000:]
+
+
+def greeting(port, tls):
+    raw = socket.create_connection(("127.0.0.1", port), timeout=30)
+    sock = unverified_context().wrap_socket(raw) if tls else raw
+    return sock, sock.makefile("rb").readline()
+
+
+def test_a_client_over_the_connection_limit_is_told_why(small_server):
+    # Over max_connections_per_ip (counted per listener) the greeting is a BYE with UNAVAILABLE
+    # (RFC 9051 §7.1.5, RFC 5530), after the handshake on the TLS port: not a reset.
+    for port, tls in ((small_server.imaps_port, True), (small_server.imap_port, False)):
+        held = [greeting(port, tls), greeting(port, tls)]
+        assert all(g.startswith(b"* OK") for _, g in held), held
+        sock, line = greeting(port, tls)
+        assert line == b"* BYE [UNAVAILABLE] Too many connections from your address\r\n", line
+        sock.close()
+        # Once a held connection ends, a newcomer gets in (the server frees its place on its own
+        # time: poll).
+        held[0][0].close()
+        deadline = time.monotonic() + 30
+        while True:
+            sock, line = greeting(port, tls)
+            sock.close()
+            if line.startswith(b"* OK") or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert line.startswith(b"* OK"), line
+        held[1][0].close()
+    assert "connections_refused" in small_server.read_log()

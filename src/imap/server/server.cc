@@ -4,6 +4,23 @@
 
 namespace sealmail::imap {
 
+namespace {
+
+// A client over the per-IP connection limit is told so, as a greeting (RFC 9051 §7.1.5: BYE may
+// be the greeting; RFC 5530 UNAVAILABLE), over TLS on an implicit-TLS listener.
+asio::awaitable<void> refuse(std::shared_ptr<ServerContext> context, std::shared_ptr<net::Connection> connection) {
+  constexpr auto kTimeout = std::chrono::seconds(10);
+  if (context->options.implicit_tls) {
+    if (!context->tls) co_return;
+    auto handshake = connection->start_tls(*context->tls, kTimeout);
+    if (co_await std::move(handshake)) co_return;
+  }
+  auto bye = connection->write("* BYE [UNAVAILABLE] Too many connections from your address\r\n", kTimeout);
+  co_await std::move(bye);
+}
+
+}  // namespace
+
 Server::Server(std::shared_ptr<ServerContext> context, Endpoint endpoint)
     : context_(context),
       listener_(
@@ -13,7 +30,8 @@ Server::Server(std::shared_ptr<ServerContext> context, Endpoint endpoint)
             auto ticket = context->connections->try_acquire("imap:" + ip, context->options.max_connections_per_ip);
             if (!ticket) return nullptr;
             return std::make_shared<directory::ConnectionLimiter::Ticket>(std::move(*ticket));
-          }) {}
+          },
+          [context](std::shared_ptr<net::Connection> c) { return refuse(context, std::move(c)); }) {}
 
 Status Server::start() { return listener_.start(); }
 void Server::stop() { listener_.stop(); }
