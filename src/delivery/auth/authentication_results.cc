@@ -38,12 +38,18 @@ struct Cursor {
   }
   // token (RFC 2045 §5.1) or quoted-string (RFC 5322 §3.2.4); `dots_and_slashes` lets the
   // token hold the characters a property or a method version may hold.
-  std::optional<std::string> value(std::string_view stops) {
+  // Method, result and property names are tokens only (RFC 8601 §2.2: Keyword, ptype "." property):
+  // `quoted` false refuses a quoted-string there.
+  std::optional<std::string> value(std::string_view stops, bool quoted = true) {
     if (pos < s.size() && s[pos] == '"') {
+      if (!quoted) return std::nullopt;
       std::string out;
       ++pos;
       while (pos < s.size() && s[pos] != '"') {
         if (s[pos] == '\\' && pos + 1 < s.size()) ++pos;
+        // qtext and quoted-pair (RFC 5322 §3.2.4): no control characters but folding white space.
+        auto u = static_cast<unsigned char>(s[pos]);
+        if ((u < 0x20 && u != '\t' && u != '\r' && u != '\n') || u == 0x7f) return std::nullopt;
         out += s[pos++];
       }
       if (pos >= s.size()) return std::nullopt;
@@ -69,12 +75,12 @@ std::optional<AuthenticationResults> parse_authentication_results(std::string_vi
   Cursor c{value};
   if (!c.skip_cfws()) return std::nullopt;
   auto id = c.value("");
-  if (!id) return std::nullopt;
+  if (!id || id->empty()) return std::nullopt;
   out.authserv_id = lower(*id);
   if (!c.skip_cfws()) return std::nullopt;
   if (!c.at_end() && c.s[c.pos] != ';') {  // authres-version
-    auto v = c.value("");
-    if (!v || !c.skip_cfws()) return std::nullopt;
+    auto v = c.value("", false);  // authres-version = 1*DIGIT (§2.2)
+    if (!v || v->find_first_not_of("0123456789") != std::string::npos || !c.skip_cfws()) return std::nullopt;
   }
   if (c.at_end()) return std::nullopt;  // §2.2: "; none" or at least one resinfo is required
   while (!c.at_end()) {
@@ -82,7 +88,7 @@ std::optional<AuthenticationResults> parse_authentication_results(std::string_vi
     ++c.pos;
     if (!c.skip_cfws()) return std::nullopt;
     if (c.at_end()) break;  // a trailing ';' is common enough to accept
-    auto method = c.value("=");
+    auto method = c.value("=", false);
     if (!method) return std::nullopt;
     if (!c.skip_cfws()) return std::nullopt;
     if (lower(*method) == "none" && (c.at_end() || c.s[c.pos] == ';')) {
@@ -92,12 +98,12 @@ std::optional<AuthenticationResults> parse_authentication_results(std::string_vi
     if (c.at_end() || c.s[c.pos] != '=') return std::nullopt;
     ++c.pos;
     if (!c.skip_cfws()) return std::nullopt;
-    auto result = c.value("=");
+    auto result = c.value("=", false);
     if (!result) return std::nullopt;
     AuthResult r{lower(*method), lower(*result), {}, {}};
     if (!c.skip_cfws()) return std::nullopt;
     while (!c.at_end() && c.s[c.pos] != ';') {
-      auto name = c.value("=");
+      auto name = c.value("=", false);
       if (!name || c.at_end()) return std::nullopt;
       if (!c.skip_cfws() || c.at_end() || c.s[c.pos] != '=') return std::nullopt;
       ++c.pos;
