@@ -174,6 +174,12 @@ std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& ru
   qp.local = parts.router;
   qp.is_local = [directory](const std::string& domain) { return directory->find_domain(domain).ok(); };
   qp.history = *history;
+  qp.webhooks = parts.webhooks;
+  qp.webhook_secret = std::string(hook_secret->view());
+  qp.bounce_webhooks = [directory](const std::string& alias) -> std::vector<std::string> {
+    auto a = directory->find_alias(alias);
+    return a ? a->webhooks : std::vector<std::string>{};
+  };
   qp.retention_days = [directory](const std::string& domain) -> std::optional<int> {
     auto d = directory->find_domain(domain);
     if (!d) return std::nullopt;

@@ -11,7 +11,9 @@
 #include "core/time.h"
 #include "crypto/secret.h"
 #include "delivery/address_policy.h"
+#include "delivery/bounce_event.h"
 #include "directory/types.h"
+#include "mime/header_fields.h"
 #include "smtp/outbound/bounce.h"
 #include "smtp/outbound/dsn.h"
 
@@ -431,11 +433,44 @@ asio::awaitable<void> OutboundQueue::deliver(std::shared_ptr<OutboundQueue> self
       return entry.next_attempt;
     });
     next = co_await std::move(saving);
+    // The sending alias (or, for the local pickup, the envelope sender if it is ours) hears of
+    // what bounced on its webhooks; never for our own DSNs (null sender).
+    const std::string& who = entry.sender_alias.empty() ? entry.mail_from : entry.sender_alias;
+    if (!failed_now.empty() && !who.empty() && self->parts_.webhooks && self->parts_.bounce_webhooks) {
+      auto ids = mime::header_field_values(*message, "Message-ID");
+      auto body = bounce_event_json(entry, failed_now, ids.empty() ? std::string() : ids.front(), self->now());
+      asio::co_spawn(co_await asio::this_coro::executor, post_bounce(self, who, std::move(body)), asio::detached);
+    }
   } catch (const std::exception&) {
     log::error("queue.delivery_exception", {{"id", id}});
     next = self->now() + 300;
   }
   self->finished(id, next);
+}
+
+asio::awaitable<void> OutboundQueue::post_bounce(std::shared_ptr<OutboundQueue> self, std::string alias,
+                                                 std::string body) {
+  auto looking = self->runtime_.blocking([self, alias] { return self->parts_.bounce_webhooks(alias); });
+  std::vector<std::string> urls = co_await std::move(looking);
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (const auto& url : urls) {
+    // A receiver that is down gets two more tries, a minute and five minutes later; the bounce is
+    // also in the DSN to the sender's mailbox, which is durable: the webhook is a convenience.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      if (attempt > 0) {
+        timer.expires_after(attempt == 1 ? self->options_.bounce_webhook_retry
+                                         : self->options_.bounce_webhook_retry * 5);
+        auto waiting = timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await std::move(waiting);
+        if (self->stopped_) co_return;
+      }
+      auto posting = self->parts_.webhooks->post_event(url, self->parts_.webhook_secret, "bounce", body);
+      if (co_await std::move(posting)) break;
+    }
+  }
+  metrics::global()
+      .counter("sealmail_queue_bounce_webhooks_total", "Bounce reports posted to senders' webhooks.")
+      .add();
 }
 
 void OutboundQueue::retire(const QueueEntry& entry) {

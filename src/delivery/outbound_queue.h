@@ -17,6 +17,8 @@
 //   get a report twice, never none.
 // - No more than per_destination sessions at once to one domain, max_deliveries entries at once.
 // - Logs carry queue ids, counts and classifications, never addresses, replies or content.
+// - Recipients given up on are also reported to the sending alias's webhooks, if it has any
+//   (bounce_event.h): best effort, three tries; the DSN is the durable report.
 // - A finished entry (nothing pending) retires to the history, where its message is redacted after
 //   the sender's domain's retention period (queue_history.h).
 // - The queue's entries are also changed by the CLI (delete, retry markers): the scheduler reads
@@ -42,6 +44,7 @@
 #include "delivery/outbox.h"
 #include "delivery/queue_history.h"
 #include "delivery/queue_store.h"
+#include "delivery/webhook.h"
 #include "smtp/client/client.h"
 #include "smtp/outbound/retry.h"
 #include "smtp/server/delivery.h"
@@ -60,8 +63,9 @@ struct QueueOptions {
   std::filesystem::path clock_file;  // see DeliveryConfig::clock_file
   size_t per_destination = 4;
   size_t max_deliveries = 64;
-  std::chrono::milliseconds tick{500};  // how often the directory is read for due entries
-  size_t max_attempts = 5;              // connections per domain and attempt, over its hosts
+  std::chrono::milliseconds tick{500};            // how often the directory is read for due entries
+  size_t max_attempts = 5;                        // connections per domain and attempt, over its hosts
+  std::chrono::seconds bounce_webhook_retry{60};  // then 5 times that; three tries in all
 };
 
 struct QueueParts {
@@ -75,6 +79,11 @@ struct QueueParts {
   // The retention period of a sender's domain, in days; blocking (the directory). Null, or a
   // domain it does not know: the directory's default (30).
   std::function<std::optional<int>(const std::string& domain)> retention_days;
+  // Bounce webhooks (bounce_event.h): the webhook URLs of a sending alias; blocking (the
+  // directory). Null, or no URLs: no POST.
+  std::function<std::vector<std::string>(const std::string& alias)> bounce_webhooks;
+  std::shared_ptr<WebhookSender> webhooks;
+  std::string webhook_secret;  // the same HMAC secret as inbound webhooks (DATA/webhook-secret)
 };
 
 class OutboundQueue : public Outbox, public std::enable_shared_from_this<OutboundQueue> {
@@ -99,6 +108,8 @@ class OutboundQueue : public Outbox, public std::enable_shared_from_this<Outboun
   static boost::asio::awaitable<DomainResult> deliver_domain(std::shared_ptr<OutboundQueue> self, std::string domain,
                                                              std::string mail_from, std::vector<std::string> recipients,
                                                              std::shared_ptr<const std::string> message);
+  static boost::asio::awaitable<void> post_bounce(std::shared_ptr<OutboundQueue> self, std::string alias,
+                                                  std::string body);
   static boost::asio::awaitable<void> acquire(std::shared_ptr<OutboundQueue> self, std::string domain);
   void release(const std::string& domain);
 

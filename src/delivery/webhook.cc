@@ -19,6 +19,7 @@ namespace {
 
 struct Request {
   std::string url;
+  std::string event;  // X-Sealmail-Event
   std::string body;
   std::string timestamp;
   std::string signature;
@@ -52,6 +53,7 @@ Response perform(const Request& r) {
   curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, "Content-Type: application/json");
   headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
+  headers = curl_slist_append(headers, ("X-Sealmail-Event: " + r.event).c_str());
   headers = curl_slist_append(headers, ("X-Sealmail-Timestamp: " + r.timestamp).c_str());
   headers = curl_slist_append(headers, ("X-Sealmail-Signature: " + r.signature).c_str());
   curl_easy_setopt(curl, CURLOPT_URL, r.url.c_str());
@@ -102,9 +104,18 @@ std::string WebhookSender::signature(std::string_view secret, std::string_view t
 
 asio::awaitable<ForwardOutcome> WebhookSender::post(std::string url, std::string secret, WebhookEnvelope envelope,
                                                     std::shared_ptr<const std::string> message) {
+  auto posting = post_event(std::move(url), std::move(secret), "message", webhook_json(envelope, *message));
+  bool ok = co_await std::move(posting);
+  if (ok) co_return ForwardOutcome{ForwardOutcome::Kind::delivered, "250 2.0.0 posted to webhook"};
+  co_return ForwardOutcome{ForwardOutcome::Kind::temporary, "451 4.4.1 webhook temporarily unavailable"};
+}
+
+asio::awaitable<bool> WebhookSender::post_event(std::string url, std::string secret, std::string event,
+                                                std::string body) {
   auto request = std::make_shared<Request>();
   request->url = std::move(url);
-  request->body = webhook_json(envelope, *message);
+  request->event = std::move(event);
+  request->body = std::move(body);
   request->timestamp = std::to_string(
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   request->signature = signature(secret, request->timestamp, request->body);
@@ -117,10 +128,10 @@ asio::awaitable<ForwardOutcome> WebhookSender::post(std::string url, std::string
 
   const bool ok = response.code == CURLE_OK && response.status >= 200 && response.status < 300;
   log::info("webhook", {{"to", log::redact_address(request->url)},
+                        {"event", request->event},
                         {"status", std::to_string(response.status)},
                         {"curl", std::to_string(static_cast<int>(response.code))}});
-  if (ok) co_return ForwardOutcome{ForwardOutcome::Kind::delivered, "250 2.0.0 posted to webhook"};
-  co_return ForwardOutcome{ForwardOutcome::Kind::temporary, "451 4.4.1 webhook temporarily unavailable"};
+  co_return ok;
 }
 
 }  // namespace sealmail::delivery

@@ -2,6 +2,7 @@
 // (webhook_json.h), during our sender's SMTP transaction.
 //
 // Signature scheme (what a receiver checks):
+//   X-Sealmail-Event: message | bounce   (what the body is)
 //   X-Sealmail-Timestamp: <Unix seconds when the request was made>
 //   X-Sealmail-Signature: sha256=<lowercase hex HMAC-SHA256(secret, timestamp + "." + body)>
 // The receiver recomputes the HMAC over the timestamp header's exact text, a ".", and the raw body
@@ -42,8 +43,12 @@ class WebhookSender {
   WebhookSender(net::Runtime& runtime, WebhookOptions options);
   ~WebhookSender();
 
+  // A received message (webhook_json.h), X-Sealmail-Event "message".
   boost::asio::awaitable<ForwardOutcome> post(std::string url, std::string secret, WebhookEnvelope envelope,
                                               std::shared_ptr<const std::string> message);
+  // Any JSON event body, signed the same way and named by X-Sealmail-Event (e.g. "bounce"): true on
+  // a 2xx answer.
+  boost::asio::awaitable<bool> post_event(std::string url, std::string secret, std::string event, std::string body);
 
   // "sha256=<hex>" over timestamp "." body: the scheme above, for receivers written in C++ and tests.
   static std::string signature(std::string_view secret, std::string_view timestamp, std::string_view body);

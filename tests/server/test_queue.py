@@ -361,6 +361,43 @@ def test_kill_9_during_delivery_loses_nothing(bench):
     print(f"duplicates after kill -9 in flight: {len(twice)} of {len(subjects)}")
 
 
+RECEIVER = os.path.join(HERE, "..", "delivery", "webhook_receiver.py")
+
+
+def test_bounce_webhook_reports_each_refused_recipient(bench, tmp_path):
+    """Issue 8: "Bounce webhooks for aliases that have them": a recipient refused with 550 is
+    posted to the sending alias's webhook as signed JSON (X-Sealmail-Event: bounce); the recipient
+    that took the message is not in it."""
+    with open(os.path.join(bench.data, "webhook-secret")) as f:
+        secret = f.read().strip()
+    hook_dir = str(tmp_path / "hooks")
+    os.makedirs(hook_dir)
+    receiver, port = start_ready(["/usr/bin/python3", RECEIVER, "--dir", hook_dir],
+                                 env=dict(os.environ, WEBHOOK_SECRET=secret))
+    try:
+        hooked = f"hooked@{DOMAIN}"
+        bench.server.cli("alias", "add", hooked, "--mailbox", "--webhook", f"http://127.0.0.1:{port}/bounces")
+        qid = bench.inject(["nobody@perm.q.test", "fine@ok.q.test"], "bounced with a hook", sender=hooked)
+        wait_for(lambda: glob.glob(os.path.join(hook_dir, "*.json")))
+        assert not glob.glob(os.path.join(hook_dir, "rejected-*")), "the signature did not verify"
+        (path,) = glob.glob(os.path.join(hook_dir, "*.json"))
+        with open(path) as f:
+            doc = json.load(f)
+        with open(path[:-5] + ".headers") as f:
+            headers = json.load(f)
+        assert headers["X-Sealmail-Event"] == "bounce"
+        (meta, sent), = bench.received("bounced with a hook")
+        message_id = email.message_from_bytes(sent, policy=email.policy.default)["Message-ID"]
+        assert (doc["type"], doc["queue_id"], doc["sender"], doc["message_id"]) == ("bounce", qid, hooked, message_id)
+        (r,) = doc["recipients"]
+        assert (r["address"], r["action"], r["code"], r["enhanced"], r["expired"]) == \
+            ("nobody@perm.q.test", "reject", 550, "5.1.1", False)
+        assert r["category"] == "unknown user" and r["host"] == "mx-perm.q.test"
+    finally:
+        receiver.terminate()
+        receiver.wait(timeout=10)
+
+
 def history(bench):
     return {h["id"]: h for h in json.loads(bench.server.cli("queue", "history", "--json").stdout)}
 
