@@ -66,6 +66,8 @@ struct Settings {
   bool runs(const std::string& section) const { return only.empty() || only.count(section) > 0; }
   int pin_cpu = -1;
   std::set<std::string> only;  // sections to run (empty: all), for profiling one of them
+  std::string search_db;       // --search-db: the search mailbox's file, kept and reused
+  std::string query_filter;    // --query: only the search classes whose name contains this
   // Derived from --quick.
   size_t batch = 1000;
   size_t batch_4k = 20000, batch_100k = 3000;
@@ -94,12 +96,18 @@ void usage() {
       "  --keep        keep the data directory\n"
       "  --pin CPU     pin the benchmark thread to one CPU\n"
       "  --only LIST   run only these sections (comma-separated): batch4k, batch100k, durable4k,\n"
-      "                durable100k, mime, search (search includes open time and backup)");
+      "                durable100k, mime, search (search includes open time and backup)\n"
+      "  --search-db F  build the search mailbox in F and keep it; if F exists, reuse it (same\n"
+      "                --seed, --messages and --only: the corpus is generated again, not appended)\n"
+      "  --queries N   search rounds (default 200; --quick: 30)\n"
+      "  --query TEXT  only the search classes whose name contains TEXT (for profiling one; no\n"
+      "                backup or open times then)");
 }
 
 Settings parse_args(int argc, char** argv) {
   Settings s;
   bool messages_given = false;
+  size_t queries = 0;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     auto value = [&]() -> std::string {
@@ -117,6 +125,12 @@ Settings parse_args(int argc, char** argv) {
       s.seed = std::stoull(value());
     } else if (a == "--keep") {
       s.keep = true;
+    } else if (a == "--search-db") {
+      s.search_db = value();
+    } else if (a == "--query") {
+      s.query_filter = value();
+    } else if (a == "--queries") {
+      queries = std::stoull(value());
     } else if (a == "--pin") {
       s.pin_cpu = std::stoi(value());
     } else if (a == "--only") {
@@ -147,6 +161,7 @@ Settings parse_args(int argc, char** argv) {
     s.query_budget_s = 5;
     if (!messages_given) s.search_messages = 1000;
   }
+  if (queries > 0) s.queries = queries;
   if (s.search_messages == 0) throw std::invalid_argument("--messages must be at least 1");
   return s;
 }
@@ -464,12 +479,18 @@ void run_search_mailbox(const Settings& st, const fs::path& dir, const sealmail:
                         MailCorpus& corpus, Report& report) {
   const size_t n = st.search_messages;
   section("Search mailbox: build (encrypted, append_batch, synchronous=NORMAL, then index_pending())");
-  fs::path path = dir / "search.db";
+  fs::path path = st.search_db.empty() ? dir / "search.db" : fs::path(st.search_db);
   corpus.reset_samples();
   double build_wall = 0, build_cpu = 0;
   uint64_t bytes = 0, io_written = 0;
   std::vector<double> batch_seconds;  // per append_batch call: does appending slow as the mailbox grows?
-  {
+  if (!st.search_db.empty() && fs::exists(path)) {
+    // Reused: the same messages are generated again (so the queries sample what the file holds),
+    // not appended.
+    for (size_t i = 0; i < n; ++i) bytes += corpus.text_message(kSmall).message.size();
+    std::printf("reusing %s (%s messages generated again, not appended)\n", path.c_str(),
+                grouped(static_cast<double>(n)).c_str());
+  } else {
     auto mb = must(Mailbox::create(path, password, Options{.durable = false}), "create search mailbox");
     std::vector<AppendRequest> batch;
     for (size_t done = 0; done < n; done += batch.size()) {
@@ -542,6 +563,9 @@ void run_search_mailbox(const Settings& st, const fs::path& dir, const sealmail:
       {"BODY common word (many)", [&] { return SearchKey::of(K::body, corpus.common_word_query()); }, true});
   classes.push_back({"BODY 3-char (most)", [&] { return SearchKey::of(K::body, corpus.trigram_query()); }, true});
   classes.push_back({"FROM name (header)", [&] { return SearchKey::of(K::from, corpus.from_query()); }, false});
+  if (!st.query_filter.empty())
+    std::erase_if(classes,
+                  [&](const QueryClass& c) { return std::string(c.name).find(st.query_filter) == std::string::npos; });
   for (auto& c : classes)  // warm-up: reader connection and first pages; not counted
     for (int i = 0; i < 2; ++i) (void)must(mb->search("INBOX", c.make()), "search");
   auto budget_start = Clock::now();
@@ -572,6 +596,8 @@ void run_search_mailbox(const Settings& st, const fs::path& dir, const sealmail:
     std::printf("(the search target is for 100,000 messages; this mailbox has %s)\n",
                 grouped(static_cast<double>(n)).c_str());
   std::fflush(stdout);
+
+  if (!st.query_filter.empty()) return;  // profiling searches: no backup, no open times
 
   section("Backup snapshot (VACUUM INTO + reopen quick_check + fsync + SHA-256; encrypted)");
   {
@@ -605,7 +631,7 @@ void run_search_mailbox(const Settings& st, const fs::path& dir, const sealmail:
                 v->size(), fixed(percentile(*v, 50), 3).c_str(), fixed(percentile(*v, 0), 3).c_str(),
                 fixed(percentile(*v, 90), 3).c_str());
   std::fflush(stdout);
-  must(Mailbox::destroy(path), "destroy search mailbox");
+  if (st.search_db.empty()) must(Mailbox::destroy(path), "destroy search mailbox");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 
 #include "mime/attachment_split.h"
 #include "store/mailbox_impl.h"
+#include "store/word_index.h"
 
 namespace sealmail::store {
 
@@ -157,7 +158,11 @@ size_t index_pending(sql::Db& db, size_t limit) {
     texts.emplace_back(std::move(info.search_headers), std::move(info.search_body));
   }
   for (size_t i = 0; i < ids.size(); ++i) db.cached("DELETE FROM pending_text WHERE body_id = ?").bind(1, ids[i]).run();
-  // FTS5 rows last (see content.h).
+  // FTS5 rows last (see content.h): the word index writes its vocabulary, then its FTS5 rows.
+  std::vector<std::pair<int64_t, std::string_view>> bodies;
+  bodies.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) bodies.emplace_back(ids[i], texts[i].second);
+  add_to_word_index(db, bodies);
   for (size_t i = 0; i < ids.size(); ++i) {
     auto& text = db.cached("INSERT INTO message_text(rowid, headers, body) VALUES (?, ?, ?)");
     text.bind(1, ids[i]).bind(2, std::string_view(texts[i].first)).bind(3, std::string_view(texts[i].second)).run();
@@ -224,6 +229,7 @@ void release_body(sql::Db& db, int64_t body_id) {
   }
   db.cached("DELETE FROM pending_text WHERE body_id = ?").bind(1, body_id).run();
   db.cached("DELETE FROM message_text WHERE rowid = ?").bind(1, body_id).run();
+  remove_from_word_index(db, body_id);
   db.cached("DELETE FROM bodies WHERE id = ?").bind(1, body_id).run();
 }
 

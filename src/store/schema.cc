@@ -9,6 +9,7 @@
 
 #include "mime/message_info.h"
 #include "store/content.h"
+#include "store/word_index.h"
 
 namespace sealmail::store {
 
@@ -151,6 +152,9 @@ const std::vector<Index>& indexes() {
       {"messages_message_id", "messages(message_id)"},
       {"messages_thread", "messages(thread_id)"},
       {"messages_body", "messages(body_id)"},
+      // Covers a folder's (uid, body_id) pairs in UID order: a full-text search that finds many
+      // bodies checks each message of the folder against them without reading message rows.
+      {"messages_folder_uid_body", "messages(folder_id, uid, body_id)"},
       {"body_parts_attachment", "body_parts(attachment_id)"},
       {"message_keywords_keyword", "message_keywords(keyword_id)"},
       {"expunged_modseq", "expunged(folder_id, modseq)"},
@@ -258,6 +262,28 @@ void add_first_recent_uid(sql::Db& db) {
   db.exec("UPDATE folders SET first_recent_uid = uidnext");
 }
 
+// 5 -> 6: the word index (store/word_index.h), filled from the text already indexed; bodies still
+// pending get it when they are indexed.
+void add_word_index(sql::Db& db) {
+  auto exists = db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'message_text_words'");
+  if (exists.step()) return;
+  exists = {};
+  create_word_index(db);
+  int64_t after = 0;
+  for (;;) {
+    std::vector<std::pair<int64_t, std::string>> rows;
+    auto s = db.prepare("SELECT rowid, body FROM message_text WHERE rowid > ? ORDER BY rowid LIMIT 1000");
+    s.bind(1, after);
+    while (s.step()) rows.emplace_back(s.int64(0), std::string(s.text(1)));
+    s = {};
+    if (rows.empty()) break;
+    after = rows.back().first;
+    std::vector<std::pair<int64_t, std::string_view>> bodies;
+    for (const auto& [id, text] : rows) bodies.emplace_back(id, text);
+    add_to_word_index(db, bodies);
+  }
+}
+
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> m = {
       nullptr,               // 0 -> 1: additive only
@@ -265,6 +291,7 @@ const std::vector<Migration>& migrations() {
       fill_sent_day,         // 2 -> 3
       move_subscriptions,    // 3 -> 4
       add_first_recent_uid,  // 4 -> 5
+      add_word_index,        // 5 -> 6
   };
   return m;
 }
@@ -275,6 +302,7 @@ void create_schema(sql::Db& db) {
   for (const auto& t : tables()) db.exec(create_table_sql(t).c_str());
   for (const auto& i : indexes()) db.exec(("CREATE INDEX " + std::string(i.name) + " ON " + i.definition).c_str());
   db.exec(kFtsTable);
+  create_word_index(db);
   db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
 }
 

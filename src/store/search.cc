@@ -3,18 +3,26 @@
 // SINCE compare the internal date (UTC) and SENTBEFORE/SENTON/SENTSINCE the Date header's day as
 // written in it, by day.
 #include <algorithm>
+#include <memory>
 #include <variant>
 
 #include "core/time.h"
 #include "mime/message_info.h"
 #include "store/mailbox_impl.h"
 #include "store/sql_functions.h"
+#include "store/word_index.h"
 
 namespace sealmail::store {
 
 namespace {
 
-using Param = std::variant<int64_t, std::string>;
+// A set of body ids is bound as a pointer (sqlite3_bind_pointer) for body_in() (sql_functions.h).
+using Param = std::variant<int64_t, std::string, const std::vector<int64_t>*>;
+
+// Up to this many bodies found by the word index go into the SQL as a list, which SQLite answers
+// by looking each one up; more are checked by body_in() while the folder's messages are read in
+// UID order from an index that holds their body ids.
+constexpr size_t kListedBodies = 1000;
 
 std::string like_pattern(std::string_view text) {
   std::string p = "%";
@@ -35,6 +43,7 @@ std::pair<std::string, std::string> day_bounds(const std::string& date) {
 
 class Compiler {
  public:
+  explicit Compiler(sql::Db& db) : db_(db) {}
   std::vector<Param> params;
 
   std::string compile(const SearchKey& k) {
@@ -150,11 +159,39 @@ class Compiler {
     return sql + ")";
   }
 
+  // Body text: three ASCII characters are answered by the body's own trigram index, a needle of
+  // ASCII letters and digits by the word index, both exactly and without reading text
+  // (word_index.h); others, and needles inside too many words, by the trigram index and a check
+  // of each candidate's text.
+  std::string body_text(const std::string& folded) {
+    std::vector<int64_t> ids;
+    if (body_trigram_answers(folded)) {
+      ids = bodies_with_trigram(db_, folded);
+    } else {
+      if (!word_index_answers(folded)) return text_in("body", folded);
+      auto found = bodies_containing(db_, folded);
+      if (!found) return text_in("body", folded);
+      ids = std::move(*found);
+    }
+    if (ids.empty()) return "0";
+    if (ids.size() <= kListedBodies) {
+      std::string s = "m.body_id IN (";
+      for (size_t i = 0; i < ids.size(); ++i) {
+        if (i > 0) s += ',';
+        s += std::to_string(ids[i]);
+      }
+      return s + ")";
+    }
+    sets_.push_back(std::make_unique<std::vector<int64_t>>(std::move(ids)));
+    params.emplace_back(sets_.back().get());
+    return "body_in(?, m.body_id)";
+  }
+
   std::string full_text(bool headers_too, const std::string& text) {
     if (text.empty()) return "1";
     std::string folded = mime::fold_for_search(text);
-    if (!headers_too) return text_in("body", folded);
-    return "(" + text_in("headers", folded) + " OR " + text_in("body", folded) + ")";
+    if (!headers_too) return body_text(folded);
+    return "(" + text_in("headers", folded) + " OR " + body_text(folded) + ")";
   }
 
   std::string header(const std::string& field, const std::string& text) {
@@ -209,6 +246,9 @@ class Compiler {
     if (field == "cc") return "regexp(?, m.cc_addr)";
     fail(Errc::invalid_argument, "regular expressions search body, headers, subject, from, to or cc");
   }
+
+  sql::Db& db_;
+  std::vector<std::unique_ptr<std::vector<int64_t>>> sets_;  // bound by pointer: live until the query ends
 };
 
 const char* sort_column(SortKey k) {
@@ -276,8 +316,6 @@ Result<size_t> Mailbox::index_pending(size_t limit) {
 Result<std::vector<uint32_t>> Mailbox::search(std::string_view folder, const SearchKey& key,
                                               const SearchOptions& options) {
   return guarded<Result<std::vector<uint32_t>>>([&]() -> Result<std::vector<uint32_t>> {
-    Compiler c;
-    std::string where = c.compile(key);
     if (needs_text(key)) {
       auto indexed = index_pending();
       if (!indexed) return indexed.error();
@@ -285,6 +323,9 @@ Result<std::vector<uint32_t>> Mailbox::search(std::string_view folder, const Sea
     auto r = impl_->reader();
     auto& db = r.db();
     return sql::transaction_read(db, [&] {
+      // Compiled inside the read transaction: the word index is read while compiling.
+      Compiler c(db);
+      std::string where = c.compile(key);
       FolderRow f = require_folder(db, folder);
       std::string sql = "SELECT m.uid FROM messages m WHERE m.folder_id = ? AND " + where + " ORDER BY ";
       for (const auto& [k, reverse] : options.sort) {
@@ -297,10 +338,15 @@ Result<std::vector<uint32_t>> Mailbox::search(std::string_view folder, const Sea
       s.bind(1, f.id);
       int i = 2;
       for (const auto& p : c.params) {
-        if (std::holds_alternative<int64_t>(p))
+        if (std::holds_alternative<int64_t>(p)) {
           s.bind(i++, std::get<int64_t>(p));
-        else
+        } else if (std::holds_alternative<std::string>(p)) {
           s.bind(i++, std::string_view(std::get<std::string>(p)));
+        } else if (int rc = sqlite3_bind_pointer(s.get(), i++, const_cast<std::vector<int64_t>*>(std::get<2>(p)),
+                                                 kBodySetPointer, nullptr);
+                   rc != SQLITE_OK) {
+          db.fail(rc);
+        }
       }
       std::vector<uint32_t> uids;
       while (s.step()) uids.push_back(static_cast<uint32_t>(s.int64(0)));

@@ -3,8 +3,10 @@
 #include <re2/re2.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "mime/base_subject.h"
 #include "mime/message_info.h"
@@ -112,6 +114,15 @@ void text_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
 
 std::string sort_subject(std::string_view subject) { return mime::base_subject(subject); }
 
+void body_in_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const auto* set = static_cast<const std::vector<int64_t>*>(sqlite3_value_pointer(argv[0], kBodySetPointer));
+  if (set == nullptr) {
+    sqlite3_result_error(ctx, "body_in: no set bound", -1);
+    return;
+  }
+  sqlite3_result_int(ctx, std::binary_search(set->begin(), set->end(), sqlite3_value_int64(argv[1])) ? 1 : 0);
+}
+
 }  // namespace
 
 void register_sql_functions(sql::Db& db) {
@@ -121,6 +132,10 @@ void register_sql_functions(sql::Db& db) {
     db.fail(rc);
   if (int rc =
           sqlite3_create_function_v2(db.get(), "casefold", 1, flags, nullptr, casefold_fn, nullptr, nullptr, nullptr);
+      rc != SQLITE_OK)
+    db.fail(rc);
+  if (int rc =
+          sqlite3_create_function_v2(db.get(), "body_in", 2, flags, nullptr, body_in_fn, nullptr, nullptr, nullptr);
       rc != SQLITE_OK)
     db.fail(rc);
   if (int rc = sqlite3_create_function_v2(db.get(), "header_has", 3, flags, nullptr, header_has_fn, nullptr, nullptr,

@@ -7,6 +7,8 @@
 //   sort_mailbox(text)                decoded subject (mime/base_subject.h); the local part or the
 //   sort_display(text)                display name of an address list's first address
 //                                     (mime/sort_keys.h)
+//   body_in(set, id)                  whether `id` is in a sorted std::vector<int64_t> bound with
+//                                     sqlite3_bind_pointer(..., kBodySetPointer, ...)
 #pragma once
 
 #include <string>
@@ -14,6 +16,8 @@
 #include "store/sqlite.h"
 
 namespace sealmail::store {
+
+inline constexpr const char* kBodySetPointer = "sealmail_body_ids";
 
 void register_sql_functions(sql::Db& db);
 // Whether RE2 accepts the pattern; fills `error` when not.
