@@ -137,32 +137,40 @@ std::optional<std::vector<int64_t>> bodies_containing(sql::Db& db, std::string_v
     }
     s.reset();
   }
-  std::vector<int64_t> ids;
+  // A bitmap over body ids, not a list of every posting: a short needle inside many common words
+  // can have millions of postings.
+  std::vector<uint64_t> bits;
+  std::vector<int64_t> odd;  // ids past the bitmap (64 million bodies), kept in a list
+  auto add = [&](int64_t id) {
+    if (id < 0 || id >= (int64_t{1} << 26)) {  // at most 8 MiB of bitmap
+      odd.push_back(id);
+      return;
+    }
+    auto word = static_cast<size_t>(id / 64);
+    if (word >= bits.size()) bits.resize(word + 1 + bits.size() / 2);
+    bits[word] |= uint64_t{1} << (id % 64);
+  };
   auto& match = db.cached("SELECT rowid FROM message_text_words WHERE message_text_words MATCH ?");
   for (const auto& w : words) {
     match.bind(1, "\"" + w + "\"");  // a token holds no '"'
-    while (match.step()) ids.push_back(match.int64(0));
+    while (match.step()) add(match.int64(0));
     match.reset();
   }
   auto& long_text = db.cached(
       "SELECT rowid FROM message_text WHERE rowid IN (SELECT body_id FROM message_text_long) AND instr(body, ?) > 0");
   long_text.bind(1, folded);
-  while (long_text.step()) ids.push_back(long_text.int64(0));
+  while (long_text.step()) add(long_text.int64(0));
   long_text.reset();
 
-  if (ids.size() < 4096 || *std::min_element(ids.begin(), ids.end()) < 0) {
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    return ids;
-  }
-  // Many postings (a short needle inside many words): a bitmap over the ids instead of a sort.
-  int64_t max_id = *std::max_element(ids.begin(), ids.end());
-  std::vector<uint64_t> bits(static_cast<size_t>(max_id / 64 + 1));
-  for (int64_t id : ids) bits[static_cast<size_t>(id / 64)] |= uint64_t{1} << (id % 64);
-  ids.clear();
+  std::vector<int64_t> ids;
   for (size_t w = 0; w < bits.size(); ++w)
     for (uint64_t b = bits[w]; b != 0; b &= b - 1)
       ids.push_back(static_cast<int64_t>(w * 64 + static_cast<size_t>(__builtin_ctzll(b))));
+  if (!odd.empty()) {
+    ids.insert(ids.end(), odd.begin(), odd.end());
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  }
   return ids;
 }
 
