@@ -115,6 +115,10 @@ void TlsStream::set_server_name(const std::string& server_name, bool verify) {
     SSL_set_verify(ssl_, SSL_VERIFY_NONE, nullptr);
     return;
   }
+  if (server_name.empty()) {
+    failed_ = true;  // nothing to check the certificate against: the handshake fails, never passes
+    return;
+  }
   SSL_set_verify(ssl_, SSL_VERIFY_PEER, nullptr);
   // RFC 6125: the name must match the certificate; partial wildcards ("w*.example.com") do not.
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl_);
