@@ -17,7 +17,7 @@ namespace sealmail::store {
 namespace {
 
 // A set of body ids is bound as a pointer (sqlite3_bind_pointer) for body_in() (sql_functions.h).
-using Param = std::variant<int64_t, std::string, const std::vector<int64_t>*>;
+using Param = std::variant<int64_t, std::string, const BodySet*>;
 
 // Up to this many bodies found by the word index go into the SQL as a list, which SQLite answers
 // by looking each one up; more are checked by body_in() while the folder's messages are read in
@@ -182,7 +182,7 @@ class Compiler {
       }
       return s + ")";
     }
-    sets_.push_back(std::make_unique<std::vector<int64_t>>(std::move(ids)));
+    sets_.push_back(std::make_unique<BodySet>(ids));
     params.emplace_back(sets_.back().get());
     return "body_in(?, m.body_id)";
   }
@@ -248,7 +248,7 @@ class Compiler {
   }
 
   sql::Db& db_;
-  std::vector<std::unique_ptr<std::vector<int64_t>>> sets_;  // bound by pointer: live until the query ends
+  std::vector<std::unique_ptr<BodySet>> sets_;  // bound by pointer: live until the query ends
 };
 
 const char* sort_column(SortKey k) {
@@ -342,8 +342,8 @@ Result<std::vector<uint32_t>> Mailbox::search(std::string_view folder, const Sea
           s.bind(i++, std::get<int64_t>(p));
         } else if (std::holds_alternative<std::string>(p)) {
           s.bind(i++, std::string_view(std::get<std::string>(p)));
-        } else if (int rc = sqlite3_bind_pointer(s.get(), i++, const_cast<std::vector<int64_t>*>(std::get<2>(p)),
-                                                 kBodySetPointer, nullptr);
+        } else if (int rc = sqlite3_bind_pointer(s.get(), i++, const_cast<BodySet*>(std::get<2>(p)), kBodySetPointer,
+                                                 nullptr);
                    rc != SQLITE_OK) {
           db.fail(rc);
         }

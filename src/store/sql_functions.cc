@@ -115,15 +115,34 @@ void text_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
 std::string sort_subject(std::string_view subject) { return mime::base_subject(subject); }
 
 void body_in_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  const auto* set = static_cast<const std::vector<int64_t>*>(sqlite3_value_pointer(argv[0], kBodySetPointer));
+  const auto* set = static_cast<const BodySet*>(sqlite3_value_pointer(argv[0], kBodySetPointer));
   if (set == nullptr) {
     sqlite3_result_error(ctx, "body_in: no set bound", -1);
     return;
   }
-  sqlite3_result_int(ctx, std::binary_search(set->begin(), set->end(), sqlite3_value_int64(argv[1])) ? 1 : 0);
+  sqlite3_result_int(ctx, set->has(sqlite3_value_int64(argv[1])) ? 1 : 0);
 }
 
 }  // namespace
+
+BodySet::BodySet(const std::vector<int64_t>& ids) {
+  for (int64_t id : ids) {
+    if (id < 0 || id >= kBitmapIds) {
+      others.push_back(id);
+      continue;
+    }
+    auto word = static_cast<size_t>(id / 64);
+    if (word >= bits.size()) bits.resize(word + 1);
+    bits[word] |= uint64_t{1} << (id % 64);
+  }
+  std::sort(others.begin(), others.end());
+}
+
+bool BodySet::has(int64_t id) const {
+  if (id < 0 || id >= kBitmapIds) return std::binary_search(others.begin(), others.end(), id);
+  auto word = static_cast<size_t>(id / 64);
+  return word < bits.size() && (bits[word] >> (id % 64) & 1) != 0;
+}
 
 void register_sql_functions(sql::Db& db) {
   int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
