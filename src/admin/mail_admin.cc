@@ -5,6 +5,8 @@
 #include <chrono>
 #include <thread>
 
+#include "admin/mailbox_access.h"
+#include "backup/service.h"
 #include "core/config.h"
 #include "crypto/password.h"
 #include "crypto/password_hash.h"
@@ -51,6 +53,19 @@ auto retry_while_busy(Attempt attempt) -> decltype(attempt()) {
 
 Status destroy_mailbox(const std::filesystem::path& path) {
   return retry_while_busy([&] { return store::Mailbox::destroy(path); });
+}
+
+// A removed mailbox takes its backups with it (DESIGN.md point 2: deleting a mailbox unlinks its
+// files and its backups). Done first, so that an unreachable backup target leaves everything in
+// place and the removal can simply be run again.
+Result<size_t> purge_backups(const std::filesystem::path& data_dir, const std::string& mailbox_id) {
+  if (mailbox_id.empty()) return size_t{0};
+  auto config = data_dir_backup_config(data_dir);
+  if (!config) return config.error();
+  if (config->target.empty()) return size_t{0};
+  auto service = backup::Service::create(*config, data_dir);
+  if (!service) return service.error();
+  return (*service)->purge(mailbox_id);
 }
 
 }  // namespace
@@ -135,6 +150,12 @@ Result<crypto::SecretBuffer> change_alias_password(directory::Directory& dir, co
 Status remove_alias(directory::Directory& dir, const std::filesystem::path& data_dir, std::string_view address) {
   auto alias = dir.find_alias(address);
   if (!alias) return alias.error();
+  if (alias->has_mailbox) {
+    auto purged = purge_backups(data_dir, alias->mailbox_id);
+    if (!purged)
+      return make_error(purged.error().code,
+                        "its backups could not be deleted, nothing was removed: " + purged.error().message);
+  }
   auto path = directory::mailbox_path(data_dir, alias->mailbox_id);
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) {
@@ -164,6 +185,11 @@ Status remove_domain(directory::Directory& dir, const std::filesystem::path& dat
     }
     auto st = remove_spool(data_dir, alias.mailbox_id);
     if (!st && result) result = st;
+    if (alias.has_mailbox) {
+      auto purged = purge_backups(data_dir, alias.mailbox_id);
+      if (!purged && result)
+        result = make_error(purged.error().code, "backups of a removed mailbox remain: " + purged.error().message);
+    }
   }
   return result;
 }

@@ -36,9 +36,10 @@ Result<crypto::SecretBuffer> change_alias_password(directory::Directory& dir, co
                                                    std::string_view address, const crypto::SecretBuffer* current,
                                                    PasswordChange mode);
 
-// Removes the alias and unlinks its mailbox file, WAL and index.
+// Removes the alias and unlinks its mailbox file, WAL and index, its spool and its backups ([backup]
+// target of DATA/config.toml); the backups first, so that when they cannot be deleted nothing is.
 Status remove_alias(directory::Directory& dir, const std::filesystem::path& data_dir, std::string_view address);
-// Removes the domain (with its aliases when `cascade`) and their mailboxes.
+// Removes the domain (with its aliases when `cascade`) and their mailboxes, spools and backups.
 Status remove_domain(directory::Directory& dir, const std::filesystem::path& data_dir, std::string_view name,
                      bool cascade);
 

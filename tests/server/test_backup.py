@@ -229,6 +229,25 @@ def test_purge_removes_mailbox_spool_and_backups(tmp_path, s3):
         srv.stop()
 
 
+def test_alias_remove_deletes_its_backups_too(tmp_path, s3):
+    """DESIGN.md point 2: deleting a mailbox unlinks its files and its backups, whichever way it is
+    removed (here `alias remove`, through the running server); other mailboxes' backups stay."""
+    srv = start(tmp_path, s3.config(str(tmp_path / "s3-credentials")))
+    try:
+        user = f"removed@{DOMAIN}"
+        password = srv.add_mailbox(user)
+        other = srv.add_mailbox(f"kept@{DOMAIN}")
+        put(srv, user, password, [message(subject="going")])
+        srv.cli("backup", "run", user, password=password)
+        srv.cli("backup", "run", f"kept@{DOMAIN}", password=other)
+        assert len(s3.objects()) == 2
+        wait_until(lambda: srv.cli("alias", "remove", user, check=False).returncode == 0, "the removal")
+        assert len(s3.objects()) == 1
+        assert len(backup_list(srv, f"kept@{DOMAIN}")) == 1
+    finally:
+        srv.stop()
+
+
 def test_folder_target_keeps_one_by_default(tmp_path):
     folder = tmp_path / "backups"
     srv = start(tmp_path, f'[backup]\ntarget = "folder"\nfolder = "{folder}"\n')
