@@ -138,28 +138,9 @@ Result<std::string> QueueHistory::message(const std::string& id) const {
   return plain;
 }
 
-std::vector<std::string> QueueHistory::ids() const {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& f : std::filesystem::directory_iterator(dir_, ec)) {
-    auto name = f.path().filename().string();
-    if (name.size() == 30 && name.ends_with(".env") && valid_queue_id(std::string_view(name).substr(0, 26)))
-      out.push_back(name.substr(0, 26));
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<std::string> QueueHistory::ids() const { return entry_ids(dir_); }
 
-Status QueueHistory::remove(const std::string& id) {
-  if (!valid_queue_id(id)) return make_error(Errc::invalid_argument, "not a queue id");
-  std::error_code ec;
-  bool had = std::filesystem::remove(dir_ / (id + ".env"), ec);
-  if (ec) return make_error(Errc::io, "cannot remove queue history entry " + id + ": " + ec.message());
-  bool had_msg = std::filesystem::remove(dir_ / (id + ".msg"), ec);
-  SEALMAIL_TRY(fs::fsync_directory(dir_));
-  if (!had && !had_msg) return make_error(Errc::not_found, "no queue history entry " + id);
-  return {};
-}
+Status QueueHistory::remove(const std::string& id) { return remove_entry_files(dir_, id); }
 
 Status QueueHistory::redact(RetiredEntry& r) {
   auto original = message(r.entry.id);

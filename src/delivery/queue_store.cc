@@ -217,22 +217,22 @@ Status QueueStore::save(const QueueEntry& entry) {
   return fs::write_file_durably(dir_ / (entry.id + ".env"), env, 0600);
 }
 
-Status QueueStore::remove(const std::string& id) {
+Status remove_entry_files(const std::filesystem::path& dir, const std::string& id) {
   if (!valid_queue_id(id)) return make_error(Errc::invalid_argument, "not a queue id");
   std::error_code ec;
-  bool had = std::filesystem::remove(dir_ / (id + ".env"), ec);
+  bool had = std::filesystem::remove(dir / (id + ".env"), ec);
   if (ec) return make_error(Errc::io, "cannot remove queue entry " + id + ": " + ec.message());
-  bool had_msg = std::filesystem::remove(dir_ / (id + ".msg"), ec);
-  std::filesystem::remove(dir_ / (id + ".retry"), ec);
-  SEALMAIL_TRY(fs::fsync_directory(dir_));
+  bool had_msg = std::filesystem::remove(dir / (id + ".msg"), ec);
+  std::filesystem::remove(dir / (id + ".retry"), ec);
+  SEALMAIL_TRY(fs::fsync_directory(dir));
   if (!had && !had_msg) return make_error(Errc::not_found, "no queue entry " + id);
   return {};
 }
 
-std::vector<std::string> QueueStore::ids() const {
+std::vector<std::string> entry_ids(const std::filesystem::path& dir) {
   std::vector<std::string> out;
   std::error_code ec;
-  for (const auto& f : std::filesystem::directory_iterator(dir_, ec)) {
+  for (const auto& f : std::filesystem::directory_iterator(dir, ec)) {
     auto name = f.path().filename().string();
     if (name.size() == 30 && name.ends_with(".env") && valid_queue_id(std::string_view(name).substr(0, 26)))
       out.push_back(name.substr(0, 26));
@@ -240,6 +240,10 @@ std::vector<std::string> QueueStore::ids() const {
   std::sort(out.begin(), out.end());
   return out;
 }
+
+Status QueueStore::remove(const std::string& id) { return remove_entry_files(dir_, id); }
+
+std::vector<std::string> QueueStore::ids() const { return entry_ids(dir_); }
 
 void QueueStore::sweep_incomplete() {
   std::error_code ec;

@@ -72,6 +72,12 @@ struct QueueEntry {
 std::string encode_entry(const QueueEntry& entry);
 Result<QueueEntry> decode_entry(const std::string& text, const std::string& id);
 
+// The layout the queue and its history share: the ids of the entries in `dir` (an <id>.env file
+// each), oldest first; and removing one entry's files (.env first: the entry is gone; then .msg and
+// a retry marker), Errc::not_found when there was none.
+std::vector<std::string> entry_ids(const std::filesystem::path& dir);
+Status remove_entry_files(const std::filesystem::path& dir, const std::string& id);
+
 // Loads DATA/queue-key, or makes it (random, 0600) when it does not exist yet.
 Result<crypto::SecretBuffer> load_or_create_queue_key(const std::filesystem::path& file);
 

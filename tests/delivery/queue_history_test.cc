@@ -10,27 +10,15 @@
 #include <fstream>
 #include <iterator>
 
+#include "support/temp_dir.h"
+
 namespace sealmail::delivery {
 namespace {
 
 namespace stdfs = std::filesystem;
 
-struct TempDir {
-  stdfs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/sealmail-history-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    stdfs::remove_all(path, ec);
-  }
-};
-
-std::string slurp(const stdfs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using testing::read_file;
+using testing::TempDir;
 
 constexpr int64_t kNow = 1'800'000'000;
 constexpr std::string_view kMessage =
@@ -43,10 +31,10 @@ struct Fixture {
   std::shared_ptr<QueueStore> queue;
   std::shared_ptr<QueueHistory> history;
   Fixture() {
-    auto key = load_or_create_queue_key(QueueStore::key_file_in(dir.path));
-    auto q = QueueStore::open(QueueStore::dir_in(dir.path), std::move(*key));
+    auto key = load_or_create_queue_key(QueueStore::key_file_in(dir.path()));
+    auto q = QueueStore::open(QueueStore::dir_in(dir.path()), std::move(*key));
     queue = *q;
-    history = *QueueHistory::open(QueueHistory::dir_in(dir.path), queue->sealer());
+    history = *QueueHistory::open(QueueHistory::dir_in(dir.path()), queue->sealer());
   }
   // A delivered entry, retired as the queue does it: history first, then the queue forgets it.
   std::string deliver_and_retire(int retention_days) {
@@ -75,8 +63,8 @@ TEST(QueueHistory, KeepsTheMessageSealedUntilItsRedactionTime) {
   EXPECT_FALSE(r->redacted);
   EXPECT_EQ(r->entry.recipients.at(0).state, RecipientState::delivered);
   EXPECT_EQ(*f.history->message(id), kMessage);
-  for (const auto& file : stdfs::directory_iterator(QueueHistory::dir_in(f.dir.path))) {
-    auto bytes = slurp(file.path());
+  for (const auto& file : stdfs::directory_iterator(QueueHistory::dir_in(f.dir.path()))) {
+    auto bytes = read_file(file.path());
     EXPECT_EQ(bytes.find("quarterly"), std::string::npos) << file.path();
     EXPECT_EQ(bytes.find("far.away"), std::string::npos) << file.path();
   }
@@ -115,7 +103,7 @@ TEST(QueueHistory, ARecordIsForgottenThirtyDaysAfterItsRedaction) {
   EXPECT_EQ(f.history->sweep(kNow + 86400 + kForgetAfterRedactionSeconds).forgotten, 1u);
   EXPECT_TRUE(f.history->ids().empty());
   EXPECT_EQ(f.history->load(id).error().code, Errc::not_found);
-  EXPECT_TRUE(stdfs::is_empty(QueueHistory::dir_in(f.dir.path)));
+  EXPECT_TRUE(stdfs::is_empty(QueueHistory::dir_in(f.dir.path())));
 }
 
 TEST(QueueHistory, RetiringTwiceLeavesOneRecordAndAFailedDeliveryIsWordedSo) {
@@ -143,7 +131,8 @@ TEST(QueueHistory, FilesAreBoundToTheirRole) {
   Fixture f;
   auto id = f.deliver_and_retire(30);
   // A history record is not a queue entry: copied into the queue it does not open.
-  stdfs::copy_file(QueueHistory::dir_in(f.dir.path) / (id + ".env"), QueueStore::dir_in(f.dir.path) / (id + ".env"));
+  stdfs::copy_file(QueueHistory::dir_in(f.dir.path()) / (id + ".env"),
+                   QueueStore::dir_in(f.dir.path()) / (id + ".env"));
   EXPECT_EQ(f.queue->load(id).error().code, Errc::corrupt);
   EXPECT_TRUE(f.history->remove(id).ok());
   EXPECT_EQ(f.history->remove(id).error().code, Errc::not_found);

@@ -10,28 +10,15 @@
 #include <iterator>
 
 #include "core/fs.h"
+#include "support/temp_dir.h"
 
 namespace sealmail::delivery {
 namespace {
 
 namespace stdfs = std::filesystem;
 
-struct TempDir {
-  stdfs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/sealmail-queue-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    stdfs::remove_all(path, ec);
-  }
-};
-
-std::string slurp(const stdfs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using testing::read_file;
+using testing::TempDir;
 
 QueueEntry sample() {
   QueueEntry e;
@@ -54,7 +41,7 @@ std::shared_ptr<QueueStore> open_in(const stdfs::path& data) {
 
 TEST(QueueStore, AddLoadRoundTripAndNoPlaintextOnDisk) {
   TempDir t;
-  auto store = open_in(t.path);
+  auto store = open_in(t.path());
   const std::string message = "Subject: the secret plan\r\n\r\nmeet at the old mill\r\n";
   auto id = store->add(sample(), message);
   ASSERT_TRUE(id.ok()) << id.error().message;
@@ -75,35 +62,35 @@ TEST(QueueStore, AddLoadRoundTripAndNoPlaintextOnDisk) {
 
   // Neither file shows the content or an address; the key is 0600 and outside the queue directory.
   for (const char* ext : {".msg", ".env"}) {
-    auto bytes = slurp(QueueStore::dir_in(t.path) / (*id + ext));
+    auto bytes = read_file(QueueStore::dir_in(t.path()) / (*id + ext));
     EXPECT_EQ(bytes.find("secret plan"), std::string::npos);
     EXPECT_EQ(bytes.find("old mill"), std::string::npos);
     EXPECT_EQ(bytes.find("remote.test"), std::string::npos);
     EXPECT_EQ(bytes.find("ours.test"), std::string::npos);
   }
   struct stat st {};
-  ASSERT_EQ(::stat(QueueStore::key_file_in(t.path).c_str(), &st), 0);
+  ASSERT_EQ(::stat(QueueStore::key_file_in(t.path()).c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_NE(QueueStore::key_file_in(t.path).parent_path(), QueueStore::dir_in(t.path));
+  EXPECT_NE(QueueStore::key_file_in(t.path()).parent_path(), QueueStore::dir_in(t.path()));
 }
 
 TEST(QueueStore, ReopenedWithTheSameKeyFileReadsTheEntry) {
   TempDir t;
   std::string id;
   {
-    auto store = open_in(t.path);
+    auto store = open_in(t.path());
     id = *store->add(sample(), "x");
   }
-  auto again = open_in(t.path);
+  auto again = open_in(t.path());
   EXPECT_EQ(*again->message(id), "x");
 }
 
 TEST(QueueStore, FilesAreBoundToTheirIdAndRole) {
   TempDir t;
-  auto store = open_in(t.path);
+  auto store = open_in(t.path());
   auto a = *store->add(sample(), "message a");
   auto b = *store->add(sample(), "message b");
-  auto dir = QueueStore::dir_in(t.path);
+  auto dir = QueueStore::dir_in(t.path());
   // Swapping b's message into a's place is detected, not read as a's.
   stdfs::copy_file(dir / (b + ".msg"), dir / (a + ".msg"), stdfs::copy_options::overwrite_existing);
   auto m = store->message(a);
@@ -121,7 +108,7 @@ TEST(QueueStore, FilesAreBoundToTheirIdAndRole) {
 
 TEST(QueueStore, SaveRemoveAndDeletedEntriesStayDeleted) {
   TempDir t;
-  auto store = open_in(t.path);
+  auto store = open_in(t.path());
   auto id = *store->add(sample(), "m");
   auto e = *store->load(id);
   e.recipients[0].state = RecipientState::delivered;
@@ -145,9 +132,9 @@ TEST(QueueStore, SaveRemoveAndDeletedEntriesStayDeleted) {
 
 TEST(QueueStore, SweepRemovesIncompleteEnqueuesOnly) {
   TempDir t;
-  auto store = open_in(t.path);
+  auto store = open_in(t.path());
   auto kept = *store->add(sample(), "kept");
-  auto dir = QueueStore::dir_in(t.path);
+  auto dir = QueueStore::dir_in(t.path());
   const std::string orphan = "0000000000000000000000beef";
   ASSERT_TRUE(fs::write_file_durably(dir / (orphan + ".msg"), "half", 0600).ok());
   ASSERT_TRUE(fs::write_file_durably(dir / (kept + ".env.tmp"), "torn", 0600).ok());
@@ -159,7 +146,7 @@ TEST(QueueStore, SweepRemovesIncompleteEnqueuesOnly) {
 
 TEST(QueueStore, RetryMarkersAreTakenOnce) {
   TempDir t;
-  auto store = open_in(t.path);
+  auto store = open_in(t.path());
   auto id = *store->add(sample(), "m");
   ASSERT_TRUE(store->request_retry(id).ok());
   EXPECT_FALSE(store->request_retry("0000000000000000000000beef").ok());

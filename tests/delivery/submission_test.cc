@@ -10,26 +10,12 @@
 #include "core/sasl_login.h"
 #include "delivery/submission_policy.h"
 #include "mime/header_fields.h"
+#include "support/temp_dir.h"
 
 namespace sealmail::delivery {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "sealmail-submission-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using testing::TempDir;
 
 TEST(SaslLogin, DecodesOneFieldStrictly) {
   EXPECT_EQ(*sasl::decode_sasl_login_field(sasl::base64_encode("user@example.com")), "user@example.com");
