@@ -23,7 +23,8 @@ cat <<MSG
 sealmail is starting on loopback with the data directory $data.
 Connect a mail client to 127.0.0.1 as demo@example.com with the password in $data/demo-password:
   IMAP 2143 (STARTTLS; plaintext allowed from loopback) or 2993 (TLS), POP3 2110 or 2995 (TLS),
-  mail in over SMTP 2525 (the certificate is self-signed: accept it once).
+  send with the same login over submission 2587 (STARTTLS) or 2465 (TLS), mail in over SMTP 2525
+  (the certificate is self-signed: accept it once).
   try:      python3 -c 'import imaplib; m = imaplib.IMAP4("127.0.0.1", 2143); print(m.login("demo@example.com", open("$data/demo-password").read().strip()))'
   health:   curl http://127.0.0.1:8080/healthz
   metrics:  curl http://127.0.0.1:8080/metrics

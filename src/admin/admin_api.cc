@@ -188,7 +188,7 @@ HttpResponse api(AdminContext& ctx, const HttpRequest& req) {
   auto seg = segments(path);  // "api", resource, ...
   const std::string& m = req.method;
   if (seg.size() == 2 && seg[1] == "status" && m == "GET")
-    return reply(200, {{"hostname", ctx.config.hostname}, {"version", "0.1.0"}});
+    return reply(200, {{"hostname", ctx.live->get()->hostname}, {"version", "0.1.0"}});
   if (seg.size() >= 2 && seg[1] == "queue") return queue_api(ctx, seg, m);
   if (!ctx.directory) return reply(503, {{"error", "no directory"}});
   auto& d = *ctx.directory;
@@ -305,10 +305,11 @@ HttpResponse api(AdminContext& ctx, const HttpRequest& req) {
       return st ? reply(200, {{"removed", seg[2]}}) : error_reply(st.error());
     }
     if (seg.size() == 4 && seg[3] == "backups" && m == "GET") {
-      if (!ctx.backups) return reply(409, {{"error", "no backup target is configured"}});
+      auto backups = ctx.live->get()->backups;
+      if (!backups) return reply(409, {{"error", "no backup target is configured"}});
       auto found = find_alias_mailbox(d, ctx.config.data_dir, seg[2]);
       if (!found) return error_reply(found.error());
-      auto list = ctx.backups->list(found->alias.mailbox_id);
+      auto list = backups->list(found->alias.mailbox_id);
       if (!list) return error_reply(list.error());
       json out = json::array();
       for (const auto& b : *list)
@@ -318,7 +319,8 @@ HttpResponse api(AdminContext& ctx, const HttpRequest& req) {
     if (seg.size() == 4 && seg[3] == "backup" && m == "POST") {
       // A backup on request (issue 10). The key is in memory only while a session of the owner
       // holds the mailbox open; otherwise the request must bring the password.
-      if (!ctx.backups) return reply(409, {{"error", "no backup target is configured"}});
+      auto backups = ctx.live->get()->backups;
+      if (!backups) return reply(409, {{"error", "no backup target is configured"}});
       auto found = find_alias_mailbox(d, ctx.config.data_dir, seg[2]);
       if (!found) return error_reply(found.error());
       std::shared_ptr<store::Mailbox> mailbox;
@@ -335,7 +337,7 @@ HttpResponse api(AdminContext& ctx, const HttpRequest& req) {
         if (!opened) return error_reply(opened.error());
         mailbox = std::move(*opened);
       }
-      auto r = ctx.backups->run(*mailbox, found->alias.mailbox_id);
+      auto r = backups->run(*mailbox, found->alias.mailbox_id);
       if (!r) return error_reply(r.error());
       return reply(200, {{"address", seg[2]},
                          {"uploaded", r->uploaded},
@@ -372,7 +374,8 @@ net::asio::awaitable<HttpResponse> handle(std::shared_ptr<AdminContext> context,
   if (path == "/metrics")
     co_return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics::global().render()};
   if (path.rfind("/api/", 0) == 0 || path == "/api") {
-    auto& throttle = *context->token_throttle;
+    auto live = context->live->get();
+    auto& throttle = *live->token_throttle;
     auto verdict = throttle.check("", req.client_ip);
     if (verdict.locked) {
       auto r = reply(429, {{"error", "too many failed attempts; try again later"}});

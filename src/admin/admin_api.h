@@ -19,6 +19,7 @@
 
 #include "admin/http_server.h"
 #include "backup/service.h"
+#include "core/snapshot.h"
 #include "crypto/secret.h"
 #include "directory/directory.h"
 #include "directory/rate_limiter.h"
@@ -28,20 +29,25 @@
 namespace sealmail::admin {
 
 struct AdminContext {
-  Config config;
+  Config config;  // as serve started: data_dir (what may change is in `live`)
   crypto::SecretBuffer token;
   net::Runtime* runtime = nullptr;
   std::shared_ptr<directory::Directory> directory;
   // Wrong tokens count as failed logins of the client IP: growing delays, then a lockout.
   std::shared_ptr<directory::RateLimiter> limiter;
-  std::shared_ptr<directory::LoginThrottle> token_throttle;
   // The protocol servers' open mailboxes: a password change or a removed alias ends their
   // sessions first (set by serve; null in tests of the API alone).
   std::shared_ptr<store::MailboxRegistry> registry;
   // The sealed spool, counted in quota usage with the mailboxes (null: none).
   std::shared_ptr<store::Spool> spool;
-  // The backup target ([backup]); null when none is configured.
-  std::shared_ptr<backup::Service> backups;
+
+  // What a SIGHUP replaces (issue 4), taken once per request.
+  struct Live {
+    std::string hostname;
+    std::shared_ptr<directory::LoginThrottle> token_throttle;  // from [limits] failed_logins_per_ip
+    std::shared_ptr<backup::Service> backups;                  // [backup]; null when none is configured
+  };
+  std::shared_ptr<Snapshot<const Live>> live = std::make_shared<Snapshot<const Live>>(std::make_shared<const Live>());
 };
 
 // The throttle for admin tokens, from the configured limits, counting in `limiter`.

@@ -1,5 +1,6 @@
 #include "admin/http_server.h"
 
+#include <atomic>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -28,7 +29,7 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   HttpHandler handler;
   tcp::acceptor acceptor;
   std::shared_ptr<directory::ConnectionLimiter> connections = directory::ConnectionLimiter::create();
-  size_t max_per_ip;
+  std::atomic<size_t> max_per_ip;  // replaced on SIGHUP
   std::mutex sessions_mutex;
   std::set<std::shared_ptr<beast::tcp_stream>> sessions;
   bool stopped = false;
@@ -161,6 +162,8 @@ void HttpServer::stop() {
     for (auto& stream : s->sessions) stream->socket().close(ec);
   });
 }
+
+void HttpServer::set_max_connections_per_ip(size_t max) { state_->max_per_ip = max; }
 
 uint16_t HttpServer::port() const {
   boost::system::error_code ec;

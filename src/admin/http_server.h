@@ -39,6 +39,8 @@ class HttpServer {
   // Stops accepting and closes open connections.
   void stop();
   uint16_t port() const;
+  // SIGHUP: the limit for connections accepted from now on.
+  void set_max_connections_per_ip(size_t max);
 
  private:
   struct State;

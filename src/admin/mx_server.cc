@@ -1,8 +1,11 @@
 #include "admin/mx_server.h"
 
+#include <map>
+
 #include "admin/admin_api.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/snapshot.h"
 #include "delivery/router.h"
 #include "delivery/submission_auth.h"
 #include "delivery/submitter.h"
@@ -65,42 +68,63 @@ delivery::filters::FilterOptions content_filter_options(const ProtectionConfig& 
   return o;
 }
 
-}  // namespace
+// A Delivery that forwards each call to the Router of the moment: the outbound queue's local
+// deliveries (DSNs to our senders) follow a SIGHUP like the MX's new sessions do.
+class CurrentDelivery final : public smtp::Delivery {
+ public:
+  explicit CurrentDelivery(std::shared_ptr<Snapshot<smtp::Delivery>> current) : current_(std::move(current)) {}
 
-struct MxServer::Parts {
-  std::shared_ptr<delivery::Forwarder> forwarder;
-  std::shared_ptr<delivery::WebhookSender> webhooks;
-  std::shared_ptr<delivery::Router> router;
-  std::shared_ptr<delivery::OutboundQueue> queue;
-  std::shared_ptr<delivery::Submitter> submitter;
-  std::vector<std::unique_ptr<smtp::Server>> servers;
-};
-
-MxServer::~MxServer() = default;
-
-void MxServer::stop() {
-  for (auto& s : parts_->servers) s->stop();
-  if (parts_->queue) parts_->queue->stop();
-}
-
-std::shared_ptr<delivery::OutboundQueue> MxServer::queue() const { return parts_->queue; }
-
-std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& runtime,
-                                          std::shared_ptr<directory::Directory> directory,
-                                          std::shared_ptr<store::MailboxRegistry> registry,
-                                          std::shared_ptr<store::Spool> spool, std::shared_ptr<net::SslContext> tls,
-                                          SubmissionShared submission, std::string& error) {
-  std::unique_ptr<MxServer> mx(new MxServer());
-  mx->parts_ = std::make_unique<Parts>();
-  auto& parts = *mx->parts_;
-  // The secrets are read as the admin token is: hex in a 0600 file, made once.
-  auto srs_secret = load_or_create_admin_token(config.data_dir / "srs-secret");
-  auto hook_secret = load_or_create_admin_token(config.data_dir / "webhook-secret");
-  if (!srs_secret || !hook_secret) {
-    error = !srs_secret ? srs_secret.error().message : hook_secret.error().message;
-    return nullptr;
+  boost::asio::awaitable<smtp::Reply> check_sender(const smtp::Envelope& envelope) override {
+    auto now = current_->get();
+    auto check = now->check_sender(envelope);
+    co_return co_await std::move(check);
+  }
+  boost::asio::awaitable<smtp::Reply> check_recipient(const smtp::Envelope& envelope, std::string address,
+                                                      uint64_t declared_size) override {
+    auto now = current_->get();
+    auto check = now->check_recipient(envelope, std::move(address), declared_size);
+    co_return co_await std::move(check);
+  }
+  boost::asio::awaitable<smtp::Reply> deliver(smtp::Envelope envelope, std::shared_ptr<const std::string> message,
+                                              std::string trace) override {
+    auto now = current_->get();
+    auto work = now->deliver(std::move(envelope), std::move(message), std::move(trace));
+    co_return co_await std::move(work);
   }
 
+ private:
+  std::shared_ptr<Snapshot<smtp::Delivery>> current_;
+};
+
+}  // namespace
+
+// What lives as long as serve (listeners, secrets, the queue, the counts of connections and of
+// copies made), and what a SIGHUP builds anew from the configuration (contexts, Router, Submitter).
+struct MxServer::Parts {
+  net::Runtime* runtime = nullptr;
+  std::shared_ptr<directory::Directory> directory;
+  std::shared_ptr<store::MailboxRegistry> registry;
+  std::shared_ptr<store::Spool> spool;
+  std::shared_ptr<quota::Ledger> quota_ledger;
+  std::shared_ptr<net::SslContext> tls;
+  std::string hook_secret;
+  // SRS addresses name the hostname serve started with: bounces to the addresses handed out
+  // before a reload must still come back (a new hostname for SRS needs a restart).
+  std::shared_ptr<delivery::Srs> srs;
+  std::shared_ptr<delivery::SentMemory> memory;
+  std::shared_ptr<Snapshot<smtp::Delivery>> router = std::make_shared<Snapshot<smtp::Delivery>>(nullptr);
+  std::shared_ptr<delivery::OutboundQueue> queue;
+  std::shared_ptr<directory::ConnectionLimiter> connections = directory::ConnectionLimiter::create();
+  std::map<std::string, std::unique_ptr<smtp::Server>> servers;  // by listener name
+
+  // The contexts of the three listeners for `config` (null where submission is not configured).
+  struct Contexts {
+    std::shared_ptr<smtp::ServerContext> smtp, submission, submissions;
+  };
+  Contexts build(const Config& config, const SubmissionShared& submission);
+};
+
+MxServer::Parts::Contexts MxServer::Parts::build(const Config& config, const SubmissionShared& submission) {
   delivery::ForwardOptions forward;
   forward.helo_name = config.hostname;
   if (config.delivery.relay) forward.relay = config.delivery.relay->to_string();
@@ -111,36 +135,125 @@ std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& ru
     forward.tls = smtp::client::TlsPolicy::required;
     forward.verify_certificate = true;
   }
-  parts.forwarder = std::make_shared<delivery::Forwarder>(runtime, forward);
-
   delivery::WebhookOptions hooks;
   hooks.timeout = std::chrono::seconds(config.delivery.webhook_timeout_seconds);
   hooks.allow_private_addresses = config.delivery.allow_private_targets;
-  parts.webhooks = std::make_shared<delivery::WebhookSender>(runtime, hooks);
 
   delivery::RouterParts route;
   route.directory = directory;
   route.registry = registry;
   route.spool = spool;
-  route.forwarder = parts.forwarder;
-  route.webhooks = parts.webhooks;
-  route.srs = std::make_shared<delivery::Srs>(std::string(srs_secret->view()), config.hostname);
+  route.forwarder = std::make_shared<delivery::Forwarder>(*runtime, forward);
+  route.webhooks = std::make_shared<delivery::WebhookSender>(*runtime, hooks);
+  route.srs = srs;
   route.filter = std::make_shared<delivery::filters::ContentFilter>(content_filter_options(config.protections));
   delivery::auth::DnsRecordsOptions auth_dns;
   // Its own resolver if set, else the one forwarding's MX lookups use.
   auth_dns.servers =
       config.authentication.dns_servers.empty() ? config.delivery.dns_servers : config.authentication.dns_servers;
   route.authenticator = std::make_shared<delivery::auth::Authenticator>(config.hostname, auth_dns);
+  route.memory = memory;
+  route.quota_ledger = quota_ledger;
   delivery::RouterOptions options;
   options.data_dir = config.data_dir;
-  options.webhook_secret = std::string(hook_secret->view());
+  options.webhook_secret = hook_secret;
   const auto& ac = config.authentication;
   options.authentication = {ac.spf, ac.dkim, ac.dmarc, ac.arc, ac.enforce_dmarc};
   options.authentication_off_domains = ac.disabled_domains;
   if (!ac.spf && !ac.dkim && !ac.dmarc && !ac.arc) route.authenticator.reset();
-  parts.router = std::make_shared<delivery::Router>(runtime, std::move(route), std::move(options));
+  auto fresh_router = std::make_shared<delivery::Router>(*runtime, std::move(route), std::move(options));
+  if (!memory) memory = fresh_router->memory();
+  router->set(fresh_router);
 
-  // The outbound queue: its key beside the other secrets, outside the queue directory.
+  uint32_t per_ip = config.limits.max_connections_per_ip;
+  // One connection count per IP over the three listeners: a client is one client whichever port.
+  net::Listener::Admit admit = [connections = connections, per_ip](const std::string& ip) -> std::shared_ptr<void> {
+    auto ticket = connections->try_acquire("smtp:" + ip, per_ip);
+    if (!ticket) return nullptr;
+    return std::make_shared<directory::ConnectionLimiter::Ticket>(std::move(*ticket));
+  };
+  smtp::ServerOptions server;
+  server.listener = "smtp";
+  server.hostname = config.hostname;
+  server.max_message_bytes = config.limits.max_message_bytes;
+  server.max_recipients = config.limits.max_recipients;
+  Contexts out;
+  out.smtp = std::make_shared<smtp::ServerContext>(
+      smtp::ServerContext{*runtime, std::make_shared<MeteredDelivery>(fresh_router), tls, server, admit, nullptr});
+  if (!config.listen.count("submission") && !config.listen.count("submissions")) return out;
+
+  delivery::SubmitterParts sub;
+  sub.directory = directory;
+  sub.local = fresh_router;
+  sub.outbox = submission.outbox ? submission.outbox : queue;
+  sub.limiter = submission.limiter;
+  sub.registry = registry;
+  delivery::SubmitterOptions sub_options;
+  sub_options.data_dir = config.data_dir;
+  sub_options.messages_per_hour = submission.settings.messages_per_hour;
+  sub_options.recipients_per_hour = submission.settings.recipients_per_hour;
+  sub_options.save_sent_copies = submission.settings.save_sent_copies;
+  auto submitter = std::make_shared<delivery::Submitter>(*runtime, std::move(sub), std::move(sub_options));
+  auto authenticator =
+      std::make_shared<delivery::SubmissionAuthenticator>(*runtime, directory, submission.logins, submission.throttle);
+  if (submission.settings.save_sent_copies) authenticator->open_mailboxes(registry, config.data_dir);
+  for (const char* name : {"submission", "submissions"}) {
+    smtp::ServerOptions options = server;
+    options.listener = name;
+    options.submission = true;
+    options.implicit_tls = std::string_view(name) == "submissions";
+    auto context = std::make_shared<smtp::ServerContext>(smtp::ServerContext{
+        *runtime, std::make_shared<MeteredDelivery>(submitter), tls, options, admit, authenticator});
+    (std::string_view(name) == "submission" ? out.submission : out.submissions) = context;
+  }
+  return out;
+}
+
+MxServer::~MxServer() = default;
+
+void MxServer::stop() {
+  for (auto& [name, s] : parts_->servers) s->stop();
+  if (parts_->queue) parts_->queue->stop();
+}
+
+std::shared_ptr<delivery::OutboundQueue> MxServer::queue() const { return parts_->queue; }
+
+void MxServer::reload(const Config& config, const SubmissionShared& submission) {
+  auto contexts = parts_->build(config, submission);
+  for (auto& [name, server] : parts_->servers) {
+    auto& context = name == "smtp" ? contexts.smtp : name == "submission" ? contexts.submission : contexts.submissions;
+    if (context) server->reconfigure(context);
+  }
+}
+
+std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& runtime,
+                                          std::shared_ptr<directory::Directory> directory,
+                                          std::shared_ptr<store::MailboxRegistry> registry,
+                                          std::shared_ptr<store::Spool> spool,
+                                          std::shared_ptr<quota::Ledger> quota_ledger,
+                                          std::shared_ptr<net::SslContext> tls, SubmissionShared submission,
+                                          std::string& error) {
+  std::unique_ptr<MxServer> mx(new MxServer());
+  mx->parts_ = std::make_unique<Parts>();
+  auto& parts = *mx->parts_;
+  parts.runtime = &runtime;
+  parts.directory = directory;
+  parts.registry = registry;
+  parts.spool = spool;
+  parts.quota_ledger = std::move(quota_ledger);
+  parts.tls = tls;
+  // The secrets are read as the admin token is: hex in a 0600 file, made once.
+  auto srs_secret = load_or_create_admin_token(config.data_dir / "srs-secret");
+  auto hook_secret = load_or_create_admin_token(config.data_dir / "webhook-secret");
+  if (!srs_secret || !hook_secret) {
+    error = !srs_secret ? srs_secret.error().message : hook_secret.error().message;
+    return nullptr;
+  }
+  parts.srs = std::make_shared<delivery::Srs>(std::string(srs_secret->view()), config.hostname);
+  parts.hook_secret = std::string(hook_secret->view());
+
+  // The outbound queue: its key beside the other secrets, outside the queue directory. Its
+  // settings stay those serve started with (a restart changes them).
   auto queue_key = delivery::load_or_create_queue_key(delivery::QueueStore::key_file_in(config.data_dir));
   if (!queue_key) {
     error = queue_key.error().message;
@@ -171,7 +284,7 @@ std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& ru
   qo.max_deliveries = config.delivery.queue_max_deliveries;
   delivery::QueueParts qp;
   qp.store = *queue_store;
-  qp.local = parts.router;
+  qp.local = std::make_shared<CurrentDelivery>(parts.router);
   qp.is_local = [directory](const std::string& domain) { return directory->find_domain(domain).ok(); };
   qp.history = *history;
   qp.webhooks = parts.webhooks;
@@ -186,63 +299,24 @@ std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& ru
     return d->retention_days;
   };
   parts.queue = std::make_shared<delivery::OutboundQueue>(runtime, std::move(qp), std::move(qo));
+
+  auto contexts = parts.build(config, submission);  // the Router exists before the queue starts
   parts.queue->start();
 
-  auto connections = directory::ConnectionLimiter::create();
-  uint32_t per_ip = config.limits.max_connections_per_ip;
-  // One connection count per IP over the three listeners: a client is one client whichever port.
-  net::Listener::Admit admit = [connections, per_ip](const std::string& ip) -> std::shared_ptr<void> {
-    auto ticket = connections->try_acquire("smtp:" + ip, per_ip);
-    if (!ticket) return nullptr;
-    return std::make_shared<directory::ConnectionLimiter::Ticket>(std::move(*ticket));
-  };
-  auto listen = [&](const char* name, std::shared_ptr<smtp::ServerContext> context) -> bool {
+  for (const char* name : {"smtp", "submission", "submissions"}) {
     auto it = config.listen.find(name);
-    if (it == config.listen.end()) return true;
+    if (it == config.listen.end()) continue;
+    auto& context = std::string_view(name) == "smtp"         ? contexts.smtp
+                    : std::string_view(name) == "submission" ? contexts.submission
+                                                             : contexts.submissions;
     auto s = std::make_unique<smtp::Server>(context, it->second);
     auto st = s->start();
     if (!st) {
       error = st.error().message;
-      return false;
+      return nullptr;
     }
     log::info("listening", {{"listener", name}, {"address", it->second.to_string()}});
-    parts.servers.push_back(std::move(s));
-    return true;
-  };
-
-  smtp::ServerOptions server;
-  server.listener = "smtp";
-  server.hostname = config.hostname;
-  server.max_message_bytes = config.limits.max_message_bytes;
-  server.max_recipients = config.limits.max_recipients;
-  auto context = std::make_shared<smtp::ServerContext>(
-      smtp::ServerContext{runtime, std::make_shared<MeteredDelivery>(parts.router), tls, server, admit, nullptr});
-  if (!listen("smtp", context)) return nullptr;
-
-  if (!config.listen.count("submission") && !config.listen.count("submissions")) return mx;
-  delivery::SubmitterParts sub;
-  sub.directory = directory;
-  sub.local = parts.router;
-  sub.outbox = submission.outbox ? submission.outbox : parts.queue;
-  sub.limiter = submission.limiter;
-  sub.registry = registry;
-  delivery::SubmitterOptions sub_options;
-  sub_options.data_dir = config.data_dir;
-  sub_options.messages_per_hour = submission.settings.messages_per_hour;
-  sub_options.recipients_per_hour = submission.settings.recipients_per_hour;
-  sub_options.save_sent_copies = submission.settings.save_sent_copies;
-  parts.submitter = std::make_shared<delivery::Submitter>(runtime, std::move(sub), std::move(sub_options));
-  auto authenticator =
-      std::make_shared<delivery::SubmissionAuthenticator>(runtime, directory, submission.logins, submission.throttle);
-  if (submission.settings.save_sent_copies) authenticator->open_mailboxes(registry, config.data_dir);
-  for (const char* name : {"submission", "submissions"}) {
-    smtp::ServerOptions options = server;
-    options.listener = name;
-    options.submission = true;
-    options.implicit_tls = std::string_view(name) == "submissions";
-    auto sub_context = std::make_shared<smtp::ServerContext>(smtp::ServerContext{
-        runtime, std::make_shared<MeteredDelivery>(parts.submitter), tls, options, admit, authenticator});
-    if (!listen(name, sub_context)) return nullptr;
+    parts.servers.emplace(name, std::move(s));
   }
   return mx;
 }

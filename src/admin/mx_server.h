@@ -18,6 +18,7 @@
 #include "directory/directory.h"
 #include "directory/login_cache.h"
 #include "directory/rate_limiter.h"
+#include "quota/ledger.h"
 #include "store/registry.h"
 #include "store/spool.h"
 
@@ -39,10 +40,17 @@ class MxServer {
   static std::unique_ptr<MxServer> start(const Config& config, net::Runtime& runtime,
                                          std::shared_ptr<directory::Directory> directory,
                                          std::shared_ptr<store::MailboxRegistry> registry,
-                                         std::shared_ptr<store::Spool> spool, std::shared_ptr<net::SslContext> tls,
-                                         SubmissionShared submission, std::string& error);
+                                         std::shared_ptr<store::Spool> spool,
+                                         std::shared_ptr<quota::Ledger> quota_ledger,
+                                         std::shared_ptr<net::SslContext> tls, SubmissionShared submission,
+                                         std::string& error);
   ~MxServer();
   void stop();
+  // SIGHUP (issue 4): the settings of `config` that are read per session or per message (hostname
+  // in greetings, [limits], [protections], [authentication], forwarding's [delivery] keys,
+  // [submission]) for connections accepted from now on; sessions already open keep theirs. The
+  // listeners, the SRS domain and the outbound queue's settings stay (they need a restart).
+  void reload(const Config& config, const SubmissionShared& submission);
   // The outbound queue (issue 8), started; its local deliveries (DSNs to our senders) go through
   // the router. Exists with or without the `smtp` listener.
   std::shared_ptr<delivery::OutboundQueue> queue() const;

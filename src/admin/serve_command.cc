@@ -21,6 +21,7 @@
 #include "core/tls.h"
 #include "imap/server/server.h"
 #include "pop3/server/server.h"
+#include "quota/ledger.h"
 #include "store/registry.h"
 #include "store/spool.h"
 
@@ -101,6 +102,39 @@ std::optional<std::filesystem::path> config_path(const std::string& flag, const 
   return std::nullopt;
 }
 
+// The keys read only at start (sockets are bound, threads made, the queue started). A SIGHUP
+// that changes one leaves it as it was and says so, naming the key.
+std::vector<std::string> restart_keys(const Config& running, const Config& fresh) {
+  std::vector<std::string> keys;
+  for (const char* name : kListenerNames) {
+    auto a = running.listen.find(name), b = fresh.listen.find(name);
+    bool had = a != running.listen.end(), has = b != fresh.listen.end();
+    if (had != has || (had && a->second.to_string() != b->second.to_string()))
+      keys.push_back(std::string("listen.") + name);
+  }
+  if (running.io_threads != fresh.io_threads) keys.push_back("runtime.io_threads");
+  if (running.worker_threads != fresh.worker_threads) keys.push_back("runtime.worker_threads");
+  const auto &r = running.delivery, &f = fresh.delivery;
+  if (r.queue_per_destination != f.queue_per_destination) keys.push_back("delivery.queue_per_destination");
+  if (r.queue_max_deliveries != f.queue_max_deliveries) keys.push_back("delivery.queue_max_deliveries");
+  if (r.clock_file != f.clock_file) keys.push_back("delivery.clock_file");
+  return keys;
+}
+
+// The listener options of IMAP and POP3 that come from the configuration.
+void set_options(imap::ServerOptions& o, const Config& c) {
+  o.allow_plaintext_on_loopback = c.plaintext_on_loopback;
+  o.hostname = c.hostname;
+  o.data_dir = c.data_dir;
+  o.max_message_bytes = c.limits.max_message_bytes;
+  o.max_connections_per_ip = c.limits.max_connections_per_ip;
+}
+void set_options(pop3::ServerOptions& o, const Config& c) {
+  o.allow_plaintext_on_loopback = c.plaintext_on_loopback;
+  o.data_dir = c.data_dir;
+  o.max_connections_per_ip = c.limits.max_connections_per_ip;
+}
+
 int serve(const std::filesystem::path& data_dir, const std::string& config_flag) {
   auto cfg_file = config_path(config_flag, data_dir);
   auto config = load_config(data_dir, cfg_file);
@@ -147,9 +181,10 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   net::Runtime runtime(config->io_threads, config->worker_threads);
   auto limiter = std::make_shared<directory::InMemoryRateLimiter>();
-  auto context = std::make_shared<AdminContext>(AdminContext{*config, std::move(*token), &runtime,
-                                                             std::shared_ptr<directory::Directory>(std::move(*dir)),
-                                                             limiter, make_token_throttle(config->limits, *limiter)});
+  auto context = std::make_shared<AdminContext>(AdminContext{
+      *config, std::move(*token), &runtime, std::shared_ptr<directory::Directory>(std::move(*dir)), limiter});
+  context->live->set(std::make_shared<const AdminContext::Live>(
+      AdminContext::Live{config->hostname, make_token_throttle(config->limits, *limiter), nullptr}));
   std::unique_ptr<HttpServer> admin_http;
   if (auto it = config->listen.find("admin"); it != config->listen.end()) {
     admin_http = std::make_unique<HttpServer>(runtime, it->second, make_admin_handler(context),
@@ -172,6 +207,9 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
   // One sealed spool for every listener (store/spool.h): the MX appends, logins drain.
   auto spool = std::make_shared<store::Spool>(store::spool_dir(config->data_dir));
   context->spool = spool;
+  // Quota usage as running counters (issue 4): every mailbox the registry opens is followed.
+  auto quota_ledger = quota::Ledger::create(config->data_dir, registry, spool);
+  quota_ledger->observe(*registry);
   auto throttle = make_token_throttle(config->limits, *limiter);  // the configured failed-login limits
   auto logins = std::make_shared<directory::LoginCache>();
   std::vector<std::unique_ptr<imap::Server>> imap_servers;
@@ -181,14 +219,11 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
     imap::ServerOptions options;
     options.listener = name;
     options.implicit_tls = std::string_view(name) == "imaps";
-    options.allow_plaintext_on_loopback = config->plaintext_on_loopback;
-    options.hostname = config->hostname;
-    options.data_dir = config->data_dir;
-    options.max_message_bytes = config->limits.max_message_bytes;
-    options.max_connections_per_ip = config->limits.max_connections_per_ip;
+    set_options(options, *config);
     auto imap_context = std::make_shared<imap::ServerContext>(
         imap::ServerContext{runtime, context->directory, registry, throttle, *tls, options, logins});
     imap_context->spool = spool;
+    imap_context->quota_ledger = quota_ledger;
     auto server = std::make_unique<imap::Server>(imap_context, it->second);
     auto st = server->start();
     if (!st) {
@@ -209,9 +244,7 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
     pop3::ServerOptions options;
     options.listener = name;
     options.implicit_tls = std::string_view(name) == "pop3s";
-    options.allow_plaintext_on_loopback = config->plaintext_on_loopback;
-    options.data_dir = config->data_dir;
-    options.max_connections_per_ip = config->limits.max_connections_per_ip;
+    set_options(options, *config);
     auto pop3_context = std::make_shared<pop3::ServerContext>(pop3::ServerContext{
         runtime, context->directory, registry, throttle, *tls, options, maildrop_locks, pop3_sizes});
     pop3_context->spool = spool;
@@ -235,7 +268,8 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
     return 1;
   }
   SubmissionShared submission{throttle, logins, limiter, nullptr, *submission_settings};
-  auto mx = MxServer::start(*config, runtime, context->directory, registry, spool, *tls, submission, mx_error);
+  auto mx =
+      MxServer::start(*config, runtime, context->directory, registry, spool, quota_ledger, *tls, submission, mx_error);
   if (!mx) {
     std::fprintf(stderr, "sealmail: %s\n", mx_error.c_str());
     return 1;
@@ -256,11 +290,76 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
       std::fprintf(stderr, "sealmail: %s\n", service.error().message.c_str());
       return 1;
     }
-    context->backups = *service;
+    auto live = std::make_shared<AdminContext::Live>(*context->live->get());
+    live->backups = *service;
+    context->live->set(live);
     backup_schedule = std::make_unique<backup::Scheduler>(runtime, registry, *service);
     backup_schedule->start();
   }
   metrics::global().gauge("sealmail_up", "1 while the server runs.").set(1);
+
+  // SIGHUP (issue 4, as `doveadm reload` and `postfix reload` do): the configuration is read
+  // again and everything that can be built from it is built before anything is swapped in, so a
+  // bad file changes nothing (one error line naming the key). Then connections, commands and
+  // messages that start from now on use the new settings; sessions already open keep theirs.
+  std::shared_ptr<const Config> running = std::make_shared<const Config>(*config);
+  auto reload = [&] {
+    auto fail = [](const std::string& reason) { log::error("reload_failed", {{"reason", reason}}); };
+    auto fresh = load_config(data_dir, cfg_file);
+    if (!fresh) return fail(fresh.error().message);
+    auto fresh_submission = load_submission_settings(cfg_file);
+    if (!fresh_submission) return fail(fresh_submission.error().message);
+    auto fresh_backup = backup::load_backup_config(cfg_file);
+    if (!fresh_backup) return fail(fresh_backup.error().message);
+    std::shared_ptr<backup::Service> fresh_service;
+    if (!fresh_backup->target.empty()) {
+      auto service = backup::Service::create(*fresh_backup, config->data_dir);
+      if (!service) return fail(service.error().message);
+      fresh_service = *service;
+    }
+    // The last step that can fail; it changes nothing when it does.
+    if (auto st = reload_tls(*fresh, **tls); !st) return fail(st.error().message);
+
+    for (const auto& key : restart_keys(*running, *fresh))
+      log::warn("reload_needs_restart", {{"key", key}, {"detail", "changed; needs a restart, the old value stays"}});
+    // Keep what cannot change at run time as it is, so that the next reload compares with it.
+    fresh->listen = running->listen;
+    fresh->io_threads = running->io_threads;
+    fresh->worker_threads = running->worker_threads;
+    fresh->delivery.queue_per_destination = running->delivery.queue_per_destination;
+    fresh->delivery.queue_max_deliveries = running->delivery.queue_max_deliveries;
+    fresh->delivery.clock_file = running->delivery.clock_file;
+
+    log::set_level(fresh->log_level);
+    if (admin_http) admin_http->set_max_connections_per_ip(fresh->limits.max_connections_per_ip);
+    context->directory->set_aliases_per_domain_per_day(fresh->limits.aliases_per_domain_per_day);
+    // A new throttle over the same counts: failures before the reload still count.
+    auto fresh_throttle = make_token_throttle(fresh->limits, *limiter);
+    for (auto& server : imap_servers) {
+      auto next = std::make_shared<imap::ServerContext>(*server->context());
+      set_options(next->options, *fresh);
+      next->throttle = fresh_throttle;
+      server->reconfigure(next);
+    }
+    for (auto& server : pop3_servers) {
+      auto next = std::make_shared<pop3::ServerContext>(*server->context());
+      set_options(next->options, *fresh);
+      next->throttle = fresh_throttle;
+      server->reconfigure(next);
+    }
+    SubmissionShared next_submission{fresh_throttle, logins, limiter, nullptr, *fresh_submission};
+    mx->reload(*fresh, next_submission);
+    context->live->set(std::make_shared<const AdminContext::Live>(
+        AdminContext::Live{fresh->hostname, make_token_throttle(fresh->limits, *limiter), fresh_service}));
+    if (backup_schedule) backup_schedule->stop();
+    backup_schedule.reset();
+    if (fresh_service) {
+      backup_schedule = std::make_unique<backup::Scheduler>(runtime, registry, fresh_service);
+      backup_schedule->start();
+    }
+    running = std::make_shared<const Config>(std::move(*fresh));
+    log::info("reloaded", {{"config", cfg_file ? cfg_file->string() : "defaults"}});
+  };
 
   asio::signal_set signals(runtime.io(), SIGTERM, SIGINT, SIGHUP);
   ShutdownWatchdog watchdog(runtime);
@@ -269,16 +368,7 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
     signals.async_wait([&](const boost::system::error_code& e, int sig) {
       if (e) return;
       if (sig == SIGHUP) {
-        auto fresh = load_config(data_dir, cfg_file);
-        if (!fresh) {
-          log::error("reload_failed", {{"reason", fresh.error().message}});
-        } else if (auto t = reload_tls(*fresh, **tls); !t) {
-          log::error("reload_failed", {{"reason", t.error().message}});
-        } else {
-          log::set_level(fresh->log_level);
-          context->config = *fresh;  // the admin handler reads it per request
-          log::info("reloaded", {{"config", cfg_file ? cfg_file->string() : "defaults"}});
-        }
+        reload();
         wait_signal();
         return;
       }
@@ -291,7 +381,7 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
       signals.cancel();
       indexer.stop();
       if (backup_schedule) backup_schedule->stop();
-      watchdog.arm(config->shutdown_deadline);
+      watchdog.arm(running->shutdown_deadline);
     });
   };
   wait_signal();

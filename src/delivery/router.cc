@@ -6,6 +6,7 @@
 #include "core/ascii.h"
 #include "core/log.h"
 #include "core/time.h"
+#include "quota/ledger.h"
 #include "quota/usage.h"
 #include "smtp/outbound/dkim_canon.h"
 
@@ -48,9 +49,10 @@ Router::Router(net::Runtime& runtime, RouterParts parts, RouterOptions options)
     : runtime_(runtime),
       parts_(std::move(parts)),
       options_(std::move(options)),
-      memory_(options_.remember_for, 100000) {}
+      memory_(parts_.memory ? parts_.memory : std::make_shared<SentMemory>(options_.remember_for, 100000)) {}
 
 Result<quota::Usage> Router::usage_blocking(const directory::Alias& alias) {
+  if (parts_.quota_ledger) return parts_.quota_ledger->usage(*parts_.directory, alias);
   return quota::Meter(options_.data_dir, parts_.registry, parts_.spool).usage(*parts_.directory, alias);
 }
 
@@ -157,6 +159,7 @@ Router::Copy Router::store_blocking(const directory::Alias& alias, const std::st
   // The owner may have logged in between find() and the append: the login drained the spool
   // before this message was in it. Drain again so that it does not wait for the next login.
   if (auto open = parts_.registry->find(alias.mailbox_id)) (void)parts_.spool->drain(alias.mailbox_id, *open);
+  if (parts_.quota_ledger) parts_.quota_ledger->refresh(alias.mailbox_id);  // no open mailbox saw it
   return {Outcome::delivered, make(250, "2.0.0", "Ok")};
 }
 
@@ -228,12 +231,12 @@ boost::asio::awaitable<smtp::Reply> Router::deliver(smtp::Envelope envelope, std
     *stored += *message;
     for (auto& alias : plan->stores) {
       std::string key = "store:" + alias.mailbox_id;
-      if (memory_.contains(print, key)) continue;
+      if (memory_->contains(print, key)) continue;
       std::string folder = quarantined || scan.junk_mailboxes.count(alias.mailbox_id) ? "Junk" : "INBOX";
       auto storing =
           runtime_.blocking([this, alias, stored, folder] { return store_blocking(alias, *stored, folder); });
       Copy copy = co_await std::move(storing);
-      if (copy.outcome == Outcome::delivered) memory_.remember(print, key);
+      if (copy.outcome == Outcome::delivered) memory_->remember(print, key);
       copies.push_back(std::move(copy));
     }
   }
@@ -250,12 +253,12 @@ boost::asio::awaitable<smtp::Reply> Router::deliver(smtp::Envelope envelope, std
   auto relayed = std::make_shared<const std::string>(arc + trace + *message);
   auto forward_one = [&](std::string from, std::string target) -> boost::asio::awaitable<Copy> {
     std::string key = "forward:" + lower(target);
-    if (memory_.contains(print, key)) co_return Copy{Outcome::delivered, make(250, "2.0.0", "Ok")};
+    if (memory_->contains(print, key)) co_return Copy{Outcome::delivered, make(250, "2.0.0", "Ok")};
     if (!parts_.forwarder) co_return Copy{Outcome::temporary, make(451, "4.3.0", "Forwarding is not configured")};
     auto sending = parts_.forwarder->forward(std::move(from), std::vector<std::string>{target}, relayed);
     ForwardOutcome outcome = co_await std::move(sending);
     if (outcome.kind == ForwardOutcome::Kind::delivered) {
-      memory_.remember(print, key);
+      memory_->remember(print, key);
       co_return Copy{Outcome::delivered, make(250, "2.0.0", "Ok")};
     }
     bool permanent = outcome.kind == ForwardOutcome::Kind::permanent;
@@ -277,7 +280,7 @@ boost::asio::awaitable<smtp::Reply> Router::deliver(smtp::Envelope envelope, std
 
   for (auto& url : plan->webhooks) {
     std::string key = "hook:" + url;
-    if (memory_.contains(print, key)) continue;
+    if (memory_->contains(print, key)) continue;
     if (!parts_.webhooks) {
       copies.push_back({Outcome::temporary, make(451, "4.3.0", "Webhooks are not configured")});
       continue;
@@ -286,7 +289,7 @@ boost::asio::awaitable<smtp::Reply> Router::deliver(smtp::Envelope envelope, std
     auto posting = parts_.webhooks->post(url, options_.webhook_secret, std::move(hook), relayed);
     ForwardOutcome outcome = co_await std::move(posting);
     if (outcome.kind == ForwardOutcome::Kind::delivered) {
-      memory_.remember(print, key);
+      memory_->remember(print, key);
       copies.push_back({Outcome::delivered, make(250, "2.0.0", "Ok")});
     } else {
       copies.push_back({Outcome::temporary, make(451, "4.3.0", "Webhook did not accept the message")});

@@ -34,6 +34,7 @@
 #include "delivery/srs.h"
 #include "delivery/webhook.h"
 #include "directory/directory.h"
+#include "quota/ledger.h"
 #include "quota/usage.h"
 #include "smtp/server/delivery.h"
 #include "store/registry.h"
@@ -61,6 +62,12 @@ struct RouterParts {
   std::shared_ptr<filters::ContentFilter> filter;  // null: no content protections (issue 9)
   // Issue 9: SPF, DKIM, ARC and DMARC of inbound mail (null: no checks, no Authentication-Results).
   std::shared_ptr<auth::Authenticator> authenticator;
+  // Copies already made, by fingerprint (null: the Router keeps its own). serve's SIGHUP builds a
+  // new Router with the new settings and hands it the old one's memory, so a sender's retry after
+  // a reload still does not duplicate the copies that went out before it.
+  std::shared_ptr<SentMemory> memory;
+  // Running quota counters (quota/ledger.h); null: usage is measured at each check (quota::Meter).
+  std::shared_ptr<quota::Ledger> quota_ledger;
 };
 
 class Router : public smtp::Delivery {
@@ -71,6 +78,7 @@ class Router : public smtp::Delivery {
                                                       uint64_t declared_size) override;
   boost::asio::awaitable<smtp::Reply> deliver(smtp::Envelope envelope, std::shared_ptr<const std::string> message,
                                               std::string trace) override;
+  std::shared_ptr<SentMemory> memory() const { return memory_; }
 
  private:
   struct Plan;
@@ -94,7 +102,7 @@ class Router : public smtp::Delivery {
   RouterOptions options_;
   // Keyed by a fingerprint of the reverse-path and the message as received (without our trace
   // header, whose date differs from one attempt to the next).
-  SentMemory memory_;
+  std::shared_ptr<SentMemory> memory_;
 };
 
 }  // namespace sealmail::delivery

@@ -73,6 +73,8 @@ class Directory {
   // Aliases. add_alias needs a hosted domain and at least one destination (mailbox, forward or
   // webhook); it enforces DirectoryOptions::aliases_per_domain_per_day (quota_exceeded).
   virtual Result<Alias> add_alias(const NewAlias& alias) = 0;
+  // SIGHUP (issue 4): the limit for aliases added from now on (0: none).
+  virtual void set_aliases_per_domain_per_day(size_t limit) = 0;
   virtual Result<std::vector<Alias>> list_aliases() = 0;
   virtual Result<std::vector<Alias>> list_aliases(int64_t domain_id) = 0;
   virtual Result<Alias> get_alias(int64_t id) = 0;

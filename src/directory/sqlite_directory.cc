@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -227,6 +228,7 @@ class SqliteDirectory final : public Directory {
  public:
   SqliteDirectory(std::filesystem::path file, DirectoryOptions options)
       : options_(std::move(options)),
+        aliases_per_day_(options_.aliases_per_domain_per_day),
         pool_(std::move(file), options_.max_connections,
               [ms = options_.busy_timeout_ms](sql::Db& db) { configure(db, ms); }) {
     if (!options_.clock) options_.clock = [] { return std::chrono::system_clock::now(); };
@@ -412,6 +414,8 @@ class SqliteDirectory final : public Directory {
 
   // ---- aliases ----
 
+  void set_aliases_per_domain_per_day(size_t limit) override { aliases_per_day_ = limit; }
+
   Result<Alias> add_alias(const NewAlias& a) override {
     auto pattern = parse_alias_address(a.address);
     if (!pattern) return pattern.error();
@@ -426,7 +430,7 @@ class SqliteDirectory final : public Directory {
         if (alias_id_by_key(db, *domain_id, pattern->kind, pattern->local_key))
           return make_error(Errc::already_exists, "alias already exists");
         std::string now = now_iso();
-        if (size_t limit = options_.aliases_per_domain_per_day; limit > 0) {
+        if (size_t limit = aliases_per_day_.load(); limit > 0) {
           std::string cutoff = iso8601_utc(now_seconds() - kDaySeconds);
           {
             sql::Query q = db.query("DELETE FROM alias_creations WHERE domain_id = ? AND created_at <= ?");
@@ -733,6 +737,7 @@ class SqliteDirectory final : public Directory {
   std::string now_iso() const { return iso8601_utc(now_seconds()); }
 
   DirectoryOptions options_;
+  std::atomic<size_t> aliases_per_day_;  // options_'s, replaced on SIGHUP
   ConnectionPool pool_;
 };
 

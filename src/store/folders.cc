@@ -233,19 +233,26 @@ Status Mailbox::delete_folder(std::string_view name) {
   return guarded<Status>([&]() -> Status {
     std::lock_guard lock(impl_->write_mutex);
     auto& db = impl_->writer;
+    int64_t removed_bytes = 0;
+    std::vector<int64_t> bodies;
     sql::transaction(db, [&] {
+      bodies.clear();
+      removed_bytes = 0;
       FolderRow f = require_folder(db, name);
       if (f.name == "INBOX") fail(Errc::invalid_argument, "INBOX cannot be deleted");
       // Messages go with the folder (RFC 9051 §6.3.5); bodies and attachments lose a reference.
-      auto list = db.prepare("SELECT id, body_id FROM messages WHERE folder_id = ?");
+      auto list = db.prepare("SELECT id, body_id, size FROM messages WHERE folder_id = ?");
       list.bind(1, f.id);
-      std::vector<int64_t> bodies;
-      while (list.step()) bodies.push_back(list.int64(1));
+      while (list.step()) {
+        bodies.push_back(list.int64(1));
+        removed_bytes += list.int64(2);
+      }
       db.prepare("DELETE FROM messages WHERE folder_id = ?").bind(1, f.id).run();
       for (int64_t b : bodies) release_body(db, b);
       db.prepare("DELETE FROM expunged WHERE folder_id = ?").bind(1, f.id).run();
       db.prepare("DELETE FROM folders WHERE id = ?").bind(1, f.id).run();
     });
+    impl_->add_usage(-static_cast<int64_t>(bodies.size()), -removed_bytes);
     impl_->notify({ChangeEvent::Kind::folders, std::string(name), 0, {}});
     return {};
   });

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -218,12 +219,22 @@ Status Mailbox::destroy(const std::filesystem::path& file) {
 
 Result<Quota> Mailbox::quota() {
   return guarded<Result<Quota>>([&]() -> Result<Quota> {
-    auto r = impl_->reader();
-    auto s = r.db().prepare("SELECT count(*), coalesce(sum(size), 0) FROM messages");
-    s.step();
     Quota q;
-    q.messages = static_cast<uint64_t>(s.int64(0));
-    q.bytes = static_cast<uint64_t>(s.int64(1));
+    {
+      std::unique_lock usage_lock(impl_->usage_mutex);
+      if (!impl_->usage) {
+        // The first call sums once, holding the write lock so that no commit lands between the
+        // sum and the moment writes start keeping the count (mailbox_impl.h: usage).
+        usage_lock.unlock();
+        std::lock_guard write_lock(impl_->write_mutex);
+        auto s = impl_->writer.prepare("SELECT count(*), coalesce(sum(size), 0) FROM messages");
+        s.step();
+        usage_lock.lock();
+        if (!impl_->usage) impl_->usage.emplace(s.int64(0), s.int64(1));
+      }
+      q.messages = static_cast<uint64_t>(std::max<int64_t>(impl_->usage->first, 0));
+      q.bytes = static_cast<uint64_t>(std::max<int64_t>(impl_->usage->second, 0));
+    }
     std::error_code ec;
     for (const char* suffix : {"", "-wal"}) {
       auto size = std::filesystem::file_size(sibling(impl_->path, suffix), ec);

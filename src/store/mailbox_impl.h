@@ -78,6 +78,20 @@ struct Mailbox::Impl {
   bool group_leader = false;
   void commit_group(const std::vector<PendingAppend*>& group);
 
+  // Messages and bytes stored (Mailbox::quota()), counted once with one SUM at the first call and
+  // then kept by every write: changed only while write_mutex is held, after the commit, so that it
+  // always equals what a reader of the committed file would sum (issue 4: a quota check is O(1)).
+  std::mutex usage_mutex;
+  std::optional<std::pair<int64_t, int64_t>> usage;  // (messages, bytes); none until first read
+  // Call with write_mutex held, after the commit of a change of `messages` messages, `bytes` bytes.
+  void add_usage(int64_t messages, int64_t bytes) {
+    std::lock_guard lock(usage_mutex);
+    if (usage) {
+      usage->first += messages;
+      usage->second += bytes;
+    }
+  }
+
   std::mutex listeners_mutex;
   std::map<int, Listener> listeners;
   int next_listener = 1;

@@ -59,16 +59,17 @@ struct MessageRow {
   int64_t id;
   uint32_t uid;
   int64_t body_id;
+  int64_t size = 0;
 };
 
 std::vector<MessageRow> select_rows(sql::Db& db, int64_t folder_id, const UidSet& uids, const char* extra = "") {
   std::vector<int64_t> params{folder_id};
-  std::string sql = "SELECT id, uid, body_id FROM messages WHERE folder_id = ? AND " + uid_set_sql(uids, params) +
+  std::string sql = "SELECT id, uid, body_id, size FROM messages WHERE folder_id = ? AND " + uid_set_sql(uids, params) +
                     extra + " ORDER BY uid";
   auto s = db.prepare(sql);
   for (size_t i = 0; i < params.size(); ++i) s.bind(static_cast<int>(i + 1), params[i]);
   std::vector<MessageRow> rows;
-  while (s.step()) rows.push_back({s.int64(0), static_cast<uint32_t>(s.int64(1)), s.int64(2)});
+  while (s.step()) rows.push_back({s.int64(0), static_cast<uint32_t>(s.int64(1)), s.int64(2), s.int64(3)});
   return rows;
 }
 
@@ -112,6 +113,12 @@ void remove_rows(sql::Db& db, const FolderRow& folder, const std::vector<Message
         .run();
     release_body(db, r.body_id);
   }
+}
+
+int64_t bytes_of(const std::vector<MessageRow>& rows) {
+  int64_t total = 0;
+  for (const auto& r : rows) total += r.size;
+  return total;
 }
 
 std::vector<uint32_t> uids_of(const std::vector<MessageRow>& rows) {
@@ -202,7 +209,9 @@ void Mailbox::Impl::commit_group(const std::vector<PendingAppend*>& group) {
   };
   try {
     std::lock_guard lock(write_mutex);
+    int64_t added_messages = 0, added_bytes = 0;
     sql::transaction(writer, [&] {
+      added_messages = added_bytes = 0;
       for (size_t g = 0; g < group.size(); ++g) {
         auto& b = *group[g];
         writer.exec("SAVEPOINT batch");
@@ -215,6 +224,8 @@ void Mailbox::Impl::commit_group(const std::vector<PendingAppend*>& group) {
           }
           record_spool_entries(writer, b.spool_entries);
           writer.exec("RELEASE batch");
+          added_messages += static_cast<int64_t>(b.requests.size());
+          for (const auto& p : *b.prepared) added_bytes += static_cast<int64_t>(p.size);
           staged[g] = std::move(results);
         } catch (const StoreError& e) {
           writer.exec("ROLLBACK TO batch");
@@ -229,6 +240,7 @@ void Mailbox::Impl::commit_group(const std::vector<PendingAppend*>& group) {
         }
       }
     });
+    add_usage(added_messages, added_bytes);
   } catch (const sql::Error& e) {
     fail_all(sql::to_error(e));  // the commit itself failed: nothing of the group is stored
     return;
@@ -402,6 +414,7 @@ Result<CopyResult> Mailbox::copy(std::string_view from, const UidSet& uids, std:
   return guarded<Result<CopyResult>>([&]() -> Result<CopyResult> {
     CopyResult result;
     std::string to_name;
+    int64_t copied_messages = 0, copied_bytes = 0;
     {
       std::lock_guard lock(impl_->write_mutex);
       auto& db = impl_->writer;
@@ -409,8 +422,12 @@ Result<CopyResult> Mailbox::copy(std::string_view from, const UidSet& uids, std:
         FolderRow src = require_folder(db, from);
         FolderRow dst = require_folder(db, to);
         to_name = dst.name;
-        return copy_rows(db, select_rows(db, src.id, uids), dst);
+        auto rows = select_rows(db, src.id, uids);
+        copied_messages = static_cast<int64_t>(rows.size());
+        copied_bytes = bytes_of(rows);
+        return copy_rows(db, rows, dst);
       });
+      impl_->add_usage(copied_messages, copied_bytes);
     }
     if (!result.uids.empty()) {
       std::vector<uint32_t> new_uids;
@@ -456,6 +473,7 @@ Result<CopyResult> Mailbox::move(std::string_view from, const UidSet& uids, std:
 Result<std::vector<uint32_t>> Mailbox::expunge(std::string_view folder, const UidSet& uids) {
   return guarded<Result<std::vector<uint32_t>>>([&]() -> Result<std::vector<uint32_t>> {
     std::vector<uint32_t> removed;
+    int64_t removed_bytes = 0;
     std::string name;
     {
       std::lock_guard lock(impl_->write_mutex);
@@ -466,7 +484,9 @@ Result<std::vector<uint32_t>> Mailbox::expunge(std::string_view folder, const Ui
         auto rows = select_rows(db, f.id, uids, " AND (flags & 8) != 0");
         remove_rows(db, f, rows);
         removed = uids_of(rows);
+        removed_bytes = bytes_of(rows);
       });
+      impl_->add_usage(-static_cast<int64_t>(removed.size()), -removed_bytes);
     }
     if (!removed.empty()) impl_->notify({ChangeEvent::Kind::expunge, name, 0, removed});
     return removed;

@@ -23,6 +23,7 @@ Result<std::shared_ptr<Mailbox>> MailboxRegistry::acquire(const std::string& id,
                                             : Mailbox::open(file, password, options_);
   if (!opened) return opened.error();
   std::shared_ptr<Mailbox> mailbox(std::move(*opened));
+  if (open_observer_) open_observer_(id, *mailbox);  // still under `opening`: nobody else has it yet
   std::lock_guard lock(mutex_);
   entries_[id].mailbox = mailbox;
   prune_locked();

@@ -43,6 +43,12 @@ class MailboxRegistry {
   // key of any other mailbox is not in memory).
   std::vector<std::shared_ptr<Mailbox>> open_mailboxes();
 
+  // Called with each mailbox the registry opens, before acquire() returns it to anyone (the quota
+  // ledger, quota/ledger.h, re-reads its size there and follows its changes). Set once, before
+  // the first acquire().
+  using OpenObserver = std::function<void(const std::string& id, Mailbox& mailbox)>;
+  void set_open_observer(OpenObserver observer) { open_observer_ = std::move(observer); }
+
   // Sessions register a closer so that a password change (or a deleted alias) can end them with
   // BYE; close_sessions() calls every closer of `id` and returns how many it called.
   int add_closer(const std::string& id, std::function<void()> closer);
@@ -58,6 +64,7 @@ class MailboxRegistry {
   void prune_locked();
 
   Options options_;
+  OpenObserver open_observer_;
   std::mutex mutex_;
   std::map<std::string, Entry> entries_;
   int next_token_ = 1;

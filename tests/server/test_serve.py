@@ -7,7 +7,7 @@ import time
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import BINARY, Server
+from conftest import BINARY, Server, free_port
 
 
 def test_healthz_and_metrics_parse_as_prometheus_text(server):
@@ -548,5 +548,237 @@ def test_sighup_reloads_the_certificate_for_new_connections(data_dir):
         s.proc.send_signal(signal.SIGHUP)
         assert s.wait_for_log("event=reload_failed")
         assert served_certificate_cn(s.imaps_port) == "second.example"
+    finally:
+        assert s.stop() == 0
+
+
+# ---- SIGHUP: the configuration read again, new sessions use it, open ones keep theirs ----
+
+def rewrite_config(s, *replacements):
+    """Replaces text in the server's config file (each `old` must be there) and sends SIGHUP;
+    returns once the server has logged the outcome (`reloaded` or `reload_failed`)."""
+    with open(s.config) as f:
+        text = f.read()
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    with open(s.config, "w") as f:
+        f.write(text)
+    def outcomes():
+        log = s.read_log()
+        return log.count("event=reloaded") + log.count("event=reload_failed")
+    before = outcomes()
+    s.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while outcomes() == before:
+        assert time.monotonic() < deadline, "no reload outcome logged"
+        time.sleep(0.02)
+
+
+def with_submission(s):
+    """Turns the submission listener of a full_server on (STARTTLS; AUTH over TLS only)."""
+    s.submission_port = free_port()
+    with open(s.config) as f:
+        text = f.read().replace('submission = "off"', f'submission = "127.0.0.1:{s.submission_port}"', 1)
+    with open(s.config, "w") as f:
+        f.write(text)
+
+
+def submit(s, user, password, to):
+    """The answer to a message submitted by `user` (250 when taken): (code, text)."""
+    import ssl
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with smtplib.SMTP("127.0.0.1", s.submission_port, timeout=60) as c:
+        c.starttls(context=ctx)
+        c.login(user, password)
+        data = (f"From: {user}\r\nTo: {to}\r\nSubject: hourly\r\n\r\nHello.\r\n").encode()
+        try:
+            c.sendmail(user, [to], data)
+            return 250, ""
+        except smtplib.SMTPDataError as e:
+            return e.smtp_code, e.smtp_error.decode()
+        except smtplib.SMTPRecipientsRefused as e:
+            code, text = e.recipients[to]
+            return code, text.decode()
+
+
+def login(s, user, password):
+    """An IMAP LOGIN on a connection of its own, closed whatever the answer."""
+    m = s.imaplib()
+    try:
+        return m.login(user, password)
+    finally:
+        m.shutdown()
+
+
+def test_sighup_applies_hostname_limits_and_submission_to_new_sessions(data_dir):
+    """One SIGHUP lowers the failed-login, connection, alias-creation and submission limits and
+    renames the host: each new limit triggers at once, new SMTP sessions greet with the new name,
+    and a session opened before the reload keeps the name it started with."""
+    s = full_server(data_dir, limits="failed_logins_per_address = 1000\nmax_connections_per_ip = 64\n"
+                                     "aliases_per_domain_per_day = 50\n",
+                    extra="[submission]\nmessages_per_hour = 300\n")
+    with_submission(s)
+    s.start()
+    try:
+        target, sender = "target@" + DOMAIN, "sender@" + DOMAIN
+        pt, _ = new_mailbox(s, target)
+        ps, _ = new_mailbox(s, sender)
+        # Before: two wrong passwords, far below the limit of 1000; two messages go out.
+        for i in range(2):
+            with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
+                login(s, target, f"wrong {i}")
+        assert submit(s, sender, ps, target)[0] == 250
+        assert submit(s, sender, ps, target)[0] == 250
+        old = Smtp(s.smtp_port)
+        assert old.greeting == (220, ["220 mail.test ESMTP ready"])
+
+        rewrite_config(s, ('hostname = "mail.test"', 'hostname = "renamed.test"'),
+                       ("failed_logins_per_address = 1000", "failed_logins_per_address = 2"),
+                       ("max_connections_per_ip = 64", "max_connections_per_ip = 3"),
+                       ("aliases_per_domain_per_day = 50", "aliases_per_domain_per_day = 2"),
+                       ("messages_per_hour = 300", "messages_per_hour = 3"))
+        assert "event=reloaded" in s.read_log() and "reload_needs_restart" not in s.read_log()
+
+        # hostname: new sessions greet with it; the session opened before keeps its own.
+        assert old.cmd("EHLO client.example")[1][0] == "250-mail.test greets client.example"
+        old.close()
+        new = Smtp(s.smtp_port)
+        assert new.greeting == (220, ["220 renamed.test ESMTP ready"])
+        assert new.cmd("EHLO client.example")[1][0] == "250-renamed.test greets client.example"
+        new.close()
+        # [limits] failed_logins_per_address = 2: the failures counted before the reload count
+        # against the new limit, so the next one locks the address, right password or not.
+        with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
+            login(s, target, "wrong again")
+        with pytest.raises(imaplib.IMAP4.error, match="UNAVAILABLE"):
+            login(s, target, pt)
+        # [submission] messages_per_hour = 3: two went out before the reload, one more may.
+        assert submit(s, sender, ps, sender)[0] == 250
+        code, text = submit(s, sender, ps, sender)
+        assert code == 450 and text.startswith("4.7.1"), (code, text)
+        # [limits] aliases_per_domain_per_day = 2: two were made today, the API refuses a third.
+        status, body = s.get("/api/aliases", token=s.token(), method="POST",
+                             body=json.dumps({"address": "third@" + DOMAIN, "forwards": ["x@example.org"]}).encode())
+        assert status != 200 and "too many aliases" in body, (status, body)
+        # [limits] max_connections_per_ip = 3: the fourth POP3 connection is closed unanswered.
+        held = [socket.create_connection(("127.0.0.1", s.pop3_port), timeout=5) for _ in range(3)]
+        for h in held:
+            assert h.recv(100).startswith(b"+OK")
+        fourth = socket.create_connection(("127.0.0.1", s.pop3_port), timeout=5)
+        try:
+            said = fourth.recv(100)
+        except ConnectionResetError:
+            said = b""
+        assert said == b""
+        for h in held + [fourth]:
+            h.close()
+    finally:
+        assert s.stop() == 0
+
+
+def test_sighup_switches_protections_and_authentication(data_dir):
+    """[protections]: with clamd configured but missing, mail is deferred (451 4.7.1); a SIGHUP
+    that removes clamd_socket lets the next message through. [authentication]: the stored copy
+    has an Authentication-Results field until a SIGHUP switches every check off."""
+    s = full_server(data_dir, extra='[protections]\nclamd_socket = "/nonexistent/clamd.sock"\n')
+    s.start()
+    try:
+        user = "scanned@" + DOMAIN
+        password, _ = new_mailbox(s, user)
+
+        def send(subject):
+            data = f"From: a@example.org\r\nTo: {user}\r\nSubject: {subject}\r\n\r\nHello.\r\n".encode()
+            with smtplib.SMTP("127.0.0.1", s.smtp_port, timeout=60) as c:
+                try:
+                    c.sendmail("a@example.org", [user], data)
+                    return 250, ""
+                except smtplib.SMTPDataError as e:
+                    return e.smtp_code, e.smtp_error.decode()
+
+        code, text = send("deferred")
+        assert code == 451 and text.startswith("4.7.1"), (code, text)
+        rewrite_config(s, ('clamd_socket = "/nonexistent/clamd.sock"\n', ""))
+        assert "event=reloaded" in s.read_log()
+        assert send("checked") == (250, "")
+        # Every check of inbound mail switched off: no Authentication-Results from now on.
+        rewrite_config(s, ("[authentication]\n", "[authentication]\nspf = false\ndkim = false\ndmarc = false\narc = false\n"))
+        assert s.read_log().count("event=reloaded") == 2
+        assert send("unchecked") == (250, "")
+        stored = s.inbox(user, password)
+        assert len(stored) == 2
+        heads = [m.split(b"\r\n\r\n", 1)[0] for m in stored]
+        assert b"Subject: checked" in heads[0] and b"\r\nAuthentication-Results: " in heads[0]
+        assert b"Subject: unchecked" in heads[1] and b"Authentication-Results" not in heads[1]
+    finally:
+        assert s.stop() == 0
+
+
+def test_sighup_backup_keep_and_target(data_dir):
+    """[backup]: keep = 1 holds one backup per mailbox; after a SIGHUP with keep = 3 the next
+    backups on request are kept beside it. Backups taken through the running server's API."""
+    backups = os.path.join(data_dir, "backups")
+    s = full_server(data_dir, extra=f'[backup]\ntarget = "folder"\nfolder = "{backups}"\nkeep = 1\n')
+    s.start()
+    try:
+        user = "kept@" + DOMAIN
+        password, _ = new_mailbox(s, user)
+        quoted = user.replace("@", "%40")
+        body = json.dumps({"password": password}).encode()
+
+        def change_and_back_up(subject):
+            m = s.imaplib()
+            m.login(user, password)
+            assert m.append("INBOX", None, None, imap_message(subject=subject))[0] == "OK"
+            m.logout()
+            status, text = s.get(f"/api/aliases/{quoted}/backup", token=s.token(), method="POST", body=body)
+            assert status == 200, text
+            return json.loads(text)
+
+        def listed():
+            status, text = s.get(f"/api/aliases/{quoted}/backups", token=s.token())
+            assert status == 200, text
+            return json.loads(text)["backups"]
+
+        change_and_back_up("one")
+        change_and_back_up("two")
+        assert len(listed()) == 1
+        rewrite_config(s, ("keep = 1", "keep = 3"))
+        assert "event=reloaded" in s.read_log()
+        change_and_back_up("three")
+        change_and_back_up("four")
+        assert len(listed()) == 3
+    finally:
+        assert s.stop() == 0
+
+
+def test_sighup_with_a_bad_config_keeps_the_old_one_whole(data_dir):
+    """A config whose last table is wrong: one error line naming the key, and nothing of the
+    file applies, not even the hostname that was right; a changed listener is left as it was
+    with one warning naming it, while the rest of that file applies."""
+    s = full_server(data_dir, extra="[submission]\nmessages_per_hour = 300\n")
+    s.start()
+    try:
+        rewrite_config(s, ('hostname = "mail.test"', 'hostname = "renamed.test"'),
+                       ("messages_per_hour = 300", 'messages_per_hour = "many"'))
+        log = s.read_log()
+        assert "event=reload_failed" in log and "submission.messages_per_hour" in log, log[-2000:]
+        assert [l for l in log.splitlines() if "reload_failed" in l].__len__() == 1
+        assert Smtp(s.smtp_port).greeting == (220, ["220 mail.test ESMTP ready"])
+
+        moved = free_port()
+        rewrite_config(s, ('messages_per_hour = "many"', "messages_per_hour = 300"),
+                       (f'imap = "127.0.0.1:{s.imap_port}"', f'imap = "127.0.0.1:{moved}"'))
+        log = s.read_log()
+        warnings = [l for l in log.splitlines() if "reload_needs_restart" in l]
+        assert len(warnings) == 1 and "key=listen.imap" in warnings[0] and "restart" in warnings[0], warnings
+        assert "event=reloaded" in log
+        assert Smtp(s.smtp_port).greeting == (220, ["220 renamed.test ESMTP ready"])
+        m = s.imaplib()  # still on the old port
+        m.logout()
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", moved), timeout=2).close()
     finally:
         assert s.stop() == 0

@@ -22,12 +22,15 @@ asio::awaitable<void> refuse(std::shared_ptr<ServerContext> context, std::shared
 }  // namespace
 
 Server::Server(std::shared_ptr<ServerContext> context, Endpoint endpoint)
-    : context_(context),
+    : context_(std::make_shared<Snapshot<ServerContext>>(context)),
       listener_(
           context->runtime, std::move(endpoint), context->options.listener,
-          [context](std::shared_ptr<net::Connection> c) { return net::run_session<Session>(context, std::move(c)); },
-          [context](const std::string& ip) -> std::shared_ptr<void> {
-            auto ticket = context->connections->try_acquire("imap:" + ip, context->options.max_connections_per_ip);
+          [current = context_](std::shared_ptr<net::Connection> c) {
+            return net::run_session<Session>(current->get(), std::move(c));
+          },
+          [current = context_](const std::string& ip) -> std::shared_ptr<void> {
+            auto now = current->get();
+            auto ticket = now->connections->try_acquire("imap:" + ip, now->options.max_connections_per_ip);
             if (!ticket) return nullptr;
             return std::make_shared<directory::ConnectionLimiter::Ticket>(std::move(*ticket));
           },

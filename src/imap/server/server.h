@@ -20,12 +20,17 @@
 #include "core/config.h"
 #include "core/listener.h"
 #include "core/runtime.h"
+#include "core/snapshot.h"
 #include "core/tls.h"
 #include "directory/directory.h"
 #include "directory/login_cache.h"
 #include "directory/rate_limiter.h"
 #include "store/registry.h"
 #include "store/spool.h"
+
+namespace sealmail::quota {
+class Ledger;
+}
 
 namespace sealmail::imap {
 
@@ -57,6 +62,8 @@ struct ServerContext {
   std::shared_ptr<directory::ConnectionLimiter> connections = directory::ConnectionLimiter::create();
   // Mail sealed while the owner was away, drained into INBOX at login (may be null: no spool).
   std::shared_ptr<store::Spool> spool;
+  // Running quota counters shared with the MX (quota/ledger.h); null: measured at each check.
+  std::shared_ptr<quota::Ledger> quota_ledger;
 };
 
 class Server {
@@ -65,9 +72,13 @@ class Server {
   Status start();
   void stop();
   uint16_t port() const { return listener_.port(); }
+  // SIGHUP (issue 4): connections accepted from now on get `context` (a copy of context() with
+  // new options); sessions already running keep the one they started with.
+  std::shared_ptr<ServerContext> context() const { return context_->get(); }
+  void reconfigure(std::shared_ptr<ServerContext> context) { context_->set(std::move(context)); }
 
  private:
-  std::shared_ptr<ServerContext> context_;
+  std::shared_ptr<Snapshot<ServerContext>> context_;
   net::Listener listener_;
 };
 

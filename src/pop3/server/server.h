@@ -24,6 +24,7 @@
 #include "core/config.h"
 #include "core/listener.h"
 #include "core/runtime.h"
+#include "core/snapshot.h"
 #include "core/tls.h"
 #include "directory/directory.h"
 #include "directory/login_cache.h"
@@ -79,9 +80,13 @@ class Server {
   Status start();
   void stop();
   uint16_t port() const { return listener_.port(); }
+  // SIGHUP (issue 4): connections accepted from now on get `context` (a copy of context() with
+  // new options); sessions already running keep the one they started with.
+  std::shared_ptr<ServerContext> context() const { return context_->get(); }
+  void reconfigure(std::shared_ptr<ServerContext> context) { context_->set(std::move(context)); }
 
  private:
-  std::shared_ptr<ServerContext> context_;
+  std::shared_ptr<Snapshot<ServerContext>> context_;
   net::Listener listener_;
 };
 

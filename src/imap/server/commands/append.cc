@@ -5,6 +5,7 @@
 #include "imap/protocol/response.h"
 #include "imap/server/commands/handlers.h"
 #include "imap/server/fetch_response.h"
+#include "quota/ledger.h"
 #include "quota/usage.h"
 
 namespace sealmail::imap::commands {
@@ -35,13 +36,14 @@ Result append(Session& s, Command& c) {
   auto directory = s.context().directory;
   auto alias = s.alias();
   auto meter = std::make_shared<quota::Meter>(s.options().data_dir, s.context().registry, s.context().spool);
+  auto ledger = s.context().quota_ledger;
   auto shared = std::make_shared<std::vector<store::AppendRequest>>(std::move(requests));
-  auto appended_work = s.blocking([mailbox, directory, alias, meter, shared, folder,
+  auto appended_work = s.blocking([mailbox, directory, alias, meter, ledger, shared, folder,
                                    total]() -> sealmail::Result<std::vector<store::AppendResult>> {
     auto exists = mailbox->folder(folder);
     if (!exists) return sealmail::Error{Errc::not_found, "no such mailbox"};
     // The alias's, its domain's and its account's limits, each over every mailbox it covers.
-    auto usage = meter->usage(*directory, alias);
+    auto usage = ledger ? ledger->usage(*directory, alias) : meter->usage(*directory, alias);
     if (!usage) return usage.error();
     if (!usage->fits(total)) return sealmail::Error{Errc::quota_exceeded, "the mailbox is full"};
     return mailbox->append_batch(*shared);

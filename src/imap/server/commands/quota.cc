@@ -2,6 +2,7 @@
 // domain's, its account's, each over every mailbox it covers: quota/usage.h) the one with the
 // least room left, as usage and limit. Users cannot change it (SETQUOTA: NO, as for Dovecot's non-admin users).
 #include "imap/server/commands/handlers.h"
+#include "quota/ledger.h"
 #include "quota/usage.h"
 
 namespace sealmail::imap::commands {
@@ -11,12 +12,13 @@ Result getquota(Session& s, Command& c) {
   auto directory = s.context().directory;
   auto alias = s.alias();
   auto meter = std::make_shared<quota::Meter>(s.options().data_dir, s.context().registry, s.context().spool);
+  auto ledger = s.context().quota_ledger;
   struct Usage {
     uint64_t used = 0;
     std::optional<uint64_t> limit;
   };
-  auto usage_work = s.blocking([meter, directory, alias]() -> sealmail::Result<Usage> {
-    auto usage = meter->usage(*directory, alias);
+  auto usage_work = s.blocking([meter, ledger, directory, alias]() -> sealmail::Result<Usage> {
+    auto usage = ledger ? ledger->usage(*directory, alias) : meter->usage(*directory, alias);
     if (!usage) return usage.error();
     // The level with the least room: a full account fills every mailbox it owns.
     auto tightest = usage->tightest();
