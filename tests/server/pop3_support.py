@@ -4,6 +4,7 @@ one file per message, so that bare LF endings and a missing last newline survive
 import glob
 import os
 import re
+import time
 import socket
 import ssl
 import subprocess
@@ -68,7 +69,16 @@ def import_messages(data_dir, mailbox, messages, tmp_dir):
     for i, message in enumerate(messages):
         with open(os.path.join(maildir, "cur", f"{i:06d}.test"), "wb") as f:
             f.write(message)
-    cli(data_dir, "mailbox", "import", mailbox.file, "--from", maildir, password=mailbox.password)
+    # The server closes the mailbox after the session's last answer (QUIT commits, then the
+    # session ends): until then the CLI finds it busy, so wait for that instead of assuming it.
+    deadline = time.monotonic() + 30
+    while True:
+        r = cli(data_dir, "mailbox", "import", mailbox.file, "--from", maildir, password=mailbox.password,
+                check=False)
+        if r.returncode == 0 or "mailbox is busy" not in r.stderr or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert r.returncode == 0, r.stderr
 
 
 def pop3_wire(message):
