@@ -23,6 +23,9 @@ int run(int argc, char** argv) {
   int exit_code = 0;
   std::string data_dir = "data";
   app.add_option("--data-dir", data_dir, "the data directory (default ./data)")->envname("SEALMAIL_DATA_DIR");
+  // `sealmail serve --data-dir DIR` (as issue 4 and most tools spell it) as well as
+  // `sealmail --data-dir DIR serve`: subcommands hand options they do not know to the top.
+  app.fallthrough();
   add_mailbox_commands(app, exit_code);
   add_serve_command(app, data_dir, exit_code);
   add_quickstart_command(app, data_dir, exit_code);

@@ -19,11 +19,12 @@ void Ledger::observe(store::MailboxRegistry& registry) {
     auto self = weak.lock();
     if (!self) return;
     self->update(id, mailbox);  // re-synced at each open: what happened while it was closed counts
-    // The listener lives inside the mailbox, so the mailbox outlives every call of it.
-    store::Mailbox* watched = &mailbox;
-    mailbox.subscribe([weak, id, watched](const store::ChangeEvent& e) {
+    mailbox.subscribe([weak, id](const store::ChangeEvent& e) {
       if (e.kind == store::ChangeEvent::Kind::flags) return;  // flags change no size
-      if (auto self = weak.lock()) self->update(id, *watched);
+      if (auto self = weak.lock()) {
+        std::lock_guard lock(self->mutex_);
+        self->changed_.insert(id);
+      }
     });
   });
 }
@@ -109,6 +110,15 @@ Result<Usage> Ledger::usage(directory::Directory& directory, const directory::Al
   auto limits = directory.quota_for(alias);
   if (!limits) return limits.error();
   const std::string& own = alias.mailbox_id;
+  // The mailboxes that committed since the last check: their sizes first (as many as changed,
+  // whatever the number of mailboxes counted).
+  std::set<std::string> changed;
+  {
+    std::lock_guard lock(mutex_);
+    changed.swap(changed_);
+  }
+  for (const auto& id : changed)
+    if (id != own) refresh(id);
   // The alias's own mailbox is read again at each check (one mailbox: its live count or its hint,
   // and its spool), so that what it holds is exact whatever happened to it unseen.
   if (directory::is_mailbox_id(own)) refresh(own);

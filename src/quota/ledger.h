@@ -7,8 +7,10 @@
 //   live when open, else the hint left at close, plus the sealed spool), the first time a check
 //   needs it; then every change moves it by the difference.
 // - Each mailbox the registry opens is read again there (store/registry.h's open observer) and
-//   followed: after each of its commits (append, copy, expunge, folder deleted) its size, which
-//   the store keeps as a running count too (Mailbox::quota() is O(1)), replaces the old one.
+//   followed: each of its commits (append, copy, expunge, folder deleted) marks it changed, and
+//   the next check takes its new size, which the store keeps as a running count too
+//   (Mailbox::quota() is O(1)). The store's callback only marks: it may run with the mailbox's
+//   write lock held, so it must not call back into the mailbox.
 // - Mail sealed in the spool of a mailbox whose owner is away changes no open mailbox: the MX
 //   calls refresh() after writing it.
 // - What happens outside this process (the CLI removing an alias or moving a domain to another
@@ -47,7 +49,7 @@ class Ledger : public std::enable_shared_from_this<Ledger> {
   Result<Usage> usage(directory::Directory& directory, const directory::Alias& alias);
   // Reads the size of `mailbox_id` again (after mail was sealed into its spool, or it was removed).
   void refresh(const std::string& mailbox_id);
-  // The open mailbox `mailbox_id` committed a change (or was just opened): takes its new size.
+  // The open mailbox `mailbox_id` was just opened: takes its size.
   void update(const std::string& mailbox_id, store::Mailbox& mailbox);
 
   // For tests: the bytes counted for a mailbox now (0 when unknown).
@@ -78,6 +80,7 @@ class Ledger : public std::enable_shared_from_this<Ledger> {
   std::map<std::string, uint64_t> bytes_;                   // mailbox id -> bytes (stored + spooled)
   std::map<std::string, std::set<std::string>> groups_of_;  // mailbox id -> keys of its groups
   std::map<std::string, Group> groups_;                     // "domain:ID", "account:ID"
+  std::set<std::string> changed_;                           // mailboxes that committed since the last check
 };
 
 }  // namespace sealmail::quota

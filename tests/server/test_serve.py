@@ -782,3 +782,22 @@ def test_sighup_with_a_bad_config_keeps_the_old_one_whole(data_dir):
             socket.create_connection(("127.0.0.1", moved), timeout=2).close()
     finally:
         assert s.stop() == 0
+
+
+def test_data_dir_may_follow_the_subcommand(data_dir):
+    """`sealmail serve --data-dir DIR --config FILE` (the issue's spelling) and `sealmail domain
+    add NAME --data-dir DIR` work like the form with --data-dir first."""
+    d = os.path.join(data_dir, "after")
+    os.makedirs(d, mode=0o700)
+    r = subprocess.run([BINARY, "domain", "add", "example.com", "--data-dir", d], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([BINARY, "--data-dir", d, "domain", "list"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "example.com" in r.stdout, (r.stdout, r.stderr)
+    config = os.path.join(data_dir, "bad.toml")
+    with open(config, "w") as f:
+        f.write("lissten = 1\n")
+    r = subprocess.run([BINARY, "serve", "--data-dir", d, "--config", config], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 1 and r.stderr.startswith("sealmail: config: lissten: unknown key"), r.stderr
+    assert r.stderr.count("\n") == 1

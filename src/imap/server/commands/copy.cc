@@ -7,6 +7,7 @@
 #include "imap/protocol/response.h"
 #include "imap/server/commands/handlers.h"
 #include "imap/server/message_set.h"
+#include "quota/ledger.h"
 #include "quota/usage.h"
 
 namespace sealmail::imap::commands {
@@ -24,22 +25,23 @@ Result copy(Session& s, Command& c) {
   auto directory = s.context().directory;
   auto alias = s.alias();
   auto meter = std::make_shared<quota::Meter>(s.options().data_dir, s.context().registry, s.context().spool);
-  auto result_work = s.blocking(
-      [mailbox, folder, ranges, target, move, directory, alias, meter]() -> sealmail::Result<store::CopyResult> {
-        auto exists = mailbox->folder(target);
-        if (!exists) return sealmail::Error{Errc::not_found, "no such mailbox"};
-        if (ranges.empty()) return store::CopyResult{exists->uidvalidity, {}};
-        if (!move) {
-          auto copied = mailbox->list_messages(folder, ranges, false);
-          if (!copied) return copied.error();
-          uint64_t bytes = 0;
-          for (auto& m : *copied) bytes += m.size;
-          auto usage = meter->usage(*directory, alias);
-          if (!usage) return usage.error();
-          if (!usage->fits(bytes)) return sealmail::Error{Errc::quota_exceeded, "the mailbox is full"};
-        }
-        return move ? mailbox->move(folder, ranges, target) : mailbox->copy(folder, ranges, target);
-      });
+  auto ledger = s.context().quota_ledger;
+  auto result_work = s.blocking([mailbox, folder, ranges, target, move, directory, alias, meter,
+                                 ledger]() -> sealmail::Result<store::CopyResult> {
+    auto exists = mailbox->folder(target);
+    if (!exists) return sealmail::Error{Errc::not_found, "no such mailbox"};
+    if (ranges.empty()) return store::CopyResult{exists->uidvalidity, {}};
+    if (!move) {
+      auto copied = mailbox->list_messages(folder, ranges, false);
+      if (!copied) return copied.error();
+      uint64_t bytes = 0;
+      for (auto& m : *copied) bytes += m.size;
+      auto usage = ledger ? ledger->usage(*directory, alias) : meter->usage(*directory, alias);
+      if (!usage) return usage.error();
+      if (!usage->fits(bytes)) return sealmail::Error{Errc::quota_exceeded, "the mailbox is full"};
+    }
+    return move ? mailbox->move(folder, ranges, target) : mailbox->copy(folder, ranges, target);
+  });
   auto result = co_await std::move(result_work);
   if (!result) {
     if (result.error().code == Errc::not_found) no("TRYCREATE", "no such mailbox");
