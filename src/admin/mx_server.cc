@@ -287,7 +287,11 @@ std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& ru
   qp.local = std::make_shared<CurrentDelivery>(parts.router);
   qp.is_local = [directory](const std::string& domain) { return directory->find_domain(domain).ok(); };
   qp.history = *history;
-  qp.webhooks = parts.webhooks;
+  // Bounce webhooks of the queue: a sender of its own, with the settings serve started with.
+  delivery::WebhookOptions queue_hooks;
+  queue_hooks.timeout = std::chrono::seconds(config.delivery.webhook_timeout_seconds);
+  queue_hooks.allow_private_addresses = config.delivery.allow_private_targets;
+  qp.webhooks = std::make_shared<delivery::WebhookSender>(runtime, queue_hooks);
   qp.webhook_secret = std::string(hook_secret->view());
   qp.bounce_webhooks = [directory](const std::string& alias) -> std::vector<std::string> {
     auto a = directory->find_alias(alias);

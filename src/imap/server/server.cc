@@ -34,7 +34,7 @@ Server::Server(std::shared_ptr<ServerContext> context, Endpoint endpoint)
             if (!ticket) return nullptr;
             return std::make_shared<directory::ConnectionLimiter::Ticket>(std::move(*ticket));
           },
-          [context](std::shared_ptr<net::Connection> c) { return refuse(context, std::move(c)); }) {}
+          [current = context_](std::shared_ptr<net::Connection> c) { return refuse(current->get(), std::move(c)); }) {}
 
 Status Server::start() { return listener_.start(); }
 void Server::stop() { listener_.stop(); }
