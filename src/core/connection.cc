@@ -13,7 +13,8 @@ struct Connection::Zlib {
   ~Zlib() { deflating ? deflateEnd(&z) : inflateEnd(&z); }
 };
 
-Connection::Connection(tcp::socket socket) : socket_(std::move(socket)), deadline_(socket_.get_executor()) {
+Connection::Connection(tcp::socket socket)
+    : socket_(std::move(socket)), read_deadline_(socket_.get_executor()), write_deadline_(socket_.get_executor()) {
   ErrorCode ec;
   auto ep = socket_.remote_endpoint(ec);
   if (!ec) {
@@ -31,7 +32,8 @@ Connection::~Connection() = default;
 void Connection::close() {
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     ErrorCode ec;
-    self->deadline_.cancel();
+    self->read_deadline_.timer.cancel();
+    self->write_deadline_.timer.cancel();
     if (self->tls_ && self->socket_.is_open()) self->tls_->send_close_notify();
     self->socket_.shutdown(tcp::socket::shutdown_both, ec);
     self->socket_.close(ec);
@@ -47,12 +49,12 @@ void Connection::interrupt() {
 
 // The deadline cancels what is pending on the socket when it passes (the operation then fails
 // and reports timed_out); the socket stays open for a last word.
-void Connection::arm(std::chrono::steady_clock::duration timeout) {
-  timed_out_ = false;
-  deadline_.expires_after(timeout);
-  deadline_.async_wait([this](const ErrorCode& ec) {
+void Connection::arm(Deadline& deadline, std::chrono::steady_clock::duration timeout) {
+  deadline.passed = false;
+  deadline.timer.expires_after(timeout);
+  deadline.timer.async_wait([this, &deadline](const ErrorCode& ec) {
     if (ec) return;  // re-armed or cancelled
-    timed_out_ = true;
+    deadline.passed = true;
     ErrorCode ignored;
     socket_.cancel(ignored);
   });
@@ -61,20 +63,20 @@ void Connection::arm(std::chrono::steady_clock::duration timeout) {
 asio::awaitable<ErrorCode> Connection::start_tls(asio::ssl::context& context,
                                                  std::chrono::steady_clock::duration timeout) {
   tls_ = std::make_unique<TlsStream>(socket_, context, true);
-  arm(timeout);
+  arm(read_deadline_, timeout);
   auto ec = co_await tls_->handshake();
-  deadline_.cancel();
-  co_return timed_out_ ? asio::error::timed_out : ec;
+  read_deadline_.timer.cancel();
+  co_return read_deadline_.passed ? asio::error::timed_out : ec;
 }
 
 asio::awaitable<ErrorCode> Connection::start_tls_client(asio::ssl::context& context, std::string server_name,
                                                         bool verify, std::chrono::steady_clock::duration timeout) {
   tls_ = std::make_unique<TlsStream>(socket_, context, false);
   tls_->set_server_name(server_name, verify);
-  arm(timeout);
+  arm(read_deadline_, timeout);
   auto ec = co_await tls_->handshake();
-  deadline_.cancel();
-  co_return timed_out_ ? asio::error::timed_out : ec;
+  read_deadline_.timer.cancel();
+  co_return read_deadline_.passed ? asio::error::timed_out : ec;
 }
 
 asio::awaitable<ErrorCode> Connection::raw_read(char* data, size_t size, size_t& got) {
@@ -96,10 +98,10 @@ asio::awaitable<ErrorCode> Connection::read_some(std::string& out, std::chrono::
   char chunk[kReadChunk];
   for (;;) {
     size_t got = 0;
-    arm(timeout);
+    arm(read_deadline_, timeout);
     auto ec = co_await raw_read(chunk, sizeof chunk, got);
-    deadline_.cancel();
-    if (timed_out_) co_return asio::error::timed_out;
+    read_deadline_.timer.cancel();
+    if (read_deadline_.passed) co_return asio::error::timed_out;
     if (ec) co_return ec;
     if (!inflate_) {
       out.append(chunk, got);
@@ -124,7 +126,7 @@ asio::awaitable<ErrorCode> Connection::read_some(std::string& out, std::chrono::
 }
 
 asio::awaitable<ErrorCode> Connection::write(std::string_view data, std::chrono::steady_clock::duration timeout) {
-  arm(timeout);
+  arm(write_deadline_, timeout);
   ErrorCode ec;
   if (!deflate_) {
     ec = co_await raw_write(data);
@@ -145,8 +147,8 @@ asio::awaitable<ErrorCode> Connection::write(std::string_view data, std::chrono:
     packed.resize(used);
     ec = co_await raw_write(packed);
   }
-  deadline_.cancel();
-  co_return timed_out_ ? asio::error::timed_out : ec;
+  write_deadline_.timer.cancel();
+  co_return write_deadline_.passed ? asio::error::timed_out : ec;
 }
 
 Status Connection::start_deflate() {

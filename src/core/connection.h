@@ -71,15 +71,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
   struct Zlib;
   asio::awaitable<ErrorCode> raw_read(char* data, size_t size, size_t& got);
   asio::awaitable<ErrorCode> raw_write(std::string_view data);
-  void arm(std::chrono::steady_clock::duration timeout);
+  // A read and a write may be pending at once (IDLE: the client's DONE is awaited while changes
+  // are written), so each has its own deadline: arming one never disarms the other.
+  struct Deadline {
+    explicit Deadline(const asio::any_io_executor& executor) : timer(executor) {}
+    asio::steady_timer timer;
+    bool passed = false;
+  };
+  void arm(Deadline& deadline, std::chrono::steady_clock::duration timeout);
 
   tcp::socket socket_;
   std::unique_ptr<TlsStream> tls_;
-  asio::steady_timer deadline_;
+  Deadline read_deadline_, write_deadline_;
   std::unique_ptr<Zlib> inflate_, deflate_;
   std::string remote_ip_;
   bool loopback_ = false;
-  bool timed_out_ = false;
 };
 
 }  // namespace sealmail::net
