@@ -164,4 +164,15 @@ size_t Listener::open_connections() const {
   return state_->open.size();
 }
 
+asio::awaitable<void> refuse_with_line(std::shared_ptr<Connection> connection,
+                                       std::shared_ptr<asio::ssl::context> implicit_tls, std::string line) {
+  constexpr auto kTimeout = std::chrono::seconds(10);
+  if (implicit_tls) {
+    auto handshake = connection->start_tls(*implicit_tls, kTimeout);
+    if (co_await std::move(handshake)) co_return;
+  }
+  auto said = connection->write(line, kTimeout);
+  co_await std::move(said);
+}
+
 }  // namespace sealmail::net

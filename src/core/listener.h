@@ -51,4 +51,10 @@ asio::awaitable<void> run_session(std::shared_ptr<Context> context, std::shared_
   co_await std::move(work);
 }
 
+// A Refuse for a protocol that says why in one line (IMAP "* BYE [UNAVAILABLE] ...", POP3
+// "-ERR [SYS/TEMP] ...", SMTP "421 4.7.0 ..."): on an implicit-TLS listener (`implicit_tls` not
+// null) after the handshake; each step within 10 s.
+asio::awaitable<void> refuse_with_line(std::shared_ptr<Connection> connection,
+                                       std::shared_ptr<asio::ssl::context> implicit_tls, std::string line);
+
 }  // namespace sealmail::net

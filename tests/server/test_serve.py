@@ -330,20 +330,20 @@ def test_failed_logins_per_address_delay_then_lock_that_address_only(data_dir):
 
 def test_connections_per_ip_on_the_pop3_and_smtp_listeners(data_dir):
     """[limits] max_connections_per_ip = 2 on every listener (IMAP's and the admin's have their
-    own tests): the third connection from one IP is closed without a greeting."""
+    own tests; the implicit-TLS ports: test_connection_limits.py): the third connection from one IP
+    is told why in its protocol instead of a greeting, and closed."""
     s = full_server(data_dir, limits="max_connections_per_ip = 2\n")
     s.start()
     try:
-        for name, port, greeting in [("pop3", s.pop3_port, b"+OK"), ("smtp", s.smtp_port, b"220")]:
+        for name, port, greeting, refusal in [
+                ("pop3", s.pop3_port, b"+OK", b"-ERR [SYS/TEMP] Too many connections from your address\r\n"),
+                ("smtp", s.smtp_port, b"220", b"421 4.7.0 Too many connections from your address\r\n")]:
             held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(2)]
             for h in held:
                 assert h.recv(100).startswith(greeting), name
             third = socket.create_connection(("127.0.0.1", port), timeout=5)
-            try:
-                said = third.recv(100)
-            except ConnectionResetError:
-                said = b""
-            assert said == b"", name  # closed at once, nothing said
+            said = third.makefile("rb").readline()
+            assert said == refusal, name  # not a reset: the client is told why
             third.close()
             held.pop().close()
             deadline = time.monotonic() + 5
@@ -663,16 +663,13 @@ def test_sighup_applies_hostname_limits_and_submission_to_new_sessions(data_dir)
         status, body = s.get("/api/aliases", token=s.token(), method="POST",
                              body=json.dumps({"address": "third@" + DOMAIN, "forwards": ["x@example.org"]}).encode())
         assert status != 200 and "too many aliases" in body, (status, body)
-        # [limits] max_connections_per_ip = 3: the fourth POP3 connection is closed unanswered.
+        # [limits] max_connections_per_ip = 3: the fourth POP3 connection is refused.
         held = [socket.create_connection(("127.0.0.1", s.pop3_port), timeout=5) for _ in range(3)]
         for h in held:
             assert h.recv(100).startswith(b"+OK")
         fourth = socket.create_connection(("127.0.0.1", s.pop3_port), timeout=5)
-        try:
-            said = fourth.recv(100)
-        except ConnectionResetError:
-            said = b""
-        assert said == b""
+        said = fourth.makefile("rb").readline()
+        assert said == b"-ERR [SYS/TEMP] Too many connections from your address\r\n", said
         for h in held + [fourth]:
             h.close()
     finally:

@@ -9,14 +9,9 @@ namespace {
 // A client over the per-IP connection limit is told so, as a greeting (RFC 9051 §7.1.5: BYE may
 // be the greeting; RFC 5530 UNAVAILABLE), over TLS on an implicit-TLS listener.
 asio::awaitable<void> refuse(std::shared_ptr<ServerContext> context, std::shared_ptr<net::Connection> connection) {
-  constexpr auto kTimeout = std::chrono::seconds(10);
-  if (context->options.implicit_tls) {
-    if (!context->tls) co_return;
-    auto handshake = connection->start_tls(*context->tls, kTimeout);
-    if (co_await std::move(handshake)) co_return;
-  }
-  auto bye = connection->write("* BYE [UNAVAILABLE] Too many connections from your address\r\n", kTimeout);
-  co_await std::move(bye);
+  auto said = net::refuse_with_line(std::move(connection), context->options.implicit_tls ? context->tls : nullptr,
+                                    "* BYE [UNAVAILABLE] Too many connections from your address\r\n");
+  co_await std::move(said);
 }
 
 }  // namespace
