@@ -252,3 +252,11 @@ def fetch_items(response):
 def fetches(untagged):
     """Every FETCH response among `untagged`, as a list of (n, items)."""
     return [fetch_items(r) for r in untagged if re.match(rb"^\* \d+ FETCH ", r)]
+
+
+def greeting(port, tls):
+    """(socket, first line) of a fresh connection to a loopback server, over implicit TLS (not
+    verified) when `tls`: what any protocol says first."""
+    raw = socket.create_connection(("127.0.0.1", port), timeout=30)
+    sock = unverified_context().wrap_socket(raw) if tls else raw
+    return sock, sock.makefile("rb").readline()

@@ -1,6 +1,8 @@
 """The MX test bench: `sealmail serve` with its `smtp` listener (and IMAP, to read what arrived) on
 free loopback ports, a hosted domain, and helpers to send with smtplib or raw bytes. Shared by
 tests/server/test_smtp*.py."""
+import glob
+import json
 import os
 import re
 import socket
@@ -141,3 +143,16 @@ def strip_trace(stored):
                  rb"(?:X-Sealmail-Scan: [^\r]*\r\n)?", stored)
     assert m, stored[:300]
     return stored[m.end():]
+
+
+def sink_received(sink_dir, subject):
+    """(envelope, bytes) of every message a test SMTP sink (queue_sink.py, smtp_sink.py: <n>.eml
+    beside <n>.json) took whose Subject is `subject`, in arrival order."""
+    out = []
+    for eml in sorted(glob.glob(os.path.join(sink_dir, "*.eml"))):
+        with open(eml, "rb") as f:
+            data = f.read()
+        if f"Subject: {subject}\r\n".encode() in data:
+            with open(eml[:-4] + ".json") as f:
+                out.append((json.load(f), data))
+    return out

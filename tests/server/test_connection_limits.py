@@ -4,14 +4,13 @@ own protocol after the TLS handshake, instead of a bare close that reaches it as
 newcomer gets in again once a held connection ends. (Plain pop3 and smtp: test_serve.py; IMAP's:
 test_imap_tls.py.)"""
 import os
-import socket
 import time
 
 import pytest
 
 from conftest import free_port
 from imap_support import ImapServer
-from imap_wire import unverified_context
+from imap_wire import greeting
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +31,6 @@ def server(tmp_path_factory):
     yield s
     code = s.stop()
     assert code == 0, s.read_log()[-4000:]
-
-
-def greeting(port, tls):
-    raw = socket.create_connection(("127.0.0.1", port), timeout=30)
-    sock = unverified_context().wrap_socket(raw) if tls else raw
-    return sock, sock.makefile("rb").readline()
 
 
 @pytest.mark.parametrize("listener,tls,welcome,refusal", [

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from imap_support import DOMAIN, ImapServer
-from imap_wire import unverified_context
+from imap_wire import greeting, unverified_context
 
 CLIENTS = 200
 
@@ -113,12 +113,6 @@ def small_server(tmp_path_factory):
     yield s
     code = s.stop()
     assert code == 0, s.read_log()[-4000:]
-
-
-def greeting(port, tls):
-    raw = socket.create_connection(("127.0.0.1", port), timeout=30)
-    sock = unverified_context().wrap_socket(raw) if tls else raw
-    return sock, sock.makefile("rb").readline()
 
 
 def test_a_client_over_the_connection_limit_is_told_why(small_server):

@@ -16,13 +16,12 @@ import json
 import os
 import signal
 import stat
-import subprocess
 import time
 import uuid
 
 import pytest
 
-from smtp_support import DOMAIN, SmtpServer
+from smtp_support import DOMAIN, SmtpServer, sink_received
 from nsd_support import Nsd, start_ready
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -102,14 +101,7 @@ class Bench:
         return out
 
     def received(self, subject):
-        out = []
-        for meta in sorted(glob.glob(os.path.join(self.sink_dir, "*.json"))):
-            with open(meta[:-5] + ".eml", "rb") as f:
-                data = f.read()
-            if f"Subject: {subject}\r\n".encode() in data:
-                with open(meta) as f:
-                    out.append((json.load(f), data))
-        return out
+        return sink_received(self.sink_dir, subject)
 
     def rcpt_answers(self, host):
         try:

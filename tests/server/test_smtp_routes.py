@@ -9,14 +9,11 @@ import json
 import os
 import re
 import smtplib
-import subprocess
-import sys
 
 import pytest
 
-from conftest import free_port
 from nsd_support import Nsd, start_ready
-from smtp_support import DOMAIN, SmtpServer, message, strip_trace
+from smtp_support import DOMAIN, SmtpServer, message, sink_received, strip_trace
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SINK = os.path.join(HERE, "..", "smtp", "client", "smtp_sink.py")
@@ -60,18 +57,6 @@ def routes(tmp_path_factory):
     assert code == 0, server.read_log()[-4000:]
 
 
-def received(sink_dir, subject):
-    """(envelope, bytes) of every message the sink took whose Subject is `subject`."""
-    out = []
-    for eml in sorted(glob.glob(os.path.join(sink_dir, "*.eml"))):
-        with open(eml, "rb") as f:
-            data = f.read()
-        if f"Subject: {subject}\r\n".encode() in data:
-            with open(eml[:-4] + ".json") as f:
-                out.append((json.load(f), data))
-    return out
-
-
 def send(server, rcpts, body, sender="alice@example.org"):
     with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=30) as s:
         s.ehlo("sender.example.org")
@@ -89,7 +74,7 @@ def test_forward_through_mx_with_srs(routes):
     server.add_alias(f"fwd@{DOMAIN}", "--forward", "bob@forward.test")
     body = message("forwarded")
     assert send(server, [f"fwd@{DOMAIN}"], body) == {}
-    got = received(routes["sink_dir"], "forwarded")
+    got = sink_received(routes["sink_dir"], "forwarded")
     assert len(got) == 1
     envelope, data = got[0]
     assert envelope["rcpt_tos"] == ["bob@forward.test"]
@@ -102,11 +87,11 @@ def test_bounce_to_srs_address_goes_back_to_the_sender(routes):
     server = routes["server"]
     server.add_alias(f"fwd2@{DOMAIN}", "--forward", "dave@forward.test")
     send(server, [f"fwd2@{DOMAIN}"], message("first leg"), sender="erin@forward.test")
-    (envelope, _), = received(routes["sink_dir"], "first leg")
+    (envelope, _), = sink_received(routes["sink_dir"], "first leg")
     srs_address = envelope["mail_from"]
     assert srs_address.startswith("SRS0=") and srs_address.endswith("@mail.test")
     assert send(server, [srs_address], message("the bounce"), sender="") == {}
-    (bounce, data), = received(routes["sink_dir"], "the bounce")
+    (bounce, data), = sink_received(routes["sink_dir"], "the bounce")
     assert bounce["rcpt_tos"] == ["erin@forward.test"] and bounce["mail_from"] == "<>"  # (aiosmtpd writes the null path so)
     # A forged SRS address (bad hash) is nobody.
     forged = re.sub(r"^SRS0=[^=]+=", "SRS0=zzzz=", srs_address)
@@ -124,7 +109,7 @@ def test_temporary_failure_is_4xx_and_the_retry_does_not_duplicate(routes):
         with pytest.raises(smtplib.SMTPDataError) as e:
             send(server, [f"two@{DOMAIN}"], body)
         assert e.value.smtp_code == 451
-    got = received(routes["sink_dir"], "retried")
+    got = sink_received(routes["sink_dir"], "retried")
     assert [g[0]["rcpt_tos"] for g in got] == [["ok1@forward.test"]]
 
 
@@ -172,7 +157,7 @@ def test_mailbox_forward_and_webhook_together(routes):
     body = message("three ways")
     assert send(server, [mixed], body) == {}
     assert [strip_trace(m) for m in server.inbox(mixed, mix_password)] == [body]
-    assert [g[0]["rcpt_tos"] for g in received(routes["sink_dir"], "three ways")] == [["frank@forward.test"]]
+    assert [g[0]["rcpt_tos"] for g in sink_received(routes["sink_dir"], "three ways")] == [["frank@forward.test"]]
     hooks = [p for p in glob.glob(os.path.join(routes["hook_dir"], "*.json"))
              if json.load(open(p)).get("subject") == "three ways"]
     assert len(hooks) == 1 and not os.path.basename(hooks[0]).startswith("rejected")

@@ -6,7 +6,6 @@ quickstart printed; a recipient refused with 550 comes back as a DSN in the send
 IMAP and parsed by Python's email package; the finished message is in the queue's history."""
 import email
 import email.policy
-import glob
 import json
 import os
 import re
@@ -21,6 +20,7 @@ import pytest
 from conftest import BINARY, free_port
 from imap_support import ImapServer
 from nsd_support import Nsd, start_ready
+from smtp_support import sink_received
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SINK = os.path.join(HERE, "queue_sink.py")
@@ -86,17 +86,6 @@ def remote(tmp_path_factory):
     assert code == 0, server.read_log()[-4000:]
 
 
-def received(sink_dir, subject):
-    out = []
-    for meta in sorted(glob.glob(os.path.join(sink_dir, "*.json"))):
-        with open(meta[:-5] + ".eml", "rb") as f:
-            data = f.read()
-        if f"Subject: {subject}\r\n".encode() in data:
-            with open(meta) as f:
-                out.append((json.load(f), data))
-    return out
-
-
 def verify_dkim(records, data):
     def dnsfunc(name, timeout=5):
         key = name.decode() if isinstance(name, bytes) else name
@@ -121,7 +110,7 @@ def test_swaks_over_587_reaches_the_remote_mx_signed(remote):
                         "--body", "Sent through the queue."],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
-    (meta, data), = wait_for(lambda: received(remote["sink_dir"], subject))
+    (meta, data), = wait_for(lambda: sink_received(remote["sink_dir"], subject))
     assert meta["mail_from"] == OWNER and meta["rcpt_tos"] == ["reader@far.test"]
     assert verify_dkim(remote["records"], data) == {"rsa-sha256", "ed25519-sha256"}
     msg = email.message_from_bytes(data, policy=email.policy.default)
@@ -143,7 +132,7 @@ def test_smtplib_over_465_refused_recipient_comes_back_as_a_dsn(remote):
     with smtplib.SMTP_SSL("127.0.0.1", server.submissions_port, context=ctx, timeout=30) as s:
         s.login(OWNER, password)
         assert s.sendmail(OWNER, ["ok@far.test", "nobody@refusing.far.test"], body) == {}
-    (meta, _), = wait_for(lambda: received(remote["sink_dir"], subject))
+    (meta, _), = wait_for(lambda: sink_received(remote["sink_dir"], subject))
     assert meta["rcpt_tos"] == ["ok@far.test"]
 
     def dsn():
