@@ -16,6 +16,7 @@ packages=(
   libmagic-dev libidn2-dev libicu-dev clamav-daemon  # issue 9: content protections (types, IDN, scripts, ClamAV)
   p7zip-full  # issue 10: the export zip opens in 7z (tests/server/test_backup.py); s3rver comes from npm there
   libpsl-dev publicsuffix python3-dnspython python3-authres openssl  # issue 9: DMARC org domains; dkimpy's DNS and ARC; keys
+  librnp-dev gpg gpg-agent gpgconf  # issue 9: OpenPGP (RNP encrypts to an alias's key; GnuPG makes and reads keys in tests)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -7,6 +7,7 @@
 
 #include "admin/mail_admin.h"
 #include "admin/mailbox_access.h"
+#include "admin/pgp_key_api.h"
 #include "admin/queue_commands.h"
 #include "core/fs.h"
 #include "core/hex.h"
@@ -192,6 +193,7 @@ HttpResponse api(AdminContext& ctx, const HttpRequest& req) {
   if (seg.size() >= 2 && seg[1] == "queue") return queue_api(ctx, seg, m);
   if (!ctx.directory) return reply(503, {{"error", "no directory"}});
   auto& d = *ctx.directory;
+  if (auto pgp = pgp_key_api(ctx, seg, req)) return std::move(*pgp);  // its PUT takes a key, not only JSON
   json body;
   if (!req.body.empty()) {
     body = json::parse(req.body, nullptr, false);
@@ -373,6 +375,12 @@ net::asio::awaitable<HttpResponse> handle(std::shared_ptr<AdminContext> context,
   if (path == "/healthz") co_return HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
   if (path == "/metrics")
     co_return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics::global().render()};
+  if (is_wkd_path(path)) {
+    // Web Key Directory (issue 9): public, no token; the directory blocks, so on the worker pool.
+    auto work = [context, req = std::move(req)] { return wkd_response(*context, req); };
+    auto done = context->runtime->blocking(std::move(work));
+    co_return co_await std::move(done);
+  }
   if (path.rfind("/api/", 0) == 0 || path == "/api") {
     auto live = context->live->get();
     auto& throttle = *live->token_throttle;

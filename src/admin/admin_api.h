@@ -12,6 +12,8 @@
 //   POST   /api/aliases/{address}/backup [{"password"} when no session holds the mailbox open]
 //   GET    /api/queue                         GET /api/queue/{id}
 //   POST   /api/queue/{id}/retry              DELETE /api/queue/{id}
+//   PUT|GET|DELETE /api/aliases/{address}/pgp-key, POST .../pgp-key/wkd-lookup, and the public
+//   /.well-known/openpgpkey/ (WKD): pgp_key_api.h
 // A generated password is in the answer of the call that made it, and nowhere else.
 #pragma once
 

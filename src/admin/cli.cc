@@ -6,6 +6,7 @@
 #include "admin/backup_commands.h"
 #include "admin/directory_commands.h"
 #include "admin/mailbox_commands.h"
+#include "admin/pgp_key_commands.h"
 #include "admin/portability_commands.h"
 #include "admin/protection_commands.h"
 #include "admin/queue_commands.h"
@@ -31,6 +32,7 @@ int run(int argc, char** argv) {
   add_quickstart_command(app, data_dir, exit_code);
   add_directory_commands(app, data_dir, exit_code);
   add_protection_commands(app, data_dir, exit_code);
+  add_pgp_key_commands(app, data_dir, exit_code);
   add_queue_commands(app, data_dir, exit_code);
   add_backup_commands(app, data_dir, exit_code);
   add_portability_commands(app, data_dir, exit_code);

@@ -61,8 +61,12 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
         break;
       }
       auto& req = parser.get();
-      HttpRequest r{std::string(req.method_string()), std::string(req.target()),
-                    std::string(req[http::field::authorization]), std::move(req.body()), client_ip};
+      HttpRequest r{std::string(req.method_string()),
+                    std::string(req.target()),
+                    std::string(req[http::field::authorization]),
+                    std::move(req.body()),
+                    client_ip,
+                    std::string(req[http::field::host])};
       HttpResponse out;
       auto started = std::chrono::steady_clock::now();
       try {

@@ -18,6 +18,7 @@ struct HttpRequest {
   std::string authorization;  // the Authorization header, if any
   std::string body;
   std::string client_ip;
+  std::string host;  // the Host header (WKD's direct method names the domain only there)
 };
 
 struct HttpResponse {

@@ -7,6 +7,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "crypto/secret.h"
@@ -42,6 +44,30 @@ Status remove_alias(directory::Directory& dir, const std::filesystem::path& data
 // Removes the domain (with its aliases when `cascade`) and their mailboxes, spools and backups.
 Status remove_domain(directory::Directory& dir, const std::filesystem::path& data_dir, std::string_view name,
                      bool cascade);
+
+// OpenPGP keys of exact aliases (issue 9; checks in delivery/pgp/public_key.h). A key set here is
+// used for the next message: mail to the alias is encrypted to it before it is stored or forwarded.
+struct PgpKeyInfo {
+  std::string address;
+  std::string fingerprint;
+  std::vector<std::string> user_ids;  // the valid ones (set and WKD only)
+  uint64_t valid_until = 0;           // Unix seconds, 0: no expiry (set and WKD only)
+  std::string updated_at;
+  std::string armored;  // the public key as kept, ASCII-armored
+};
+// `key_text`: an armored public key block or binary packets (one key, no secret key material, able
+// to encrypt, not expired or revoked, with a user id that is the alias's address).
+Result<PgpKeyInfo> set_pgp_key(directory::Directory& dir, std::string_view address, std::string_view key_text);
+Result<PgpKeyInfo> get_pgp_key(directory::Directory& dir, std::string_view address);  // not_found: no key
+Status remove_pgp_key(directory::Directory& dir, std::string_view address);
+// Finds the alias's key by Web Key Directory lookup (its own domain's WKD, over HTTPS, as set up by
+// [openpgp] of DATA/config.toml) and sets it as set_pgp_key does.
+Result<PgpKeyInfo> set_pgp_key_from_wkd(directory::Directory& dir, const std::filesystem::path& data_dir,
+                                        std::string_view address);
+// What our WKD serves (binary key) for a hosted `domain` and a WKD hash; none when no exact alias of
+// the domain with a key has that hash. `local_hint` is the "l" query parameter, if any.
+Result<std::optional<std::vector<uint8_t>>> wkd_served_key(directory::Directory& dir, std::string_view domain,
+                                                           std::string_view hash, std::string_view local_hint);
 
 Result<std::unique_ptr<directory::Directory>> open_directory(const std::filesystem::path& data_dir);
 

@@ -123,12 +123,11 @@ Result<Config> load_config(const std::filesystem::path& data_dir, const std::opt
     msg << "config: " << file->filename().string() << " line " << e.source().begin.line << ": " << e.description();
     return make_error(Errc::invalid_argument, msg.str());
   }
-  static const std::set<std::string> top_keys = {"hostname",    "data_dir",   "listen", "tls",
-                                                 "limits",      "delivery",   "log",    "runtime",
-                                                 "protections", "submission", "backup",
-                                                 "authentication"};
+  static const std::set<std::string> top_keys = {
+      "hostname", "data_dir",    "listen",     "tls",    "limits",         "delivery", "log",
+      "runtime",  "protections", "submission", "backup", "authentication", "openpgp"};
   // [backup] is read and checked by backup/backup_config.h, [authentication] by
-  // delivery/auth/inbound_auth.h.
+  // delivery/auth/inbound_auth.h, [openpgp] by delivery/pgp/wkd.h.
   // [submission] is read by load_submission_settings (submission_config.h); checked here too, so
   // that a bad key stops the server at start like any other.
   if (auto* n = root.get("submission")) {

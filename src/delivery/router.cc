@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "core/ascii.h"
 #include "core/log.h"
 #include "core/time.h"
+#include "delivery/pgp/message_encryption.h"
+#include "delivery/pgp/pgp_mime.h"
 #include "quota/ledger.h"
 #include "quota/usage.h"
 #include "smtp/outbound/dkim_canon.h"
@@ -43,6 +46,12 @@ struct Router::Plan {
   std::vector<std::string> bounces;          // original senders of bounces to our SRS addresses
   std::vector<directory::Alias> recipients;  // every alias reached, once: their protections apply
   std::string forward_domain;                // the domain of the first alias that forwards (ARC)
+  // Issue 9, OpenPGP: the keys of the aliases reached that have one, and which alias each forward
+  // target and webhook came from (the first, when several aliases share one), so that each copy
+  // is encrypted to the key of the alias it is for.
+  std::map<int64_t, std::vector<uint8_t>> keys;
+  std::map<std::string, int64_t> forward_owner;
+  std::map<std::string, int64_t> webhook_owner;
 };
 
 Router::Router(net::Runtime& runtime, RouterParts parts, RouterOptions options)
@@ -111,14 +120,24 @@ Result<Router::Plan> Router::plan_blocking(const smtp::Envelope& envelope) {
     if (!alias) return alias.error();
     if (!*alias) continue;  // removed since RCPT: nothing to do for it
     auto& a = **alias;
-    if (std::none_of(plan.recipients.begin(), plan.recipients.end(), [&](auto& r) { return r.id == a.id; }))
+    if (std::none_of(plan.recipients.begin(), plan.recipients.end(), [&](auto& r) { return r.id == a.id; })) {
       plan.recipients.push_back(a);
+      auto key = parts_.directory->alias_pgp_key(a.id);
+      if (!key) return key.error();
+      if (*key) plan.keys.emplace(a.id, std::move((*key)->key));
+    }
     if (a.has_mailbox &&
         std::none_of(plan.stores.begin(), plan.stores.end(), [&](auto& s) { return s.mailbox_id == a.mailbox_id; }))
       plan.stores.push_back(a);
     if (!a.forwards.empty() && plan.forward_domain.empty()) plan.forward_domain = a.domain;
-    for (auto& f : a.forwards) add_unique(plan.forwards, f);
-    for (auto& w : a.webhooks) add_unique(plan.webhooks, w);
+    for (auto& f : a.forwards) {
+      add_unique(plan.forwards, f);
+      plan.forward_owner.emplace(f, a.id);
+    }
+    for (auto& w : a.webhooks) {
+      add_unique(plan.webhooks, w);
+      plan.webhook_owner.emplace(w, a.id);
+    }
   }
   return plan;
 }
@@ -219,39 +238,103 @@ boost::asio::awaitable<smtp::Reply> Router::deliver(smtp::Envelope envelope, std
     if (scan.refuse) co_return *scan.refuse;
   }
 
-  if (!plan->stores.empty()) {
+  // Issue 9, OpenPGP: each alias with a key gets the message as PGP/MIME encrypted to that key,
+  // once, for its stored copy, its forwards and its webhooks alike (pgp/message_encryption.h); a
+  // message encrypted already goes as it came. After the content protections, which read the clear
+  // text. A key that can no longer encrypt (expired or revoked since it was set) answers 451 for
+  // its copies rather than letting them go in clear: the owner can mend the key while the sender
+  // retries.
+  std::map<int64_t, std::shared_ptr<const std::string>> sealed;  // alias id -> what its copies carry
+  std::set<int64_t> unsealable;
+  if (!plan->keys.empty() && !pgp::is_encrypted(*message)) {
+    auto encrypting = runtime_.blocking([&plan, message] {
+      std::vector<std::pair<int64_t, Result<std::string>>> out;
+      for (auto& [id, key] : plan->keys) {
+        bool changed = false;
+        out.emplace_back(id, pgp::encrypt_message(key, *message, &changed));
+      }
+      return out;
+    });
+    auto encrypted = co_await std::move(encrypting);
+    for (auto& [id, result] : encrypted) {
+      if (result) {
+        sealed.emplace(id, std::make_shared<const std::string>(std::move(*result)));
+      } else {
+        log::warn("delivery: OpenPGP encryption failed", {{"error", result.error().message}});
+        unsealable.insert(id);
+      }
+    }
+  }
+  auto payload_of = [&](int64_t alias_id) {
+    auto it = sealed.find(alias_id);
+    return it == sealed.end() ? message : it->second;
+  };
+  const Copy cannot_seal{Outcome::temporary, make(451, "4.7.0", "The recipient's OpenPGP key cannot encrypt now")};
+
+  for (auto& alias : plan->stores) {
     // RFC 5321 §4.4: the final delivery adds Return-Path; a forwarded copy must not carry one.
+    std::string key = "store:" + alias.mailbox_id;
+    if (memory_->contains(print, key)) continue;
+    if (unsealable.count(alias.id)) {
+      copies.push_back(cannot_seal);
+      continue;
+    }
+    auto body = payload_of(alias.id);
     auto stored = std::make_shared<std::string>();
     stored->reserve(envelope.mail_from.size() + verdict.header.size() + scan.header.size() + trace.size() +
-                    message->size() + 20);
+                    body->size() + 20);
     *stored += "Return-Path: <" + envelope.mail_from + ">\r\n";
     *stored += verdict.header;
     *stored += trace;
     *stored += scan.header;  // after our Received: what this hop found, below what it says it is
-    *stored += *message;
-    for (auto& alias : plan->stores) {
-      std::string key = "store:" + alias.mailbox_id;
-      if (memory_->contains(print, key)) continue;
-      std::string folder = quarantined || scan.junk_mailboxes.count(alias.mailbox_id) ? "Junk" : "INBOX";
-      auto storing =
-          runtime_.blocking([this, alias, stored, folder] { return store_blocking(alias, *stored, folder); });
-      Copy copy = co_await std::move(storing);
-      if (copy.outcome == Outcome::delivered) memory_->remember(print, key);
-      copies.push_back(std::move(copy));
-    }
+    *stored += *body;
+    std::string folder = quarantined || scan.junk_mailboxes.count(alias.mailbox_id) ? "Junk" : "INBOX";
+    auto storing = runtime_.blocking([this, alias, stored, folder] { return store_blocking(alias, *stored, folder); });
+    Copy copy = co_await std::move(storing);
+    if (copy.outcome == Outcome::delivered) memory_->remember(print, key);
+    copies.push_back(std::move(copy));
   }
 
-  // A forwarded copy goes as received (with our trace only): the scan header is for what we keep.
-  // Our ARC set (RFC 8617) goes in front of it, so the next hop can trust what we saw.
-  std::string arc;
-  if (parts_.authenticator && !plan->forwards.empty()) {
-    auto sealing = runtime_.blocking([this, &plan, &trace, &message, &verdict] {
-      return arc_set_blocking(plan->forward_domain, trace + *message, verdict);
-    });
-    arc = co_await std::move(sealing);
+  // A forwarded copy goes as received (with our trace only; encrypted when its alias has a key):
+  // the scan header is for what we keep. Our ARC set (RFC 8617) goes in front of it, over the
+  // bytes that go, so the next hop can trust what we saw. One relayed form per payload.
+  std::map<int64_t, std::shared_ptr<const std::string>> relayed_by_alias;  // sealed payloads
+  std::shared_ptr<const std::string> relayed_clear;
+  if (!plan->forwards.empty() || !plan->bounces.empty() || !plan->webhooks.empty()) {
+    std::vector<std::pair<int64_t, std::shared_ptr<const std::string>>> payloads;  // -1: the clear one
+    payloads.emplace_back(-1, message);
+    for (auto& [id, body] : sealed) payloads.emplace_back(id, body);
+    bool seal_arc = parts_.authenticator && !plan->forwards.empty();
+    auto frame = [this, &plan, &trace, &verdict, &payloads, seal_arc] {
+      std::vector<std::shared_ptr<const std::string>> out;
+      for (auto& [id, body] : payloads) {
+        std::string arc = seal_arc ? arc_set_blocking(plan->forward_domain, trace + *body, verdict) : std::string();
+        out.push_back(std::make_shared<const std::string>(arc + trace + *body));
+      }
+      return out;
+    };
+    std::vector<std::shared_ptr<const std::string>> framed;
+    if (seal_arc) {
+      auto framing = runtime_.blocking(std::move(frame));  // RSA signing: off the I/O thread
+      framed = co_await std::move(framing);
+    } else {
+      framed = frame();
+    }
+    relayed_clear = framed[0];
+    for (size_t i = 1; i < payloads.size(); ++i) relayed_by_alias.emplace(payloads[i].first, framed[i]);
   }
-  auto relayed = std::make_shared<const std::string>(arc + trace + *message);
-  auto forward_one = [&](std::string from, std::string target) -> boost::asio::awaitable<Copy> {
+  auto relayed_for = [&](const std::map<std::string, int64_t>& owners, const std::string& target) {
+    auto owner = owners.find(target);
+    if (owner == owners.end()) return relayed_clear;
+    auto it = relayed_by_alias.find(owner->second);
+    return it == relayed_by_alias.end() ? relayed_clear : it->second;
+  };
+  auto unsealable_for = [&](const std::map<std::string, int64_t>& owners, const std::string& target) {
+    auto owner = owners.find(target);
+    return owner != owners.end() && unsealable.count(owner->second) > 0;
+  };
+  auto forward_one = [&](std::string from, std::string target,
+                         std::shared_ptr<const std::string> relayed) -> boost::asio::awaitable<Copy> {
     std::string key = "forward:" + lower(target);
     if (memory_->contains(print, key)) co_return Copy{Outcome::delivered, make(250, "2.0.0", "Ok")};
     if (!parts_.forwarder) co_return Copy{Outcome::temporary, make(451, "4.3.0", "Forwarding is not configured")};
@@ -270,11 +353,15 @@ boost::asio::awaitable<smtp::Reply> Router::deliver(smtp::Envelope envelope, std
   std::string rewritten =
       envelope.mail_from.empty() || !parts_.srs ? envelope.mail_from : parts_.srs->forward(envelope.mail_from);
   for (auto& target : plan->forwards) {
-    auto work = forward_one(rewritten, target);
+    if (unsealable_for(plan->forward_owner, target)) {
+      copies.push_back(cannot_seal);
+      continue;
+    }
+    auto work = forward_one(rewritten, target, relayed_for(plan->forward_owner, target));
     copies.push_back(co_await std::move(work));
   }
   for (auto& original : plan->bounces) {
-    auto work = forward_one(std::string(), original);
+    auto work = forward_one(std::string(), original, relayed_clear);
     copies.push_back(co_await std::move(work));
   }
 
@@ -285,8 +372,13 @@ boost::asio::awaitable<smtp::Reply> Router::deliver(smtp::Envelope envelope, std
       copies.push_back({Outcome::temporary, make(451, "4.3.0", "Webhooks are not configured")});
       continue;
     }
+    if (unsealable_for(plan->webhook_owner, url)) {
+      copies.push_back(cannot_seal);
+      continue;
+    }
     WebhookEnvelope hook{envelope.mail_from, envelope.recipients, envelope.client_ip, envelope.helo};
-    auto posting = parts_.webhooks->post(url, options_.webhook_secret, std::move(hook), relayed);
+    auto posting =
+        parts_.webhooks->post(url, options_.webhook_secret, std::move(hook), relayed_for(plan->webhook_owner, url));
     ForwardOutcome outcome = co_await std::move(posting);
     if (outcome.kind == ForwardOutcome::Kind::delivered) {
       memory_->remember(print, key);

@@ -18,6 +18,9 @@
 //   whose owner is away is never opened: its size is the hint it left when it last closed.
 // - Content protections (filters/content_filter.h) run on the message in memory before any copy
 //   is made: a refusal answers for the whole message; phishing may send a mailbox's copy to Junk.
+// - OpenPGP (issue 9, pgp/message_encryption.h): every copy for an alias with a key (stored, in the
+//   mailbox or the spool; forwarded; posted to a webhook) is the message as PGP/MIME encrypted to
+//   that key, unless it came encrypted. Drafts never pass here (IMAP APPEND stores them as given).
 // - Logs hold outcome counts and redacted addresses only.
 #pragma once
 
@@ -27,8 +30,8 @@
 #include <string>
 
 #include "core/runtime.h"
-#include "delivery/filters/content_filter.h"
 #include "delivery/auth/inbound_auth.h"
+#include "delivery/filters/content_filter.h"
 #include "delivery/forwarder.h"
 #include "delivery/sent_memory.h"
 #include "delivery/srs.h"
@@ -56,9 +59,9 @@ struct RouterParts {
   std::shared_ptr<directory::Directory> directory;
   std::shared_ptr<store::MailboxRegistry> registry;
   std::shared_ptr<store::Spool> spool;
-  std::shared_ptr<Forwarder> forwarder;    // null: forward targets get 451 (none configured)
-  std::shared_ptr<WebhookSender> webhooks; // null: webhooks get 451
-  std::shared_ptr<Srs> srs;                // null: senders are not rewritten, no bounces come back
+  std::shared_ptr<Forwarder> forwarder;            // null: forward targets get 451 (none configured)
+  std::shared_ptr<WebhookSender> webhooks;         // null: webhooks get 451
+  std::shared_ptr<Srs> srs;                        // null: senders are not rewritten, no bounces come back
   std::shared_ptr<filters::ContentFilter> filter;  // null: no content protections (issue 9)
   // Issue 9: SPF, DKIM, ARC and DMARC of inbound mail (null: no checks, no Authentication-Results).
   std::shared_ptr<auth::Authenticator> authenticator;

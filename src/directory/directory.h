@@ -102,6 +102,19 @@ class Directory {
   virtual Status set_domain_protection(int64_t domain_id, std::string_view name, std::optional<std::string> value) = 0;
   virtual Status set_alias_protection(int64_t alias_id, std::string_view name, std::optional<std::string> value) = 0;
 
+  // OpenPGP (issue 9): the public key of an exact alias, as the transferable public key in binary
+  // (RFC 4880 §11.1), checked by the caller (delivery/pgp/public_key.h) before it is set. A public
+  // key is not a secret: the directory keeps it with the rest of the metadata. Mail to the alias
+  // is then encrypted to it, and WKD serves it. None: the alias has no key.
+  struct PgpKey {
+    std::string fingerprint;  // upper-case hex of the primary key
+    std::vector<uint8_t> key;
+    std::string updated_at;  // ISO 8601 UTC
+  };
+  virtual Result<std::optional<PgpKey>> alias_pgp_key(int64_t alias_id) = 0;
+  // Replaces the key (none removes it); not_found when the alias does not exist.
+  virtual Status set_alias_pgp_key(int64_t alias_id, std::optional<PgpKey> key) = 0;
+
   // Where mail to `address` goes: the exact alias, else the first regex alias of the domain (in
   // creation order) whose pattern matches the whole local part, else the domain's catch-all.
   // None when nothing matches, the domain is not hosted, or the address is malformed.

@@ -30,6 +30,7 @@ namespace sealmail::directory {
 namespace {
 
 constexpr size_t kMaxTargets = 100;
+constexpr size_t kMaxPgpKeyBytes = size_t{1} << 20;
 constexpr int kMaxRetentionDays = 36500;
 constexpr int64_t kDaySeconds = int64_t{24} * 60 * 60;
 constexpr int kForward = 0, kWebhook = 1;
@@ -629,6 +630,44 @@ class SqliteDirectory final : public Directory {
                                         "DELETE FROM alias_protections WHERE alias_id = ? AND name = ?",
                                         "no such alias"};
     return set_protection(kSql, alias_id, name, value);
+  }
+
+  Result<std::optional<PgpKey>> alias_pgp_key(int64_t alias_id) override {
+    return with_db([&](sql::Db& db) -> Result<std::optional<PgpKey>> {
+      sql::Query q = db.query("SELECT fingerprint, key, updated_at FROM alias_pgp_keys WHERE alias_id = ?");
+      q->bind(1, alias_id);
+      if (!q->step()) return std::optional<PgpKey>();
+      auto blob = q->blob(1);
+      return std::optional<PgpKey>(
+          PgpKey{std::string(q->text(0)), {blob.begin(), blob.end()}, std::string(q->text(2))});
+    });
+  }
+  Status set_alias_pgp_key(int64_t alias_id, std::optional<PgpKey> key) override {
+    if (key && (key->key.empty() || key->key.size() > kMaxPgpKeyBytes))
+      return invalid("an OpenPGP key must be between 1 byte and 1 MiB");
+    return with_db([&](sql::Db& db) {
+      return sql::transaction(db, [&]() -> Status {
+        {
+          sql::Query q = db.query("SELECT 1 FROM aliases WHERE id = ?");
+          q->bind(1, alias_id);
+          if (!q->step()) return not_found("no such alias");
+        }
+        if (!key) {
+          sql::Query q = db.query("DELETE FROM alias_pgp_keys WHERE alias_id = ?");
+          q->bind(1, alias_id);
+          q->run();
+          return Status::success();
+        }
+        sql::Query q = db.query(
+            "INSERT INTO alias_pgp_keys(alias_id, fingerprint, key, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT DO UPDATE SET fingerprint = excluded.fingerprint, key = excluded.key, "
+            "updated_at = excluded.updated_at");
+        q->bind(1, alias_id).bind(2, std::string_view(key->fingerprint));
+        q->bind_blob(3, std::span<const uint8_t>(key->key)).bind(4, now_iso());
+        q->run();
+        return Status::success();
+      });
+    });
   }
 
  private:

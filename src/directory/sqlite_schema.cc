@@ -73,6 +73,17 @@ CREATE TABLE IF NOT EXISTS alias_protections(
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// OpenPGP (issue 9): one public key per alias (binary, at most 1 MiB), removed with the alias.
+// Added to older directories at open, as the protection tables are.
+constexpr const char* kPgpKeyTable = R"sql(
+CREATE TABLE IF NOT EXISTS alias_pgp_keys(
+  alias_id INTEGER PRIMARY KEY REFERENCES aliases(id) ON DELETE CASCADE,
+  fingerprint TEXT NOT NULL,
+  key BLOB NOT NULL CHECK (length(key) BETWEEN 1 AND 1048576),
+  updated_at TEXT NOT NULL
+) STRICT;
+)sql";
+
 constexpr const char* kTables[] = {"accounts", "domains", "aliases", "alias_targets", "alias_creations"};
 
 sealmail::Error mismatch(std::string what) { return make_error(Errc::schema_mismatch, std::move(what)); }
@@ -89,6 +100,7 @@ Status prepare_schema(sql::Db& db) {
       if (objects != 0) return mismatch("not a sealmail directory: the database already holds other tables");
       db.exec(kSchema);
       db.exec(kProtectionTables);
+      db.exec(kPgpKeyTable);
       db.exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
       db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
       return Status::success();
@@ -103,6 +115,7 @@ Status prepare_schema(sql::Db& db) {
       if (!q->step()) return mismatch(std::string("directory schema is missing table ") + table);
     }
     db.exec(kProtectionTables);
+    db.exec(kPgpKeyTable);
     return Status::success();
   });
 }

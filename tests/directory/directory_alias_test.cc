@@ -405,11 +405,34 @@ TEST_F(DirectoryTest, ProtectionSettings) {
   ASSERT_TRUE(dir_->set_alias_protection(alias.id, "virus", std::nullopt).ok());
   EXPECT_TRUE(dir_->alias_protections(alias.id)->empty());
   EXPECT_EQ(dir_->set_alias_protection(alias.id + 100, "virus", std::string("off")).error().code, Errc::not_found);
-  EXPECT_EQ(dir_->set_domain_protection(domain.id + 100, "virus", std::string("off")).error().code,
-            Errc::not_found);
+  EXPECT_EQ(dir_->set_domain_protection(domain.id + 100, "virus", std::string("off")).error().code, Errc::not_found);
   ASSERT_TRUE(dir_->set_alias_protection(alias.id, "executables", std::string("off")).ok());
   ASSERT_TRUE(dir_->remove_alias(alias.id).ok());
   EXPECT_TRUE(dir_->alias_protections(alias.id)->empty());  // ON DELETE CASCADE
+}
+
+// Issue 9: an alias's OpenPGP public key (checked by delivery/pgp before it gets here).
+TEST_F(DirectoryTest, PgpKeys) {
+  make_domain();
+  auto alias = make_alias("hello@example.com");
+  EXPECT_FALSE(dir_->alias_pgp_key(alias.id)->has_value());
+  Directory::PgpKey key{"ABCDEF", {0x99, 0x01, 0x02}, {}};
+  ASSERT_TRUE(dir_->set_alias_pgp_key(alias.id, key).ok());
+  auto got = dir_->alias_pgp_key(alias.id);
+  ASSERT_TRUE(got && got->has_value());
+  EXPECT_EQ((*got)->fingerprint, "ABCDEF");
+  EXPECT_EQ((*got)->key, key.key);
+  EXPECT_FALSE((*got)->updated_at.empty());
+  key.key = {0x98, 0x00};
+  ASSERT_TRUE(dir_->set_alias_pgp_key(alias.id, key).ok());  // replaced
+  EXPECT_EQ((*dir_->alias_pgp_key(alias.id))->key, key.key);
+  EXPECT_EQ(dir_->set_alias_pgp_key(alias.id + 100, key).error().code, Errc::not_found);
+  EXPECT_EQ(dir_->set_alias_pgp_key(alias.id, Directory::PgpKey{"X", {}, {}}).error().code, Errc::invalid_argument);
+  ASSERT_TRUE(dir_->set_alias_pgp_key(alias.id, std::nullopt).ok());
+  EXPECT_FALSE(dir_->alias_pgp_key(alias.id)->has_value());
+  ASSERT_TRUE(dir_->set_alias_pgp_key(alias.id, key).ok());
+  ASSERT_TRUE(dir_->remove_alias(alias.id).ok());
+  EXPECT_FALSE(dir_->alias_pgp_key(alias.id)->has_value());  // ON DELETE CASCADE
 }
 
 }  // namespace
