@@ -7,6 +7,7 @@ against gpg's own --with-wkd-hash; and WKD lookup against a local HTTPS server (
 http.server + ssl with a test certificate). Lookup reaches it through [openpgp] wkd_connect_to (every
 WKD connection goes to 127.0.0.1:<port>; TLS still checks the certificate for the real names), and
 wkd_ca_file (the test certificate)."""
+import base64
 import email
 import glob
 import hashlib
@@ -29,6 +30,7 @@ from smtp_support import DOMAIN, SmtpServer, sink_received, strip_trace
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SINK = os.path.join(HERE, "..", "smtp", "client", "smtp_sink.py")
+RECEIVER = os.path.join(HERE, "..", "delivery", "webhook_receiver.py")
 GPG = shutil.which("gpg") or "/usr/bin/gpg"
 
 ZONE = """$ORIGIN forward.test.
@@ -123,7 +125,7 @@ def cleanup_gnupg():
 def keys(tmp_path_factory):
     g = Gpg(short_home(None))
     k = {"gpg": g}
-    for name in ("stored", "spooled", "online", "api", "fwd", "wkd1", "wkd2", "served", "drafts"):
+    for name in ("stored", "spooled", "online", "api", "fwd", "hook", "wkd1", "wkd2", "served", "drafts"):
         k[name] = g.gen(f"{name.title()} User <{name}@{DOMAIN if not name.startswith('wkd') else 'wkd.test'}>")
     # Keys that must be refused.
     k["other"] = g.gen("Other <other@example.org>")
@@ -161,9 +163,16 @@ def pgp(tmp_path_factory, keys):
     server.add_domain()
     server.add_domain("wkd.test")
     server.start()
-    yield {"server": server, "sink_dir": sink_dir, "www": www, "gpg": keys["gpg"], "keys": keys}
+    hook_dir = str(base / "hooks")
+    os.makedirs(hook_dir)
+    with open(os.path.join(data, "webhook-secret")) as f:
+        secret = f.read().strip()
+    hooks, hook_port = start_ready(["/usr/bin/python3", RECEIVER, "--dir", hook_dir],
+                                   env=dict(os.environ, WEBHOOK_SECRET=secret))
+    yield {"server": server, "sink_dir": sink_dir, "www": www, "gpg": keys["gpg"], "keys": keys,
+           "hook_dir": hook_dir, "hook_port": hook_port}
     code = server.stop()
-    for p in (sink, wkd):
+    for p in (sink, wkd, hooks):
         p.terminate()
         p.wait(timeout=10)
     nsd.stop()
@@ -379,6 +388,27 @@ def test_forwarded_mail_arrives_encrypted(pgp, tmp_path):
     assert b"only for you" not in data
 
 
+def test_webhook_posts_carry_the_encrypted_message(pgp, tmp_path):
+    server, g = pgp["server"], pgp["gpg"]
+    user = f"hook@{DOMAIN}"
+    server.add_alias(user, "--webhook", f"http://127.0.0.1:{pgp['hook_port']}/hook")
+    server.cli("alias", "pgp-key", user, "--set", key_file(pgp, user, tmp_path))
+    sent = original("to the sealed hook")
+    send(server, user, sent)
+    posts = []
+    for path in glob.glob(os.path.join(pgp["hook_dir"], "*.json")):
+        with open(path) as f:
+            doc = json.load(f)
+        if doc.get("subject") == "to the sealed hook":
+            posts.append((os.path.basename(path), doc))
+    assert len(posts) == 1 and not posts[0][0].startswith("rejected"), posts
+    doc = posts[0][1]
+    assert "only for you" not in json.dumps(doc)
+    armored = [a for a in doc["attachments"] if a["content_type"] == "application/octet-stream"]
+    assert len(armored) == 1, doc["attachments"]
+    assert g.decrypt(base64.b64decode(armored[0]["content"])) == sent
+
+
 def test_drafts_appended_by_the_owner_are_left_alone(pgp, tmp_path):
     server = pgp["server"]
     user = f"drafts@{DOMAIN}"
@@ -476,3 +506,23 @@ def test_wkd_lookup_over_https_advanced_then_direct(pgp):
         f.write(g.export(two, armor=False))
     r = server.cli("alias", "pgp-key", "nokey@wkd.test", "--wkd", check=False)
     assert r.returncode == 1 and "the key found by WKD was refused" in r.stderr, r.stderr
+
+
+def test_a_key_that_expired_after_it_was_set_defers_rather_than_storing_in_clear(pgp, tmp_path):
+    server, g = pgp["server"], pgp["gpg"]
+    user = f"shortlived@{DOMAIN}"
+    password = server.add_mailbox(user)
+    fpr = g.gen(f"Short Lived <{user}>", expire="seconds=6")
+    server.cli("alias", "pgp-key", user, "--set", key_file(pgp, user, tmp_path))
+    # Wait until GnuPG itself calls the key expired (validity "e"), then one second more.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        out = g.run("--with-colons", "--list-keys", fpr).stdout.decode()
+        if any(l.startswith("pub:e:") for l in out.splitlines()):
+            break
+        time.sleep(0.2)
+    time.sleep(1)  # both count whole seconds: be past the boundary for RNP too, whichever way it rounds
+    with pytest.raises(smtplib.SMTPDataError) as e:
+        send(server, user, original("after expiry"))
+    assert e.value.smtp_code == 451 and b"4.7.0" in e.value.smtp_error, e.value
+    assert server.inbox(user, password) == []  # nothing stored in clear
