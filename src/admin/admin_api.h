@@ -17,7 +17,9 @@
 // A generated password is in the answer of the call that made it, and nowhere else.
 #pragma once
 
+#include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "admin/http_server.h"
 #include "backup/service.h"
@@ -42,6 +44,8 @@ struct AdminContext {
   std::shared_ptr<store::MailboxRegistry> registry;
   // The sealed spool, counted in quota usage with the mailboxes (null: none).
   std::shared_ptr<store::Spool> spool;
+  // The configuration file serve read ([openpgp] is read from it at each WKD lookup).
+  std::optional<std::filesystem::path> config_file;
 
   // What a SIGHUP replaces (issue 4), taken once per request.
   struct Live {

@@ -61,8 +61,9 @@ Result<PgpKeyInfo> set_pgp_key(directory::Directory& dir, std::string_view addre
 Result<PgpKeyInfo> get_pgp_key(directory::Directory& dir, std::string_view address);  // not_found: no key
 Status remove_pgp_key(directory::Directory& dir, std::string_view address);
 // Finds the alias's key by Web Key Directory lookup (its own domain's WKD, over HTTPS, as set up by
-// [openpgp] of DATA/config.toml) and sets it as set_pgp_key does.
-Result<PgpKeyInfo> set_pgp_key_from_wkd(directory::Directory& dir, const std::filesystem::path& data_dir,
+// [openpgp] of `config_file`: none for the defaults) and sets it as set_pgp_key does.
+Result<PgpKeyInfo> set_pgp_key_from_wkd(directory::Directory& dir,
+                                        const std::optional<std::filesystem::path>& config_file,
                                         std::string_view address);
 // What our WKD serves (binary key) for a hosted `domain` and a WKD hash; none when no exact alias of
 // the domain with a key has that hash. `local_hint` is the "l" query parameter, if any.

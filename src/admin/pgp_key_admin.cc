@@ -72,14 +72,12 @@ Status remove_pgp_key(directory::Directory& dir, std::string_view address) {
   return dir.set_alias_pgp_key(alias->id, std::nullopt);
 }
 
-Result<PgpKeyInfo> set_pgp_key_from_wkd(directory::Directory& dir, const std::filesystem::path& data_dir,
+Result<PgpKeyInfo> set_pgp_key_from_wkd(directory::Directory& dir,
+                                        const std::optional<std::filesystem::path>& config_file,
                                         std::string_view address) {
   auto alias = exact_alias(dir, address);
   if (!alias) return alias.error();
-  std::optional<std::filesystem::path> file;
-  std::error_code ec;
-  if (std::filesystem::exists(data_dir / "config.toml", ec)) file = data_dir / "config.toml";
-  auto options = delivery::pgp::load_wkd_options(file);
+  auto options = delivery::pgp::load_wkd_options(config_file);
   if (!options) return options.error();
   auto served = delivery::pgp::wkd_lookup(alias->address, *options);
   if (!served) return served.error();

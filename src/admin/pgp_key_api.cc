@@ -74,7 +74,7 @@ std::optional<HttpResponse> pgp_key_api(AdminContext& ctx, const std::vector<std
   const std::string& address = seg[2];
   const std::string& m = req.method;
   if (seg.size() == 5 && seg[4] == "wkd-lookup" && m == "POST") {
-    auto r = set_pgp_key_from_wkd(d, ctx.config.data_dir, address);
+    auto r = set_pgp_key_from_wkd(d, ctx.config_file, address);
     return r ? reply(200, to_json(*r)) : error_reply(r.error());
   }
   if (seg.size() != 4) return reply(404, {{"error", "no such endpoint"}});

@@ -1,6 +1,7 @@
 #include "admin/pgp_key_commands.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -83,7 +84,12 @@ void add_pgp_key_commands(CLI::App& app, std::string& data_dir, int& exit_code) 
     }
     Result<PgpKeyInfo> k = make_error(Errc::internal, "");
     if (*wkd) {
-      k = set_pgp_key_from_wkd(d, data_dir, *address);
+      // As the other commands do: the data directory's config.toml, when there is one.
+      std::optional<std::filesystem::path> config_file;
+      std::error_code ec;
+      auto in_data = std::filesystem::path(data_dir) / "config.toml";
+      if (std::filesystem::exists(in_data, ec)) config_file = in_data;
+      k = set_pgp_key_from_wkd(d, config_file, *address);
     } else {
       auto text = read_key_file(*set_file);
       if (!text) {

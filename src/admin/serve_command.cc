@@ -19,6 +19,7 @@
 #include "core/metrics.h"
 #include "core/runtime.h"
 #include "core/tls.h"
+#include "delivery/pgp/wkd.h"
 #include "imap/server/server.h"
 #include "pop3/server/server.h"
 #include "quota/ledger.h"
@@ -185,6 +186,12 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
       *config, std::move(*token), &runtime, std::shared_ptr<directory::Directory>(std::move(*dir)), limiter});
   context->live->set(std::make_shared<const AdminContext::Live>(
       AdminContext::Live{config->hostname, make_token_throttle(config->limits, *limiter), nullptr}));
+  context->config_file = cfg_file;
+  // [openpgp] (issue 9) is read when a WKD lookup is made; a bad key stops the start here instead.
+  if (auto wkd = delivery::pgp::load_wkd_options(cfg_file); !wkd) {
+    std::fprintf(stderr, "sealmail: %s\n", wkd.error().message.c_str());
+    return 1;
+  }
   std::unique_ptr<HttpServer> admin_http;
   if (auto it = config->listen.find("admin"); it != config->listen.end()) {
     admin_http = std::make_unique<HttpServer>(runtime, it->second, make_admin_handler(context),

@@ -25,6 +25,7 @@ import urllib.request
 
 import pytest
 
+from conftest import BINARY, free_port
 from nsd_support import Nsd, start_ready
 from smtp_support import DOMAIN, SmtpServer, sink_received, strip_trace
 
@@ -526,3 +527,22 @@ def test_a_key_that_expired_after_it_was_set_defers_rather_than_storing_in_clear
         send(server, user, original("after expiry"))
     assert e.value.smtp_code == 451 and b"4.7.0" in e.value.smtp_error, e.value
     assert server.inbox(user, password) == []  # nothing stored in clear
+
+
+@pytest.mark.parametrize("table,expected", [
+    ("wkd_timeout_seconds = 0", "sealmail: config: openpgp.wkd_timeout_seconds: must be between 1 and 300"),
+    ('wkd_connect_to = "nowhere"', 'sealmail: config: openpgp.wkd_connect_to: expected "host:port"'),
+    ("wkd_ca = 1", "sealmail: config: openpgp.wkd_ca: unknown key"),
+])
+def test_a_bad_openpgp_table_stops_serve_with_one_line(tmp_path, table, expected):
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    config = tmp_path / "config.toml"
+    config.write_text(f'hostname = "mail.test"\n[listen]\nadmin = "127.0.0.1:{free_port()}"\n'
+                      + "".join(f'{n} = "off"\n' for n in ("smtp", "submission", "submissions", "imap", "imaps",
+                                                            "pop3", "pop3s"))
+                      + f"[openpgp]\n{table}\n")
+    r = subprocess.run([BINARY, "--data-dir", str(data), "serve", "--config", str(config)], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 1 and r.stderr.startswith(expected), r.stderr
+    assert r.stderr.count("\n") == 1
