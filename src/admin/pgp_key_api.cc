@@ -4,6 +4,7 @@
 
 #include "admin/mail_admin.h"
 #include "core/hex.h"
+#include "core/wipe.h"
 
 namespace sealmail::admin {
 
@@ -87,14 +88,19 @@ std::optional<HttpResponse> pgp_key_api(AdminContext& ctx, const std::vector<std
     return st ? reply(200, {{"removed", address}}) : error_reply(st.error());
   }
   if (m == "PUT") {
+    // A secret key sent by mistake is refused; the copies made here are wiped either way.
     std::string text = req.body;
     if (!text.empty() && text.front() == '{') {
       auto body = json::parse(text, nullptr, false);
+      sasl::wipe(text);
       if (body.is_discarded() || !body.is_object() || !body.contains("key") || !body["key"].is_string())
         return reply(400, {{"error", "the body must be {\"key\": \"<armored public key>\"} or the key itself"}});
-      text = body["key"].get<std::string>();
+      auto& given = body["key"].get_ref<std::string&>();
+      text = given;
+      sasl::wipe(given);
     }
     auto r = set_pgp_key(d, address, text);
+    sasl::wipe(text);
     return r ? reply(200, to_json(*r)) : error_reply(r.error());
   }
   return reply(405, {{"error", "use GET, PUT or DELETE"}});

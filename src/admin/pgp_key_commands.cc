@@ -8,6 +8,7 @@
 
 #include "admin/mail_admin.h"
 #include "core/fs.h"
+#include "core/wipe.h"
 #include "delivery/pgp/public_key.h"
 
 namespace sealmail::admin {
@@ -97,6 +98,7 @@ void add_pgp_key_commands(CLI::App& app, std::string& data_dir, int& exit_code) 
         return;
       }
       k = set_pgp_key(d, *address, *text);
+      sasl::wipe(*text);  // a secret key given by mistake does not stay in memory
     }
     if (!k) {
       exit_code = report(k.error());
