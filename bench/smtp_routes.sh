@@ -4,7 +4,8 @@
 # the spool) and forward (relayed to an SMTP sink, aiosmtpd, on loopback). Starts a private sealmail
 # with a temporary data directory; each route is run RUNS times by bench/smtp_bench (CLIENTS
 # concurrent senders, MESSAGES each, SIZE bytes); the figures of every run are printed, then the
-# median messages/s per route.
+# median messages/s per route. Issue 9: spool-pgp is the spool route for an alias with an OpenPGP
+# key (made by gpg here), so every message is encrypted to it (PGP/MIME) before it is sealed.
 #
 # usage: bench/smtp_routes.sh [BUILD_DIR]   (env: RUNS=3 CLIENTS=50 MESSAGES=20 SIZE=10240)
 set -euo pipefail
@@ -45,6 +46,12 @@ TOML
 online_pw=$("$bin" --data-dir "$work/data" alias add online@example.com --mailbox)
 "$bin" --data-dir "$work/data" alias add away@example.com --mailbox >/dev/null
 "$bin" --data-dir "$work/data" alias add fwd@example.com --forward target@sink.test >/dev/null
+"$bin" --data-dir "$work/data" alias add awaypgp@example.com --mailbox >/dev/null
+mkdir -m 700 "$work/gnupg"
+gpg --homedir "$work/gnupg" --batch --passphrase '' --quick-gen-key "Bench <awaypgp@example.com>" future-default default never 2>/dev/null
+gpg --homedir "$work/gnupg" --armor --export awaypgp@example.com >"$work/key.asc"
+gpgconf --homedir "$work/gnupg" --kill gpg-agent
+"$bin" --data-dir "$work/data" alias pgp-key awaypgp@example.com --set "$work/key.asc" >/dev/null
 "$bin" --data-dir "$work/data" serve --config "$work/config.toml" >"$work/serve.log" 2>&1 &
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$admin/healthz" >/dev/null && break; sleep 0.1; done
 # Hold a session of online@ open for the whole run (its key stays in memory: live delivery).
@@ -56,7 +63,7 @@ PY
 sleep 1
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-for route in online:online@example.com spool:away@example.com forward:fwd@example.com; do
+for route in online:online@example.com spool:away@example.com spool-pgp:awaypgp@example.com forward:fwd@example.com; do
   name=${route%%:*} rcpt=${route#*:}
   rates=()
   for r in $(seq "$runs"); do
