@@ -109,7 +109,8 @@ std::optional<HttpResponse> pgp_key_api(AdminContext& ctx, const std::vector<std
 bool is_wkd_path(const std::string& path) { return path.rfind(kWkdPrefix, 0) == 0; }
 
 HttpResponse wkd_response(AdminContext& ctx, const HttpRequest& req) {
-  if (req.method != "GET" && req.method != "HEAD") return {405, "text/plain; charset=utf-8", "method not allowed\n"};
+  // GET only: the server writes a body with every answer, which a HEAD must not have.
+  if (req.method != "GET") return {405, "text/plain; charset=utf-8", "method not allowed\n"};
   if (!ctx.directory) return {503, "text/plain; charset=utf-8", "no directory\n"};
   std::string path = req.target.substr(0, req.target.find('?'));
   std::string_view rest = std::string_view(path).substr(kWkdPrefix.size());

@@ -9,6 +9,7 @@
 //   GET /.well-known/openpgpkey/hu/<hash>[?l=<local>]            (direct: the domain is the Host)
 //   GET /.well-known/openpgpkey/<domain>/hu/<hash>[?l=<local>]   (advanced)
 //   GET /.well-known/openpgpkey/policy, /.well-known/openpgpkey/<domain>/policy (empty: §4.5)
+// (GET only: other methods get 405)
 // The binary key is served as application/octet-stream; an alias without a key is a 404. WKD must be
 // reached over HTTPS on port 443 of the domain (or of openpgpkey.<domain>): a TLS reverse proxy in
 // front of the admin listener passes /.well-known/openpgpkey/ on.

@@ -478,6 +478,8 @@ def test_wkd_serves_the_keys_of_our_aliases(pgp, tmp_path):
     assert fetch(server, f"/.well-known/openpgpkey/example.org/hu/{h}", "example.org")[0] == 404
     assert fetch(server, f"/.well-known/openpgpkey/hu/{h}", "example.org")[0] == 404
     assert fetch(server, f"/.well-known/openpgpkey/{DOMAIN}/hu/../../x", DOMAIN)[0] == 404
+    status, _ = server.get(f"/.well-known/openpgpkey/{DOMAIN}/hu/{h}", method="POST", body=b"x")
+    assert status == 405
 
 
 def test_wkd_lookup_over_https_advanced_then_direct(pgp):
