@@ -15,7 +15,7 @@ constexpr std::array<std::string_view, 11> kOuterFields = {"from",        "sende
                                                            "in-reply-to", "references", "auto-submitted"};
 constexpr std::string_view kArmorBegin = "-----BEGIN PGP MESSAGE-----";
 // How much of a base64 body is decoded to look for inline armor: the armor line is at the top.
-constexpr size_t kBase64Window = 64 * 1024;
+constexpr size_t kBase64Window = size_t{64} * 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
