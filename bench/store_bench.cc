@@ -68,6 +68,7 @@ struct Settings {
   std::set<std::string> only;  // sections to run (empty: all), for profiling one of them
   std::string search_db;       // --search-db: the search mailbox's file, kept and reused
   std::string query_filter;    // --query: only the search classes whose name contains this
+  bool skip_indexing = false;  // --no-index: appends only (for profiling them)
   // Derived from --quick.
   size_t batch = 1000;
   size_t batch_4k = 20000, batch_100k = 3000;
@@ -97,6 +98,7 @@ void usage() {
       "  --pin CPU     pin the benchmark thread to one CPU\n"
       "  --only LIST   run only these sections (comma-separated): batch4k, batch100k, durable4k,\n"
       "                durable100k, mime, search (search includes open time and backup)\n"
+      "  --no-index    appends only: skip the deferred full-text indexing after them\n"
       "  --search-db F  build the search mailbox in F and keep it; if F exists, reuse it (same\n"
       "                --seed, --messages and --only: the corpus is generated again, not appended)\n"
       "  --queries N   search rounds (default 200; --quick: 30)\n"
@@ -131,6 +133,8 @@ Settings parse_args(int argc, char** argv) {
       s.query_filter = value();
     } else if (a == "--queries") {
       queries = std::stoull(value());
+    } else if (a == "--no-index") {
+      s.skip_indexing = true;
     } else if (a == "--pin") {
       s.pin_cpu = std::stoi(value());
     } else if (a == "--only") {
@@ -320,7 +324,7 @@ void close_and_destroy(Store& s) {
 // Appends `total` messages of `size` to an encrypted and a plain store, in batches (one transaction
 // each) or one durable append() per message, then indexes what the appends left pending.
 AppendCase bench_append(const fs::path& dir, const sealmail::crypto::SecretBuffer& password, MailCorpus& corpus,
-                        size_t size, size_t total, bool durable, size_t batch) {
+                        size_t size, size_t total, bool durable, size_t batch, bool skip_indexing) {
   std::string tag = std::string(size == kSmall ? "4k" : "100k") + (durable ? "-durable" : "-batch");
   Store stores[2] = {
       make_store(dir, "append-" + tag + "-enc.db", password, Options{.durable = durable}),
@@ -348,6 +352,7 @@ AppendCase bench_append(const fs::path& dir, const sealmail::crypto::SecretBuffe
     }
   }
   for (auto& s : stores) {
+    if (skip_indexing) break;
     measure(s.index, [&] { s.index.messages += must(s.mailbox->index_pending(), "index_pending"); });
     s.index.bytes = s.stats.bytes;
   }
@@ -386,7 +391,7 @@ void run_appends(const Settings& st, const fs::path& dir, const sealmail::crypto
   std::vector<Indexed> indexed;
   for (const auto& c : cases) {
     if (!st.runs(c.name)) continue;
-    AppendCase r = bench_append(dir, password, corpus, c.size, c.total, c.durable, st.batch);
+    AppendCase r = bench_append(dir, password, corpus, c.size, c.total, c.durable, st.batch, st.skip_indexing);
     const AppendStats& enc = r.enc;
     const AppendStats& plain = r.plain;
     indexed.push_back({c.size, c.durable, r});
@@ -408,7 +413,7 @@ void run_appends(const Settings& st, const fs::path& dir, const sealmail::crypto
                  ">= " + fixed(kTargetRatio, 2));
     std::fflush(stdout);
   }
-  if (indexed.empty()) return;
+  if (indexed.empty() || st.skip_indexing) return;
 
   // Appends leave the full-text indexing to later (store/content.h): a search that needs text, an
   // idle server or an import pays it. Both halves together are what a message costs.

@@ -50,9 +50,34 @@ void apply_pragmas(sql::Db& db, const Options& options) {
   db.exec(options.durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
 }
 
+// The writer's WAL hook, called after each commit with the log's length in frames.
+int on_wal_commit(void* arg, sqlite3* db, const char* schema, int frames) {
+  auto* impl = static_cast<Mailbox::Impl*>(arg);
+  if (frames >= kSelfCheckpointFrames)
+    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  else if (frames >= kCheckpointFrames)
+    impl->checkpoints->request();
+  return SQLITE_OK;
+}
+
 }  // namespace
 
+Mailbox::Impl::Impl(std::filesystem::path p, crypto::MailboxKey k, Options o)
+    : path(std::move(p)), key(std::move(k)), options(o) {
+  checkpoints = std::make_shared<CheckpointTicket>([this] {
+    auto lease = reader();
+    sqlite3_wal_checkpoint_v2(lease.db().get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  });
+}
+
+void Mailbox::Impl::adopt_writer(sql::Db db) {
+  writer = std::move(db);
+  // Replaces SQLite's own hook, and with it the checkpoint it would run inside this commit.
+  sqlite3_wal_hook(writer.get(), on_wal_commit, this);
+}
+
 Mailbox::Impl::~Impl() {
+  checkpoints->close();
   if (writer.is_open()) {
     try {
       // For quota checks while the mailbox is closed (usage_hint.h).
@@ -153,7 +178,7 @@ Result<std::unique_ptr<Mailbox>> Mailbox::create(const std::filesystem::path& fi
       if (options.create_default_folders)
         for (const auto& f : kDefaultFolders) insert_folder(db, f[0], f[1], /*subscribe=*/true);
     });
-    impl->writer = std::move(db);
+    impl->adopt_writer(std::move(db));
     return std::unique_ptr<Mailbox>(new Mailbox(std::move(impl)));
   });
   if (!created) {
@@ -192,7 +217,7 @@ Result<std::unique_ptr<Mailbox>> Mailbox::open_with_key(const std::filesystem::p
     db.exec("PRAGMA journal_mode = WAL");
     auto status = migrate_and_validate(db);
     if (!status) return status.error();
-    impl->writer = std::move(db);
+    impl->adopt_writer(std::move(db));
     return std::unique_ptr<Mailbox>(new Mailbox(std::move(impl)));
   });
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "store/checkpointer.h"
 #include "store/content.h"
 #include "store/mailbox.h"
 #include "store/sqlite.h"
@@ -57,6 +58,9 @@ struct Mailbox::Impl {
 
   std::mutex write_mutex;  // serializes every write on `writer`
   sql::Db writer;
+  // Makes `db` the writer, whose commits hand checkpoints to the background thread (checkpointer.h).
+  void adopt_writer(sql::Db db);
+  std::shared_ptr<CheckpointTicket> checkpoints;
 
   // Held shared by every reader lease and exclusively by rekey, which replaces the file: no
   // connection to the old file (and key) may outlive it.
@@ -96,7 +100,7 @@ struct Mailbox::Impl {
   std::map<int, Listener> listeners;
   int next_listener = 1;
 
-  Impl(std::filesystem::path p, crypto::MailboxKey k, Options o) : path(std::move(p)), key(std::move(k)), options(o) {}
+  Impl(std::filesystem::path p, crypto::MailboxKey k, Options o);
   ~Impl();
 
   // A connection with the key and the pragmas applied.

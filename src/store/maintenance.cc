@@ -136,7 +136,7 @@ Status Mailbox::rekey(const crypto::SecretBuffer& new_password) {
   (void)fs::remove_if_exists(copy);
   if (!impl_->writer.is_open()) {
     auto reopened = guarded<Status>([&]() -> Status {
-      impl_->writer = impl_->connect(false);
+      impl_->adopt_writer(impl_->connect(false));
       impl_->writer.exec("PRAGMA journal_mode = WAL");
       return {};
     });

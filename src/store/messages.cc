@@ -202,13 +202,51 @@ std::pair<AppendResult, ChangeEvent> insert_message(sql::Db& db, const AppendReq
 // Group commit: appends that arrive while a commit is running wait for it, and the next leader
 // commits all of them in one transaction (one fsync). Each batch has its own savepoint, so one
 // batch's error (a missing folder) never fails another's; none returns before its commit.
+namespace {
+
+// A large group dirties more pages than SQLite's default cache (2 MB) holds: it then spills them
+// to the log in the middle of the transaction and writes many of them again at commit (measured:
+// 6% of a 1,000-message batch, and 3 of its 20 KB written per message). The cache grows for such a
+// group, to about three times its bytes (at most 64 MB), and shrinks back afterwards, so an open
+// mailbox at rest keeps the small one.
+class GroupCache {
+ public:
+  GroupCache(sql::Db& db, uint64_t group_bytes) : db_(db) {
+    uint64_t kib = std::min<uint64_t>(group_bytes * 3 / 1024, 64 * 1024);
+    if (kib <= kDefaultKib) return;
+    db_.exec(("PRAGMA cache_size = -" + std::to_string(kib)).c_str());
+    grown_ = true;
+  }
+  ~GroupCache() {
+    if (!grown_) return;
+    try {
+      db_.exec(("PRAGMA cache_size = -" + std::to_string(kDefaultKib)).c_str());
+    } catch (const sql::Error&) {
+      // Only memory: the next group sets it again.
+    }
+  }
+  GroupCache(const GroupCache&) = delete;
+  GroupCache& operator=(const GroupCache&) = delete;
+
+ private:
+  static constexpr uint64_t kDefaultKib = 2000;  // SQLite's default (SQLITE_DEFAULT_CACHE_SIZE)
+  sql::Db& db_;
+  bool grown_ = false;
+};
+
+}  // namespace
+
 void Mailbox::Impl::commit_group(const std::vector<PendingAppend*>& group) {
   std::vector<std::optional<Result<std::vector<AppendResult>>>> staged(group.size());
+  uint64_t group_bytes = 0;
+  for (auto* b : group)
+    for (const auto& p : *b->prepared) group_bytes += p.size;
   auto fail_all = [&](const Error& e) {
     for (auto* b : group) b->outcome = e;
   };
   try {
     std::lock_guard lock(write_mutex);
+    GroupCache cache(writer, group_bytes);
     int64_t added_messages = 0, added_bytes = 0;
     sql::transaction(writer, [&] {
       added_messages = added_bytes = 0;
@@ -371,7 +409,7 @@ Result<std::vector<ThreadFields>> Mailbox::thread_fields(std::string_view folder
 }
 
 Result<std::vector<MessageSummary>> Mailbox::list_messages(std::string_view folder, const UidSet& uids,
-                                                          bool with_structure) {
+                                                           bool with_structure) {
   return guarded<Result<std::vector<MessageSummary>>>([&]() -> Result<std::vector<MessageSummary>> {
     auto r = impl_->reader();
     auto& db = r.db();

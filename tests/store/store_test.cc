@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <random>
 #include <thread>
 
 #include "core/fs.h"
@@ -534,7 +536,7 @@ TEST_F(StoreTest, SearchAnswersEveryKindOfKey) {
   EXPECT_EQ(s(SearchKey::of(K::body, "Привет")), V{u2});         // decoded base64, UTF-8
   EXPECT_TRUE(s(SearchKey::of(K::body, "qu_ck")).empty());       // LIKE's wildcards are text
   EXPECT_TRUE(s(SearchKey::of(K::body, "quick%fox")).empty());
-  EXPECT_EQ(s(SearchKey::of(K::body, "quick brown")), V{u1});    // no wildcard: LIKE alone decides
+  EXPECT_EQ(s(SearchKey::of(K::body, "quick brown")), V{u1});  // no wildcard: LIKE alone decides
   EXPECT_EQ(s(SearchKey::of(K::subject, "quarterly")), V{u4});
   EXPECT_EQ(s(SearchKey::of(K::subject, "Café")), V{u2});
   EXPECT_EQ(s(SearchKey::of(K::from, "elodie@")), V{u2});
@@ -653,6 +655,47 @@ TEST_F(StoreTest, BackupSnapshotIsCheckedEncryptedAndOpensWithThePassword) {
   EXPECT_EQ((*copy)->list_messages("INBOX")->size(), testing::corpus().size());
   EXPECT_EQ((*copy)->fetch_raw("INBOX", 11).value(), testing::ten_megabyte_attachment_message());
   EXPECT_EQ(Mailbox::open(dir_ / "snap.sqlite", testing::secret("nope")).error().code, Errc::wrong_password);
+}
+
+// Checkpoints run on the store's background thread (store/checkpointer.h), not inside the commit
+// that crosses the threshold: the log's pages reach the database file while the mailbox stays
+// open, and the log restarts from its beginning instead of growing with every batch.
+TEST_F(StoreTest, CheckpointsRunInTheBackgroundAndTheLogStaysBounded) {
+  auto m = create(Options{.durable = false});
+  std::mt19937 rng(7);
+  auto body = [&] {
+    std::string text;
+    for (int i = 0; i < 3000; ++i) text += static_cast<char>(i % 60 == 59 ? ' ' : 'a' + rng() % 26);
+    return text;
+  };
+  const auto wal = dir_ / "3f9a1c7e.sqlite-wal";
+  auto size_of = [](const std::filesystem::path& p) {
+    std::error_code ec;
+    auto n = std::filesystem::file_size(p, ec);
+    return ec ? uintmax_t{0} : n;
+  };
+  constexpr int kRounds = 5, kBatch = 1000;
+  uintmax_t written = 0, largest_wal = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<AppendRequest> batch(kBatch);
+    for (auto& r : batch) {
+      r.message = testing::plain_message(body());
+      written += r.message.size();
+    }
+    ASSERT_TRUE(m->append_batch(batch).ok());
+    largest_wal = std::max(largest_wal, size_of(wal));
+    // The batch's pages reach the database file without the mailbox closing or anyone asking.
+    uintmax_t want = written * 9 / 10;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (size_of(file()) < want && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_GE(size_of(file()), want) << "round " << round << ": the log was not checkpointed";
+  }
+  // Each batch's log was written over the last one's (restart after a complete checkpoint).
+  EXPECT_LT(largest_wal, written / 2) << "the log grew with every batch: " << largest_wal << " of " << written;
+  EXPECT_EQ(m->list_messages("INBOX")->size(), static_cast<size_t>(kRounds * kBatch));
+  m.reset();
+  EXPECT_EQ(count("SELECT count(*) FROM messages"), kRounds * kBatch);
 }
 
 TEST_F(StoreTest, ReadersRunWhileTheWriterAppends) {
