@@ -178,7 +178,7 @@ Router::Copy Router::store_blocking(const directory::Alias& alias, const std::st
   // The owner may have logged in between find() and the append: the login drained the spool
   // before this message was in it. Drain again so that it does not wait for the next login.
   if (auto open = parts_.registry->find(alias.mailbox_id)) (void)parts_.spool->drain(alias.mailbox_id, *open);
-  if (parts_.quota_ledger) parts_.quota_ledger->refresh(alias.mailbox_id);  // no open mailbox saw it
+  if (parts_.quota_ledger) parts_.quota_ledger->sealed(alias.mailbox_id, *spooled);  // no open mailbox saw it
   return {Outcome::delivered, make(250, "2.0.0", "Ok")};
 }
 

@@ -31,22 +31,46 @@ void Ledger::observe(store::MailboxRegistry& registry) {
 
 uint64_t Ledger::spooled(const std::string& mailbox_id) {
   if (!spool_) return 0;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = spooled_.find(mailbox_id);
+    if (it != spooled_.end() && Clock::now() - it->second.listed < resync_after_) return it->second.bytes;
+  }
+  auto listed = Clock::now();
   auto b = spool_->bytes(mailbox_id);
-  return b ? *b : 0;
+  if (!b) return 0;
+  std::lock_guard lock(mutex_);
+  spooled_[mailbox_id] = {*b, listed};
+  return *b;
+}
+
+void Ledger::forget_spooled(const std::string& mailbox_id) {
+  std::lock_guard lock(mutex_);
+  spooled_.erase(mailbox_id);
 }
 
 void Ledger::update(const std::string& mailbox_id, store::Mailbox& mailbox) {
   auto q = mailbox.quota();  // a running count in the store: no sum over the messages
   if (!q) return;
+  forget_spooled(mailbox_id);  // opened: its spool is about to be drained
   uint64_t bytes = q->bytes + spooled(mailbox_id);
   std::lock_guard lock(mutex_);
   set_locked(mailbox_id, bytes);
 }
 
 void Ledger::refresh(const std::string& mailbox_id) {
-  uint64_t bytes = meter_.mailbox_bytes(mailbox_id);
+  uint64_t bytes = meter_.stored_bytes(mailbox_id) + spooled(mailbox_id);
   std::lock_guard lock(mutex_);
   set_locked(mailbox_id, bytes);
+}
+
+void Ledger::sealed(const std::string& mailbox_id, uint64_t entry_bytes) {
+  {
+    std::lock_guard lock(mutex_);
+    // Unknown: the listing in refresh() below finds the entry itself.
+    if (auto it = spooled_.find(mailbox_id); it != spooled_.end()) it->second.bytes += entry_bytes;
+  }
+  refresh(mailbox_id);
 }
 
 void Ledger::set_locked(const std::string& mailbox_id, uint64_t bytes) {
@@ -117,8 +141,10 @@ Result<Usage> Ledger::usage(directory::Directory& directory, const directory::Al
     std::lock_guard lock(mutex_);
     changed.swap(changed_);
   }
-  for (const auto& id : changed)
+  for (const auto& id : changed) {
+    forget_spooled(id);  // a commit may be a drain of its spool
     if (id != own) refresh(id);
+  }
   // The alias's own mailbox is read again at each check (one mailbox: its live count or its hint,
   // and its spool), so that what it holds is exact whatever happened to it unseen.
   if (directory::is_mailbox_id(own)) refresh(own);

@@ -47,8 +47,10 @@ class Ledger : public std::enable_shared_from_this<Ledger> {
   // The usage of every limited level of `alias` (limits read afresh from the directory, bytes from
   // the counters).
   Result<Usage> usage(directory::Directory& directory, const directory::Alias& alias);
-  // Reads the size of `mailbox_id` again (after mail was sealed into its spool, or it was removed).
+  // Reads the size of `mailbox_id` again (after it was removed, or changed unseen).
   void refresh(const std::string& mailbox_id);
+  // The MX sealed an entry of `entry_bytes` into the spool of `mailbox_id` (whose owner is away).
+  void sealed(const std::string& mailbox_id, uint64_t entry_bytes);
   // The open mailbox `mailbox_id` was just opened: takes its size.
   void update(const std::string& mailbox_id, store::Mailbox& mailbox);
 
@@ -71,7 +73,17 @@ class Ledger : public std::enable_shared_from_this<Ledger> {
   // The group's total: kept, or summed again when unknown or older than resync_after_.
   Result<uint64_t> group_total(const std::string& key, const std::function<Result<std::vector<std::string>>()>& list,
                                const std::string& member);
+  // Bytes in the spool of `mailbox_id`: listed once (a directory listing and a stat per entry),
+  // then moved by sealed() until the mailbox commits (a drain) or resync_after_ passes. Listing
+  // at every check made each delivery to an absent owner cost O(entries waiting): measured, the
+  // MX fell from 292 to 58 messages/s over its first 3,000 spooled messages.
   uint64_t spooled(const std::string& mailbox_id);
+  void forget_spooled(const std::string& mailbox_id);
+  struct Spooled {
+    uint64_t bytes = 0;
+    Clock::time_point listed;
+  };
+  std::map<std::string, Spooled> spooled_;  // mutex_
 
   Meter meter_;
   std::shared_ptr<store::Spool> spool_;

@@ -39,19 +39,23 @@ Meter::Meter(std::filesystem::path data_dir, std::shared_ptr<store::MailboxRegis
              std::shared_ptr<store::Spool> spool)
     : data_dir_(std::move(data_dir)), registry_(std::move(registry)), spool_(std::move(spool)) {}
 
-uint64_t Meter::mailbox_bytes(const std::string& mailbox_id) const {
+uint64_t Meter::stored_bytes(const std::string& mailbox_id) const {
   if (!directory::is_mailbox_id(mailbox_id)) return 0;
-  std::optional<uint64_t> used;
   if (auto open = registry_ ? registry_->find(mailbox_id) : nullptr) {
-    if (auto q = open->quota()) used = q->bytes;
+    if (auto q = open->quota()) return q->bytes;
   }
   // Away: the hint the mailbox left when it last closed; one that has never closed since it was
   // made holds nothing yet.
-  if (!used) used = store::read_usage_hint(directory::mailbox_path(data_dir_, mailbox_id)).value_or(0);
+  return store::read_usage_hint(directory::mailbox_path(data_dir_, mailbox_id)).value_or(0);
+}
+
+uint64_t Meter::mailbox_bytes(const std::string& mailbox_id) const {
+  if (!directory::is_mailbox_id(mailbox_id)) return 0;
+  uint64_t used = stored_bytes(mailbox_id);
   if (spool_) {
-    if (auto spooled = spool_->bytes(mailbox_id)) *used += *spooled;
+    if (auto spooled = spool_->bytes(mailbox_id)) used += *spooled;
   }
-  return *used;
+  return used;
 }
 
 uint64_t Meter::sum(const std::vector<std::string>& mailbox_ids, Counted& counted) const {

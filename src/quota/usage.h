@@ -60,6 +60,8 @@ class Meter {
   // Bytes mailbox `mailbox_id` holds now: live when open, else its usage hint (none: 0); plus
   // the bytes waiting in its spool.
   uint64_t mailbox_bytes(const std::string& mailbox_id) const;
+  // The same without the spool: O(1) (a running count, or one small file).
+  uint64_t stored_bytes(const std::string& mailbox_id) const;
   // The usage of every limited level of `alias` (read afresh from the directory).
   Result<Usage> usage(directory::Directory& directory, const directory::Alias& alias) const;
   // Sums of mailbox_bytes: over an account's mailboxes, or a domain's (for `account list`).

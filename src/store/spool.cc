@@ -139,8 +139,8 @@ std::string Spool::new_entry_name(bool junk) {
   return to_hex(seq_bytes) + "-" + to_hex(random) + (junk ? kJunkMark : "") + kSuffix;
 }
 
-Status Spool::append(const std::string& mailbox_id, const std::array<uint8_t, 32>& public_key, std::string_view message,
-                     int64_t internal_date_unix, std::string_view folder) {
+Result<uint64_t> Spool::append(const std::string& mailbox_id, const std::array<uint8_t, 32>& public_key,
+                               std::string_view message, int64_t internal_date_unix, std::string_view folder) {
   SEALMAIL_TRY(check_id(mailbox_id));
   if (folder != "INBOX" && folder != "Junk") return make_error(Errc::invalid_argument, "spool folder is INBOX or Junk");
   SEALMAIL_TRY(ensure_directory(dir_));
@@ -152,10 +152,15 @@ Status Spool::append(const std::string& mailbox_id, const std::array<uint8_t, 32
   if (fd.get() < 0) return io_error("create spool entry", errno);
   auto st = spool_file::write(fd.get(), public_key, message, internal_date_unix);
   if (st && ::fsync(fd.get()) != 0) st = io_error("fsync spool entry", errno);
+  struct stat info {};
+  if (st && ::fstat(fd.get(), &info) != 0) st = io_error("stat spool entry", errno);
   if (fd.close() != 0 && st) st = io_error("close spool entry", errno);
   if (st) st = fs::durable_rename(tmp, dir / name);  // rename, then fsync of the directory
-  if (!st) (void)fs::remove_if_exists(tmp);
-  return st;
+  if (!st) {
+    (void)fs::remove_if_exists(tmp);
+    return st.error();
+  }
+  return static_cast<uint64_t>(info.st_size);
 }
 
 Result<uint64_t> Spool::bytes(const std::string& mailbox_id) {

@@ -68,12 +68,12 @@ class Spool {
   Spool& operator=(const Spool&) = delete;
 
   // Seals `message` to `public_key` and appends it to mailbox `mailbox_id`'s spool. Durable when it
-  // returns OK (file written, fsync'ed, renamed into place, directory fsync'ed). Blocking;
-  // thread-safe.
+  // returns OK (file written, fsync'ed, renamed into place, directory fsync'ed); returns the
+  // bytes the entry takes on disk (what bytes() counts for it). Blocking; thread-safe.
   // `folder` is "INBOX" or "Junk" (the content filter's choice, issue 9): the only fact about the
   // message kept outside the seal, in the entry's name, so that drain() files it there.
-  Status append(const std::string& mailbox_id, const std::array<uint8_t, 32>& public_key, std::string_view message,
-                int64_t internal_date_unix, std::string_view folder = "INBOX");
+  Result<uint64_t> append(const std::string& mailbox_id, const std::array<uint8_t, 32>& public_key,
+                          std::string_view message, int64_t internal_date_unix, std::string_view folder = "INBOX");
   // Bytes the spool of `mailbox_id` holds on disk (counted in the quota). Blocking.
   Result<uint64_t> bytes(const std::string& mailbox_id);
   // Opens every waiting message with the mailbox's private key and appends it to INBOX in arrival

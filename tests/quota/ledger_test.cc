@@ -129,5 +129,35 @@ TEST_F(LedgerTest, AMailboxClosedAndChangedElsewhereIsReadAgainWhenItOpens) {
   EXPECT_EQ(used(b)[2], 2 * m1.size());
 }
 
+// Mail sealed for an absent owner is counted from the entries' sizes as the MX writes them (no
+// listing of the spool per message), and a drain at the next login moves it into the mailbox
+// without counting it twice.
+TEST_F(LedgerTest, SealedEntriesCountAsTheyAreWrittenAndOnceDrained) {
+  auto [a, box_a] = mailbox("a@one.example");
+  auto [b, box_b] = mailbox("b@one.example");
+  auto keys = box_a->box_key_pair();  // what the directory records as the alias's spool key
+  ASSERT_TRUE(keys.ok());
+  const std::array<uint8_t, 32> key = keys->public_key;
+  box_a.reset();  // a is away: mail to a waits sealed in its spool
+  ASSERT_EQ(registry->find(a.mailbox_id), nullptr);
+  uint64_t on_disk = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto written = spool->append(a.mailbox_id, key, message("sealed " + std::to_string(i), 1500), 1700000000 + i);
+    ASSERT_TRUE(written.ok()) << written.error().message;
+    on_disk += *written;
+    ledger->sealed(a.mailbox_id, *written);
+    EXPECT_EQ(used(b)[1], on_disk);  // the domain's total, checked against the Meter's listing
+  }
+  EXPECT_EQ(*spool->bytes(a.mailbox_id), on_disk);
+  // The owner logs in: the spool drains into INBOX.
+  auto password = crypto::SecretBuffer::from("correct horse battery staple");
+  auto opened = registry->acquire(a.mailbox_id, directory::mailbox_path(folder.path(), a.mailbox_id), password);
+  ASSERT_TRUE(opened.ok());
+  auto moved = spool->drain(a.mailbox_id, **opened);
+  ASSERT_TRUE(moved.ok() && *moved == 5u);
+  EXPECT_EQ(*spool->bytes(a.mailbox_id), 0u);
+  EXPECT_EQ(used(b)[1], (*opened)->quota()->bytes);
+}
+
 }  // namespace
 }  // namespace sealmail::quota
