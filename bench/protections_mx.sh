@@ -6,7 +6,10 @@
 # three switched off with `alias protections`). bench/smtp_bench sends to each, alternating, RUNS
 # times (CLIENTS concurrent senders, MESSAGES each, SIZE bytes); prints every run and the medians.
 #
-# usage: bench/protections_mx.sh [BUILD_DIR]   (env: RUNS=3 CLIENTS=20 MESSAGES=50 SIZE=10240)
+# usage: bench/protections_mx.sh [BUILD_DIR]   (env: RUNS=3 CLIENTS=20 MESSAGES=50 SIZE=10240
+#        CLAMD_TMP=DIR: clamd's TemporaryDirectory, default under the work directory on disk; clamd
+#        writes each stream and every part it extracts from mail there, so a tmpfs (/dev/shm)
+#        is what a mail server should give it)
 set -euo pipefail
 build=${1:-build}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,13 +21,14 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-mkdir -p "$work/clamd/db" "$work/clamd/tmp" "$work/data" && chmod 700 "$work/data"
+clamd_tmp=${CLAMD_TMP:-$work/clamd/tmp}
+mkdir -p "$work/clamd/db" "$clamd_tmp" "$work/data" && chmod 700 "$work/data"
 echo "Bench.EICAR:0:*:$(printf '%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*' | od -An -tx1 | tr -d ' \n')" \
   >"$work/clamd/db/bench.ndb"
 cat >"$work/clamd/clamd.conf" <<CONF
 LocalSocket $work/clamd/clamd.sock
 DatabaseDirectory $work/clamd/db
-TemporaryDirectory $work/clamd/tmp
+TemporaryDirectory $clamd_tmp
 Foreground yes
 LogFile $work/clamd/clamd.log
 MaxThreads 8
