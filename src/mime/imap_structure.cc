@@ -135,23 +135,22 @@ void append_address(std::string& out, InternetAddress* addr, Routes& routes) {
   out += ')';
 }
 
-void append_address_header(std::string& out, GMimeObject* obj, const char* name, const char* fallback = nullptr) {
-  // RFC 3501 §7.4.2: absent "or present but empty" takes the fallback (From).
-  auto blank = [&](const char* n) {
-    if (!has_header(obj, n)) return true;
-    auto value = raw_header(obj, n);
-    return value.find_first_not_of(" \t\r\n") == std::string::npos;
-  };
-  if (fallback != nullptr && blank(name)) name = fallback;
-  if (!has_header(obj, name)) {
-    out += "NIL";
-    return;
-  }
+// RFC 3501 §7.4.2: a header absent "or present but empty" takes its fallback (From).
+bool blank_header(GMimeObject* obj, const char* name) {
+  if (!has_header(obj, name)) return true;
+  return raw_header(obj, name).find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
+// The ENVELOPE's address list for header `name` (NIL when absent).
+std::string address_field(GMimeObject* obj, const char* name) {
+  if (!has_header(obj, name)) return "NIL";
   std::string raw = raw_header(obj, name);
   InternetAddressList* list = internet_address_list_parse(nullptr, raw.c_str());
   Routes routes = source_routes(raw);
+  std::string out;
   append_address_list(out, list, routes);
   if (list != nullptr) g_object_unref(list);
+  return out;
 }
 
 void append_params(std::string& out, GMimeParamList* params) {
@@ -359,17 +358,19 @@ std::string imap_envelope(GMimeMessage* message) {
   out += ' ';
   append_nstring_or_nil(out, raw_header(obj, "Subject"), has_header(obj, "Subject"));
   out += ' ';
-  append_address_header(out, obj, "From");
+  // Sender and Reply-To default to From (RFC 9051): From is parsed once for all three.
+  const std::string from = address_field(obj, "From");
+  out += from;
   out += ' ';
-  append_address_header(out, obj, "Sender", "From");  // RFC 9051: defaults to From
+  out += blank_header(obj, "Sender") ? from : address_field(obj, "Sender");
   out += ' ';
-  append_address_header(out, obj, "Reply-To", "From");
+  out += blank_header(obj, "Reply-To") ? from : address_field(obj, "Reply-To");
   out += ' ';
-  append_address_header(out, obj, "To");
+  out += address_field(obj, "To");
   out += ' ';
-  append_address_header(out, obj, "Cc");
+  out += address_field(obj, "Cc");
   out += ' ';
-  append_address_header(out, obj, "Bcc");
+  out += address_field(obj, "Bcc");
   out += ' ';
   append_nstring_or_nil(out, raw_header(obj, "In-Reply-To"), has_header(obj, "In-Reply-To"));
   out += ' ';
