@@ -127,7 +127,17 @@ Mailbox::Impl::Reader Mailbox::Impl::reader() {
       return Reader(*this, std::move(file_lock), std::move(db));
     }
   }
-  return Reader(*this, std::move(file_lock), connect(false));
+  sql::Db db = connect(false);
+  // A reader of a large mailbox gets a larger page cache: searches walk indexes of megabytes
+  // (100,000 messages: the (folder, UID, body) index alone is about 1.6 MB), and every page read
+  // again is decrypted again. Measured there, a 3-character body search (89,000 hits) took 20.4 ms
+  // at p50 with SQLite's 2 MB and 17.2 ms with 16 MB. A 64th of the file, at least the default and
+  // at most 16 MB; pages are only allocated as they are read.
+  std::error_code ec;
+  auto file_bytes = std::filesystem::file_size(path, ec);
+  uint64_t kib = ec ? 0 : std::min<uint64_t>(file_bytes / 1024 / 64, 16 * 1024);
+  if (kib > 2000) db.exec(("PRAGMA cache_size = -" + std::to_string(kib)).c_str());
+  return Reader(*this, std::move(file_lock), std::move(db));
 }
 
 void Mailbox::Impl::drop_readers() {
