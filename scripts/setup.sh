@@ -17,6 +17,7 @@ packages=(
   p7zip-full  # issue 10: the export zip opens in 7z (tests/server/test_backup.py); s3rver comes from npm there
   libpsl-dev publicsuffix python3-dnspython python3-authres openssl  # issue 9: DMARC org domains; dkimpy's DNS and ARC; keys
   librnp-dev gpg gpg-agent gpgconf  # issue 9: OpenPGP (RNP encrypts to an alias's key; GnuPG makes and reads keys in tests)
+  dovecot-imapd  # issue 10: import from another IMAP server (tests/server/test_import_imap.py starts a private Dovecot)
 )
 missing=()
 for p in "${packages[@]}"; do
