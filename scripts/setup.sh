@@ -18,6 +18,7 @@ packages=(
   libpsl-dev publicsuffix python3-dnspython python3-authres openssl  # issue 9: DMARC org domains; dkimpy's DNS and ARC; keys
   librnp-dev gpg gpg-agent gpgconf  # issue 9: OpenPGP (RNP encrypts to an alias's key; GnuPG makes and reads keys in tests)
   dovecot-imapd  # issue 10: import from another IMAP server (tests/server/test_import_imap.py starts a private Dovecot)
+  chromium python3-yaml  # issue 10: the account web page test drives chromium (Playwright from npm); the OpenAPI test reads YAML
 )
 missing=()
 for p in "${packages[@]}"; do

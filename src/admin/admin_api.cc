@@ -9,10 +9,12 @@
 #include "admin/mailbox_access.h"
 #include "admin/pgp_key_api.h"
 #include "admin/queue_commands.h"
+#include "admin/web/ui.h"
 #include "core/fs.h"
 #include "core/hex.h"
 #include "core/metrics.h"
 #include "quota/usage.h"
+#include "store/portability.h"
 
 namespace sealmail::admin {
 
@@ -135,237 +137,444 @@ void end_sessions(AdminContext& ctx, const std::string& address) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
-// The outbound queue, as `sealmail queue` (queue_commands.h): the same files, the same answers.
-HttpResponse queue_api(AdminContext& ctx, const std::vector<std::string>& seg, const std::string& m) {
-  auto q = open_queue(ctx.config.data_dir);
-  if (!q) return error_reply(q.error());
-  auto& store = **q;
-  if (seg.size() == 2 && m == "GET") {
-    json out = json::array();
-    for (const auto& id : store.ids()) {
-      auto e = store.load(id);
-      if (e) out.push_back(queue_entry_json(*e, false));
-    }
-    return reply(200, out);
-  }
-  if (seg.size() >= 3 && seg[2] == "history") {
-    auto h = open_queue_history(ctx.config.data_dir);
-    if (!h) return error_reply(h.error());
-    if (seg.size() == 3 && m == "GET") {
-      json out = json::array();
-      for (const auto& id : (*h)->ids())
-        if (auto r = (*h)->load(id)) out.push_back(retired_entry_json(*r, false));
-      return reply(200, out);
-    }
-    if (seg.size() == 4 && !delivery::valid_queue_id(seg[3])) return reply(400, {{"error", "not a queue id"}});
-    if (seg.size() == 4 && m == "GET") {
-      auto r = (*h)->load(seg[3]);
-      return r ? reply(200, retired_entry_json(*r, true)) : error_reply(r.error());
-    }
-    if (seg.size() == 4 && m == "DELETE") {
-      auto st = (*h)->remove(seg[3]);
-      return st ? reply(200, {{"removed", seg[3]}}) : error_reply(st.error());
-    }
-    return reply(404, {{"error", "no such endpoint"}});
-  }
-  if (seg.size() >= 3 && !delivery::valid_queue_id(seg[2])) return reply(400, {{"error", "not a queue id"}});
-  if (seg.size() == 3 && m == "GET") {
-    auto e = store.load(seg[2]);
-    return e ? reply(200, queue_entry_json(*e, true)) : error_reply(e.error());
-  }
-  if (seg.size() == 3 && m == "DELETE") {
-    auto st = store.remove(seg[2]);
-    return st ? reply(200, {{"removed", seg[2]}}) : error_reply(st.error());
-  }
-  if (seg.size() == 4 && seg[3] == "retry" && m == "POST") {
-    auto st = store.request_retry(seg[2]);
-    return st ? reply(202, {{"retry", seg[2]}}) : error_reply(st.error());
-  }
-  return reply(404, {{"error", "no such endpoint"}});
-}
-
-HttpResponse api(AdminContext& ctx, const HttpRequest& req) {
-  std::string path = req.target.substr(0, req.target.find('?'));
-  auto seg = segments(path);  // "api", resource, ...
-  const std::string& m = req.method;
-  if (seg.size() == 2 && seg[1] == "status" && m == "GET")
-    return reply(200, {{"hostname", ctx.live->get()->hostname}, {"version", "0.1.0"}});
-  if (seg.size() >= 2 && seg[1] == "queue") return queue_api(ctx, seg, m);
-  if (!ctx.directory) return reply(503, {{"error", "no directory"}});
-  auto& d = *ctx.directory;
-  if (auto pgp = pgp_key_api(ctx, seg, req)) return std::move(*pgp);  // its PUT takes a key, not only JSON
+// One API call: the route's {parameters} in order, and the JSON body (an object, or empty).
+struct Call {
+  AdminContext& ctx;
+  const HttpRequest& req;
+  std::vector<std::string> params;
   json body;
-  if (!req.body.empty()) {
-    body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) return reply(400, {{"error", "the body must be a JSON object"}});
+
+  directory::Directory& dir() const { return *ctx.directory; }
+  const std::string& param(size_t i) const { return params.at(i); }
+  std::string str(const char* k) const {
+    return body.contains(k) && body[k].is_string() ? body[k].get<std::string>() : "";
   }
-  auto str = [&](const char* k) { return body.contains(k) && body[k].is_string() ? body[k].get<std::string>() : ""; };
-  auto num = [&](const char* k) -> uint64_t {
+  uint64_t num(const char* k) const {
     return body.contains(k) && body[k].is_number_unsigned() ? body[k].get<uint64_t>() : 0;
-  };
-  auto list = [&](const char* k) {
+  }
+  bool flag(const char* k) const { return body.contains(k) && body[k].is_boolean() && body[k].get<bool>(); }
+  std::vector<std::string> list(const char* k) const {
     std::vector<std::string> out;
     if (body.contains(k) && body[k].is_array())
       for (auto& v : body[k])
         if (v.is_string()) out.push_back(v.get<std::string>());
     return out;
-  };
+  }
+  // A password field, moved into locked memory and wiped from the parsed body.
+  std::optional<crypto::SecretBuffer> secret(const char* k) {
+    if (!body.contains(k) || !body[k].is_string()) return std::nullopt;
+    auto& s = body[k].get_ref<std::string&>();
+    auto out = crypto::SecretBuffer::from(s);
+    crypto::wipe(s.data(), s.size());
+    return out;
+  }
+};
 
-  if (seg.size() >= 2 && seg[1] == "accounts") {
-    if (seg.size() == 2 && m == "GET") {
-      auto r = d.list_accounts();
-      if (!r) return error_reply(r.error());
-      quota::Meter meter(ctx.config.data_dir, ctx.registry, ctx.spool);
-      json out = json::array();
-      for (auto& a : *r) {
-        auto used = meter.account_bytes(d, a.id);
-        if (!used) return error_reply(used.error());
-        json j = to_json(a);
-        j["used"] = *used;
-        out.push_back(std::move(j));
-      }
-      return reply(200, out);
+HttpResponse no_endpoint() { return reply(404, {{"error", "no such endpoint"}}); }
+
+// ---- status and queue (the queue as `sealmail queue`, queue_commands.h: the same files, the same answers)
+
+HttpResponse get_status(Call& c) {
+  return reply(200, {{"hostname", c.ctx.live->get()->hostname}, {"version", "0.1.0"}});
+}
+
+HttpResponse list_queue(Call& c) {
+  auto q = open_queue(c.ctx.config.data_dir);
+  if (!q) return error_reply(q.error());
+  json out = json::array();
+  for (const auto& id : (*q)->ids()) {
+    auto e = (*q)->load(id);
+    if (e) out.push_back(queue_entry_json(*e, false));
+  }
+  return reply(200, out);
+}
+
+HttpResponse queue_entry(Call& c) {
+  if (!delivery::valid_queue_id(c.param(0))) return reply(400, {{"error", "not a queue id"}});
+  auto q = open_queue(c.ctx.config.data_dir);
+  if (!q) return error_reply(q.error());
+  auto& id = c.param(0);
+  if (c.req.method == "GET") {
+    auto e = (*q)->load(id);
+    return e ? reply(200, queue_entry_json(*e, true)) : error_reply(e.error());
+  }
+  if (c.req.method == "DELETE") {
+    auto st = (*q)->remove(id);
+    return st ? reply(200, {{"removed", id}}) : error_reply(st.error());
+  }
+  auto st = (*q)->request_retry(id);  // POST .../retry
+  return st ? reply(202, {{"retry", id}}) : error_reply(st.error());
+}
+
+HttpResponse list_queue_history(Call& c) {
+  auto h = open_queue_history(c.ctx.config.data_dir);
+  if (!h) return error_reply(h.error());
+  json out = json::array();
+  for (const auto& id : (*h)->ids())
+    if (auto r = (*h)->load(id)) out.push_back(retired_entry_json(*r, false));
+  return reply(200, out);
+}
+
+HttpResponse queue_history_entry(Call& c) {
+  if (!delivery::valid_queue_id(c.param(0))) return reply(400, {{"error", "not a queue id"}});
+  auto h = open_queue_history(c.ctx.config.data_dir);
+  if (!h) return error_reply(h.error());
+  if (c.req.method == "GET") {
+    auto r = (*h)->load(c.param(0));
+    return r ? reply(200, retired_entry_json(*r, true)) : error_reply(r.error());
+  }
+  auto st = (*h)->remove(c.param(0));
+  return st ? reply(200, {{"removed", c.param(0)}}) : error_reply(st.error());
+}
+
+// ---- accounts
+
+HttpResponse list_accounts(Call& c) {
+  auto r = c.dir().list_accounts();
+  if (!r) return error_reply(r.error());
+  quota::Meter meter(c.ctx.config.data_dir, c.ctx.registry, c.ctx.spool);
+  json out = json::array();
+  for (auto& a : *r) {
+    auto used = meter.account_bytes(c.dir(), a.id);
+    if (!used) return error_reply(used.error());
+    json j = to_json(a);
+    j["used"] = *used;
+    out.push_back(std::move(j));
+  }
+  return reply(200, out);
+}
+
+HttpResponse add_account(Call& c) {
+  auto r = c.dir().add_account(c.str("name"), c.num("quota"));
+  return r ? reply(201, to_json(*r)) : error_reply(r.error());
+}
+
+HttpResponse set_account_quota(Call& c) {
+  auto a = c.dir().find_account(c.param(0));
+  if (!a) return error_reply(a.error());
+  auto st = c.dir().set_account_quota(a->id, c.num("bytes"));
+  return st ? reply(200, {{"name", a->name}, {"quota", c.num("bytes")}}) : error_reply(st.error());
+}
+
+HttpResponse new_account_password(Call& c) {
+  auto p = generate_account_password(c.dir(), c.param(0));
+  if (!p) return error_reply(p.error());
+  return reply(200, {{"name", c.param(0)}, {"password", secret_text(*p)}});
+}
+
+// ---- domains
+
+HttpResponse list_domains(Call& c) {
+  auto r = c.dir().list_domains();
+  if (!r) return error_reply(r.error());
+  json out = json::array();
+  for (auto& dom : *r) {
+    auto a = c.dir().get_account(dom.account_id);
+    out.push_back(to_json(dom, a ? a->name : ""));
+  }
+  return reply(200, out);
+}
+
+HttpResponse add_domain(Call& c) {
+  auto& d = c.dir();
+  std::string name = c.str("name"), owner = c.str("account").empty() ? c.str("name") : c.str("account");
+  auto a = d.find_account(owner);
+  if (!a && a.error().code == Errc::not_found) a = d.add_account(owner, 0);
+  if (!a) return error_reply(a.error());
+  directory::NewDomain nd;
+  nd.name = name;
+  nd.account_id = a->id;
+  if (c.num("quota") > 0) nd.quota_bytes = c.num("quota");
+  auto r = d.add_domain(nd);
+  return r ? reply(201, to_json(*r, a->name)) : error_reply(r.error());
+}
+
+HttpResponse set_domain_retention(Call& c) {
+  auto dom = c.dir().find_domain(c.param(0));
+  if (!dom) return error_reply(dom.error());
+  int days = static_cast<int>(std::min<uint64_t>(c.num("days"), 1u << 30));
+  auto st = c.dir().set_retention_days(dom->id, days);
+  return st ? reply(200, {{"name", dom->name}, {"retention_days", days}}) : error_reply(st.error());
+}
+
+HttpResponse delete_domain(Call& c) {
+  auto st = remove_domain(c.dir(), c.ctx.config.data_dir, c.param(0), query_param(c.req.target, "with_aliases") == "1");
+  return st ? reply(200, {{"removed", c.param(0)}}) : error_reply(st.error());
+}
+
+// ---- aliases
+
+HttpResponse list_aliases(Call& c) {
+  auto& d = c.dir();
+  std::string domain = query_param(c.req.target, "domain");
+  Result<std::vector<directory::Alias>> r = std::vector<directory::Alias>{};
+  if (domain.empty()) {
+    r = d.list_aliases();
+  } else {
+    auto dom = d.find_domain(domain);
+    if (!dom) return error_reply(dom.error());
+    r = d.list_aliases(dom->id);
+  }
+  if (!r) return error_reply(r.error());
+  json out = json::array();
+  for (auto& a : *r) out.push_back(to_json(a));
+  return reply(200, out);
+}
+
+HttpResponse add_alias(Call& c) {
+  directory::NewAlias na;
+  na.address = c.str("address");
+  na.mailbox = c.flag("mailbox");
+  na.forwards = c.list("forwards");
+  na.webhooks = c.list("webhooks");
+  if (c.num("quota") > 0) na.quota_bytes = c.num("quota");
+  auto r = create_alias(c.dir(), c.ctx.config.data_dir, na);
+  if (!r) return error_reply(r.error());
+  json out = to_json(r->alias);
+  if (r->password) out["password"] = secret_text(*r->password);
+  return reply(201, out);
+}
+
+// One alias with the bytes its mailbox holds and the quota levels that limit it.
+HttpResponse get_alias(Call& c) {
+  auto a = c.dir().find_alias(c.param(0));
+  if (!a) return error_reply(a.error());
+  json out = to_json(*a);
+  quota::Meter meter(c.ctx.config.data_dir, c.ctx.registry, c.ctx.spool);
+  out["used"] = a->has_mailbox && !a->mailbox_id.empty() ? meter.mailbox_bytes(a->mailbox_id) : 0;
+  auto usage = meter.usage(c.dir(), *a);
+  if (!usage) return error_reply(usage.error());
+  json levels = json::array();
+  for (const auto& l : usage->levels) {
+    levels.push_back({{"scope", quota::to_string(l.scope)}, {"used", l.used}, {"limit", l.limit}});
+  }
+  out["quota_levels"] = levels;
+  return reply(200, out);
+}
+
+HttpResponse delete_alias(Call& c) {
+  end_sessions(c.ctx, c.param(0));
+  auto st = remove_alias(c.dir(), c.ctx.config.data_dir, c.param(0));
+  return st ? reply(200, {{"removed", c.param(0)}}) : error_reply(st.error());
+}
+
+HttpResponse set_alias_targets(Call& c) {
+  auto a = c.dir().find_alias(c.param(0));
+  if (!a) return error_reply(a.error());
+  auto st = c.dir().set_targets(a->id, c.list("forwards"), c.list("webhooks"));
+  if (!st) return error_reply(st.error());
+  auto fresh = c.dir().get_alias(a->id);
+  return fresh ? reply(200, to_json(*fresh)) : error_reply(fresh.error());
+}
+
+HttpResponse set_alias_quota(Call& c) {
+  auto a = c.dir().find_alias(c.param(0));
+  if (!a) return error_reply(a.error());
+  uint64_t bytes = c.num("bytes");
+  auto st = c.dir().set_alias_quota(a->id, bytes > 0 ? std::optional<uint64_t>(bytes) : std::nullopt);
+  return st ? reply(200, {{"address", a->address}, {"quota", bytes}}) : error_reply(st.error());
+}
+
+HttpResponse list_backups(Call& c) {
+  auto backups = c.ctx.live->get()->backups;
+  if (!backups) return reply(409, {{"error", "no backup target is configured"}});
+  auto found = find_alias_mailbox(c.dir(), c.ctx.config.data_dir, c.param(0));
+  if (!found) return error_reply(found.error());
+  auto list = backups->list(found->alias.mailbox_id);
+  if (!list) return error_reply(list.error());
+  json out = json::array();
+  for (const auto& b : *list)
+    out.push_back({{"time", b.time}, {"bytes", b.bytes}, {"content_sha256", b.content_sha256}});
+  return reply(200, {{"address", c.param(0)}, {"backups", out}});
+}
+
+// A backup on request (issue 10). The key is in memory only while a session of the owner holds
+// the mailbox open; otherwise the request must bring the password.
+HttpResponse run_backup(Call& c) {
+  auto backups = c.ctx.live->get()->backups;
+  if (!backups) return reply(409, {{"error", "no backup target is configured"}});
+  auto found = find_alias_mailbox(c.dir(), c.ctx.config.data_dir, c.param(0));
+  if (!found) return error_reply(found.error());
+  std::shared_ptr<store::Mailbox> mailbox;
+  if (c.ctx.registry) mailbox = c.ctx.registry->find(found->alias.mailbox_id);
+  if (!mailbox) {
+    auto password = c.secret("password");
+    if (!password)
+      return reply(409, {{"error",
+                          "the mailbox is closed (its key is in memory only while its owner is logged "
+                          "in): give \"password\""}});
+    auto opened = open_alias_mailbox(c.dir(), c.ctx.config.data_dir, c.param(0), *password);
+    if (!opened) return error_reply(opened.error());
+    mailbox = std::move(*opened);
+  }
+  auto r = backups->run(*mailbox, found->alias.mailbox_id);
+  if (!r) return error_reply(r.error());
+  return reply(200, {{"address", c.param(0)},
+                     {"uploaded", r->uploaded},
+                     {"time", r->latest.time},
+                     {"bytes", r->latest.bytes},
+                     {"removed", r->removed}});
+}
+
+// The latest backup's bytes, as stored: still encrypted with the mailbox key (SQLite3 Multiple
+// Ciphers opens it with the alias password).
+HttpResponse download_latest_backup(Call& c) {
+  auto backups = c.ctx.live->get()->backups;
+  if (!backups) return reply(409, {{"error", "no backup target is configured"}});
+  auto found = find_alias_mailbox(c.dir(), c.ctx.config.data_dir, c.param(0));
+  if (!found) return error_reply(found.error());
+  auto work = c.ctx.config.data_dir / "backup-work";
+  std::error_code ec;
+  std::filesystem::create_directories(work, ec);
+  auto dest = work / ("download-" + directory::new_mailbox_id() + ".sqlite");
+  auto got = backups->download(found->alias.mailbox_id, "", dest);
+  Result<std::string> bytes = got ? fs::read_file(dest) : Result<std::string>(got.error());
+  std::filesystem::remove(dest, ec);
+  if (!bytes) return error_reply(bytes.error());
+  HttpResponse out{200, "application/octet-stream", std::move(*bytes)};
+  out.headers.emplace_back("Content-Disposition", "attachment; filename=\"mailbox-backup.sqlite\"");
+  return out;
+}
+
+// Take your mail and leave (issue 10): the mailbox as a zip of .eml files encrypted with the alias
+// password (AES-256), or as the encrypted SQLite file, in the answer. The password is always needed:
+// it checks the caller as a login would, and it is the zip's key.
+HttpResponse export_mailbox(Call& c) {
+  std::string format = c.str("format").empty() ? "zip" : c.str("format");
+  if (format != "zip" && format != "sqlite") return reply(400, {{"error", "format is zip or sqlite"}});
+  auto password = c.secret("password");
+  if (!password) return reply(400, {{"error", "give \"password\""}});
+  auto found = find_alias_mailbox(c.dir(), c.ctx.config.data_dir, c.param(0));
+  if (!found) return error_reply(found.error());
+  auto login = c.dir().verify_login(c.param(0), *password);
+  if (!login) return error_reply(login.error());
+  std::shared_ptr<store::Mailbox> mailbox;
+  if (c.ctx.registry) mailbox = c.ctx.registry->find(found->alias.mailbox_id);
+  if (!mailbox) {
+    auto opened = open_alias_mailbox(c.dir(), c.ctx.config.data_dir, c.param(0), *password);
+    if (!opened) return error_reply(opened.error());
+    mailbox = std::move(*opened);
+  }
+  auto work = c.ctx.config.data_dir / "backup-work";
+  std::error_code ec;
+  std::filesystem::create_directories(work, ec);
+  auto dest = work / ("export-" + directory::new_mailbox_id() + "." + format);
+  Status made = Status::success();
+  if (format == "zip") {
+    auto r = store::export_eml_zip(*mailbox, dest, &*password);
+    if (!r) made = r.error();
+  } else {
+    auto r = mailbox->backup_snapshot(dest);
+    if (!r) made = r.error();
+  }
+  Result<std::string> bytes = made ? fs::read_file(dest) : Result<std::string>(made.error());
+  std::filesystem::remove(dest, ec);
+  if (!bytes) return error_reply(bytes.error());
+  HttpResponse out{200, format == "zip" ? "application/zip" : "application/octet-stream", std::move(*bytes)};
+  out.headers.emplace_back("Content-Disposition", std::string("attachment; filename=\"mailbox.") +
+                                                      (format == "zip" ? "zip" : "sqlite") + "\"");
+  return out;
+}
+
+HttpResponse change_password(Call& c) {
+  auto current = c.secret("current_password");
+  end_sessions(c.ctx, c.param(0));
+  auto p = change_alias_password(c.dir(), c.ctx.config.data_dir, c.param(0), current ? &*current : nullptr,
+                                 c.flag("reset") ? PasswordChange::reset : PasswordChange::rekey);
+  if (!p) return error_reply(p.error());
+  return reply(200, {{"address", c.param(0)}, {"password", secret_text(*p)}});
+}
+
+// An alias's OpenPGP key (issue 9): pgp_key_api.h answers these itself.
+HttpResponse pgp_key(Call& c) {
+  std::string path = c.req.target.substr(0, c.req.target.find('?'));
+  auto answer = pgp_key_api(c.ctx, segments(path), c.req);
+  return answer ? std::move(*answer) : no_endpoint();
+}
+
+// The API's routes: docs/openapi.yaml documents each (tests/server/test_openapi.py checks that every
+// line of this table is there). {x} matches one path segment, percent-decoded.
+struct Route {
+  const char* method;
+  const char* path;
+  HttpResponse (*handler)(Call&);
+  bool needs_directory;
+  bool json_body = true;  // false: the handler reads the body as it is (a PUT pgp-key may be the key itself)
+};
+constexpr Route kRoutes[] = {
+    {"GET", "/api/status", get_status, false},
+    {"GET", "/api/queue", list_queue, false},
+    {"GET", "/api/queue/history", list_queue_history, false},
+    {"GET", "/api/queue/history/{id}", queue_history_entry, false},
+    {"DELETE", "/api/queue/history/{id}", queue_history_entry, false},
+    {"GET", "/api/queue/{id}", queue_entry, false},
+    {"DELETE", "/api/queue/{id}", queue_entry, false},
+    {"POST", "/api/queue/{id}/retry", queue_entry, false},
+    {"GET", "/api/accounts", list_accounts, true},
+    {"POST", "/api/accounts", add_account, true},
+    {"PUT", "/api/accounts/{name}/quota", set_account_quota, true},
+    {"POST", "/api/accounts/{name}/password", new_account_password, true},
+    {"GET", "/api/domains", list_domains, true},
+    {"POST", "/api/domains", add_domain, true},
+    {"PUT", "/api/domains/{name}/retention", set_domain_retention, true},
+    {"DELETE", "/api/domains/{name}", delete_domain, true},
+    {"GET", "/api/aliases", list_aliases, true},
+    {"POST", "/api/aliases", add_alias, true},
+    {"GET", "/api/aliases/{address}", get_alias, true},
+    {"DELETE", "/api/aliases/{address}", delete_alias, true},
+    {"PUT", "/api/aliases/{address}/targets", set_alias_targets, true},
+    {"PUT", "/api/aliases/{address}/quota", set_alias_quota, true},
+    {"POST", "/api/aliases/{address}/password", change_password, true},
+    {"GET", "/api/aliases/{address}/backups", list_backups, true},
+    {"GET", "/api/aliases/{address}/backups/latest", download_latest_backup, true},
+    {"POST", "/api/aliases/{address}/backup", run_backup, true},
+    {"POST", "/api/aliases/{address}/export", export_mailbox, true},
+    {"GET", "/api/aliases/{address}/pgp-key", pgp_key, true},
+    {"PUT", "/api/aliases/{address}/pgp-key", pgp_key, true, false},
+    {"DELETE", "/api/aliases/{address}/pgp-key", pgp_key, true},
+    {"POST", "/api/aliases/{address}/pgp-key/wkd-lookup", pgp_key, true},
+};
+
+// The route whose pattern matches `seg` (the target's segments, "api" first), with its parameters.
+const Route* match(const std::string& method, const std::vector<std::string>& seg, std::vector<std::string>& params) {
+  for (const auto& r : kRoutes) {
+    if (method != r.method) continue;
+    auto pattern = segments(r.path);
+    if (pattern.size() != seg.size()) continue;
+    std::vector<std::string> got;
+    bool ok = true;
+    for (size_t i = 0; i < seg.size() && ok; ++i) {
+      if (pattern[i].front() == '{')
+        ok = !seg[i].empty(), got.push_back(seg[i]);
+      else
+        ok = pattern[i] == seg[i];
     }
-    if (seg.size() == 2 && m == "POST") {
-      auto r = d.add_account(str("name"), num("quota"));
-      return r ? reply(201, to_json(*r)) : error_reply(r.error());
-    }
-    if (seg.size() == 4 && seg[3] == "quota" && m == "PUT") {
-      auto a = d.find_account(seg[2]);
-      if (!a) return error_reply(a.error());
-      auto st = d.set_account_quota(a->id, num("bytes"));
-      return st ? reply(200, {{"name", a->name}, {"quota", num("bytes")}}) : error_reply(st.error());
+    if (ok) {
+      params = std::move(got);
+      return &r;
     }
   }
-  if (seg.size() >= 2 && seg[1] == "domains") {
-    if (seg.size() == 2 && m == "GET") {
-      auto r = d.list_domains();
-      if (!r) return error_reply(r.error());
-      json out = json::array();
-      for (auto& dom : *r) {
-        auto a = d.get_account(dom.account_id);
-        out.push_back(to_json(dom, a ? a->name : ""));
-      }
-      return reply(200, out);
-    }
-    if (seg.size() == 2 && m == "POST") {
-      std::string name = str("name"), owner = str("account").empty() ? str("name") : str("account");
-      auto a = d.find_account(owner);
-      if (!a && a.error().code == Errc::not_found) a = d.add_account(owner, 0);
-      if (!a) return error_reply(a.error());
-      directory::NewDomain nd;
-      nd.name = name;
-      nd.account_id = a->id;
-      if (num("quota") > 0) nd.quota_bytes = num("quota");
-      auto r = d.add_domain(nd);
-      return r ? reply(201, to_json(*r, a->name)) : error_reply(r.error());
-    }
-    if (seg.size() == 4 && seg[3] == "retention" && m == "PUT") {
-      auto dom = d.find_domain(seg[2]);
-      if (!dom) return error_reply(dom.error());
-      int days = static_cast<int>(std::min<uint64_t>(num("days"), 1u << 30));
-      auto st = d.set_retention_days(dom->id, days);
-      return st ? reply(200, {{"name", dom->name}, {"retention_days", days}}) : error_reply(st.error());
-    }
-    if (seg.size() == 3 && m == "DELETE") {
-      auto st = remove_domain(d, ctx.config.data_dir, seg[2], query_param(req.target, "with_aliases") == "1");
-      return st ? reply(200, {{"removed", seg[2]}}) : error_reply(st.error());
-    }
+  return nullptr;
+}
+
+HttpResponse api(AdminContext& ctx, const HttpRequest& req) {
+  std::string path = req.target.substr(0, req.target.find('?'));
+  std::vector<std::string> params;
+  const Route* route = match(req.method, segments(path), params);
+  if (!route) return no_endpoint();
+  if (route->needs_directory && !ctx.directory) return reply(503, {{"error", "no directory"}});
+  Call call{ctx, req, std::move(params), json()};
+  if (route->json_body && !req.body.empty()) {
+    call.body = json::parse(req.body, nullptr, false);
+    if (call.body.is_discarded() || !call.body.is_object())
+      return reply(400, {{"error", "the body must be a JSON object"}});
   }
-  if (seg.size() >= 2 && seg[1] == "aliases") {
-    if (seg.size() == 2 && m == "GET") {
-      std::string domain = query_param(req.target, "domain");
-      Result<std::vector<directory::Alias>> r = std::vector<directory::Alias>{};
-      if (domain.empty()) {
-        r = d.list_aliases();
-      } else {
-        auto dom = d.find_domain(domain);
-        if (!dom) return error_reply(dom.error());
-        r = d.list_aliases(dom->id);
-      }
-      if (!r) return error_reply(r.error());
-      json out = json::array();
-      for (auto& a : *r) out.push_back(to_json(a));
-      return reply(200, out);
-    }
-    if (seg.size() == 2 && m == "POST") {
-      directory::NewAlias na;
-      na.address = str("address");
-      na.mailbox = body.contains("mailbox") && body["mailbox"].is_boolean() && body["mailbox"].get<bool>();
-      na.forwards = list("forwards");
-      na.webhooks = list("webhooks");
-      if (num("quota") > 0) na.quota_bytes = num("quota");
-      auto r = create_alias(d, ctx.config.data_dir, na);
-      if (!r) return error_reply(r.error());
-      json out = to_json(r->alias);
-      if (r->password) out["password"] = secret_text(*r->password);
-      return reply(201, out);
-    }
-    if (seg.size() == 3 && m == "DELETE") {
-      end_sessions(ctx, seg[2]);
-      auto st = remove_alias(d, ctx.config.data_dir, seg[2]);
-      return st ? reply(200, {{"removed", seg[2]}}) : error_reply(st.error());
-    }
-    if (seg.size() == 4 && seg[3] == "backups" && m == "GET") {
-      auto backups = ctx.live->get()->backups;
-      if (!backups) return reply(409, {{"error", "no backup target is configured"}});
-      auto found = find_alias_mailbox(d, ctx.config.data_dir, seg[2]);
-      if (!found) return error_reply(found.error());
-      auto list = backups->list(found->alias.mailbox_id);
-      if (!list) return error_reply(list.error());
-      json out = json::array();
-      for (const auto& b : *list)
-        out.push_back({{"time", b.time}, {"bytes", b.bytes}, {"content_sha256", b.content_sha256}});
-      return reply(200, {{"address", seg[2]}, {"backups", out}});
-    }
-    if (seg.size() == 4 && seg[3] == "backup" && m == "POST") {
-      // A backup on request (issue 10). The key is in memory only while a session of the owner
-      // holds the mailbox open; otherwise the request must bring the password.
-      auto backups = ctx.live->get()->backups;
-      if (!backups) return reply(409, {{"error", "no backup target is configured"}});
-      auto found = find_alias_mailbox(d, ctx.config.data_dir, seg[2]);
-      if (!found) return error_reply(found.error());
-      std::shared_ptr<store::Mailbox> mailbox;
-      if (ctx.registry) mailbox = ctx.registry->find(found->alias.mailbox_id);
-      if (!mailbox) {
-        if (!body.contains("password") || !body["password"].is_string())
-          return reply(409, {{"error",
-                              "the mailbox is closed (its key is in memory only while its owner is logged "
-                              "in): give \"password\""}});
-        auto& s = body["password"].get_ref<std::string&>();
-        auto password = crypto::SecretBuffer::from(s);
-        crypto::wipe(s.data(), s.size());
-        auto opened = open_alias_mailbox(d, ctx.config.data_dir, seg[2], password);
-        if (!opened) return error_reply(opened.error());
-        mailbox = std::move(*opened);
-      }
-      auto r = backups->run(*mailbox, found->alias.mailbox_id);
-      if (!r) return error_reply(r.error());
-      return reply(200, {{"address", seg[2]},
-                         {"uploaded", r->uploaded},
-                         {"time", r->latest.time},
-                         {"bytes", r->latest.bytes},
-                         {"removed", r->removed}});
-    }
-    if (seg.size() == 4 && seg[3] == "password" && m == "POST") {
-      bool reset = body.contains("reset") && body["reset"].is_boolean() && body["reset"].get<bool>();
-      std::optional<crypto::SecretBuffer> current;
-      if (body.contains("current_password") && body["current_password"].is_string()) {
-        auto& s = body["current_password"].get_ref<std::string&>();
-        current = crypto::SecretBuffer::from(s);
-        crypto::wipe(s.data(), s.size());
-      }
-      end_sessions(ctx, seg[2]);
-      auto p = change_alias_password(d, ctx.config.data_dir, seg[2], current ? &*current : nullptr,
-                                     reset ? PasswordChange::reset : PasswordChange::rekey);
-      if (!p) return error_reply(p.error());
-      return reply(200, {{"address", seg[2]}, {"password", secret_text(*p)}});
-    }
-  }
-  return reply(404, {{"error", "no such endpoint"}});
+  return route->handler(call);
 }
 
 }  // namespace
+
+HttpResponse call_api(AdminContext& context, const HttpRequest& request) { return api(context, request); }
 
 namespace {
 
@@ -380,6 +589,10 @@ net::asio::awaitable<HttpResponse> handle(std::shared_ptr<AdminContext> context,
     auto work = [context, req = std::move(req)] { return wkd_response(*context, req); };
     auto done = context->runtime->blocking(std::move(work));
     co_return co_await std::move(done);
+  }
+  if (web::is_web_path(path)) {
+    auto page = web::handle(context, std::move(req));
+    co_return co_await std::move(page);
   }
   if (path.rfind("/api/", 0) == 0 || path == "/api") {
     auto live = context->live->get();

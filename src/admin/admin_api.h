@@ -1,20 +1,8 @@
-// What the admin listener answers: /healthz, /metrics (Prometheus text), and the JSON API under
-// /api/ for everything the CLI does, behind a bearer token (compared in constant time):
-//   GET    /api/status
-//   GET    /api/accounts (with "used" bytes)  POST /api/accounts {"name","quota"}
-//   PUT    /api/accounts/{name}/quota {"bytes"}
-//   GET    /api/domains                       POST /api/domains {"name","account","quota"}
-//   DELETE /api/domains/{name}[?with_aliases=1]
-//   GET    /api/aliases[?domain=D]            POST /api/aliases {"address","mailbox","forwards","webhooks","quota"}
-//   DELETE /api/aliases/{address}
-//   POST   /api/aliases/{address}/password {"current_password"} or {"reset": true}
-//   GET    /api/aliases/{address}/backups
-//   POST   /api/aliases/{address}/backup [{"password"} when no session holds the mailbox open]
-//   GET    /api/queue                         GET /api/queue/{id}
-//   POST   /api/queue/{id}/retry              DELETE /api/queue/{id}
-//   PUT|GET|DELETE /api/aliases/{address}/pgp-key, POST .../pgp-key/wkd-lookup, and the public
-//   /.well-known/openpgpkey/ (WKD): pgp_key_api.h
-// A generated password is in the answer of the call that made it, and nowhere else.
+// What the admin listener answers: /healthz, /metrics (Prometheus text), the JSON API under /api/
+// for everything the CLI does, behind a bearer token (compared in constant time), the public
+// /.well-known/openpgpkey/ (WKD, pgp_key_api.h), and the account web page (web/ui.h). The API's
+// routes are the table kRoutes in admin_api.cc, documented in docs/openapi.yaml. A generated
+// password is in the answer of the call that made it, and nowhere else.
 #pragma once
 
 #include <filesystem>
@@ -22,6 +10,7 @@
 #include <optional>
 
 #include "admin/http_server.h"
+#include "admin/web/sessions.h"
 #include "backup/service.h"
 #include "core/snapshot.h"
 #include "crypto/secret.h"
@@ -46,6 +35,8 @@ struct AdminContext {
   std::shared_ptr<store::Spool> spool;
   // The configuration file serve read ([openpgp] is read from it at each WKD lookup).
   std::optional<std::filesystem::path> config_file;
+  // The account web page's sessions (web/sessions.h): in memory only.
+  std::shared_ptr<web::SessionTable> web_sessions = std::make_shared<web::SessionTable>();
 
   // What a SIGHUP replaces (issue 4), taken once per request.
   struct Live {
@@ -60,6 +51,10 @@ struct AdminContext {
 std::shared_ptr<directory::LoginThrottle> make_token_throttle(const Limits& limits, directory::RateLimiter& limiter);
 
 HttpHandler make_admin_handler(std::shared_ptr<AdminContext> context);
+
+// One API call without the bearer-token check (the account web page calls the API this way, after
+// its own session and ownership checks). Blocking: run it on the worker pool.
+HttpResponse call_api(AdminContext& context, const HttpRequest& request);
 
 // The admin token file (32 random bytes, hex, mode 0600): read it, or create it when missing.
 Result<crypto::SecretBuffer> load_or_create_admin_token(const std::filesystem::path& file);

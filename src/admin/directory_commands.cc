@@ -89,6 +89,21 @@ void add_directory_commands(CLI::App& app, std::string& data_dir, int& exit_code
     });
   }
   {
+    auto* cmd = account->add_subcommand(
+        "password", "generate the account's own password (its owner's login to the account web page), print it once");
+    auto name = std::make_shared<std::string>();
+    cmd->add_option("name", *name, "account name")->required();
+    cmd->callback([=, &data_dir, &exit_code] {
+      with_directory(data_dir, exit_code, [&](directory::Directory& d) -> Status {
+        auto p = generate_account_password(d, *name);
+        if (!p) return p.error();
+        print_secret(*p);
+        std::fprintf(stderr, "sealmail: this password is shown once\n");
+        return {};
+      });
+    });
+  }
+  {
     auto* cmd = account->add_subcommand("quota", "show an account's quota and usage, or set the quota");
     auto name = std::make_shared<std::string>();
     auto quota = std::make_shared<uint64_t>(0);

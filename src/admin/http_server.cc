@@ -2,8 +2,11 @@
 
 #include <atomic>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <chrono>
 #include <set>
 
@@ -21,6 +24,12 @@ namespace {
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
 constexpr size_t kMaxBody = 1 << 20;
 constexpr size_t kMaxHeader = 16 << 10;
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+
+// The headers handlers may read (HttpRequest::headers); the rest are not copied.
+constexpr http::field kPassedHeaders[] = {http::field::cookie, http::field::origin, http::field::host,
+                                          http::field::content_type};
+constexpr const char* kPassedExtensionHeaders[] = {"x-csrf-token", "sec-fetch-site"};
 }  // namespace
 
 struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
@@ -28,35 +37,77 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   Endpoint endpoint;
   HttpHandler handler;
   tcp::acceptor acceptor;
+  std::shared_ptr<net::SslContext> tls;  // null: plain HTTP only
   std::shared_ptr<directory::ConnectionLimiter> connections = directory::ConnectionLimiter::create();
   std::atomic<size_t> max_per_ip;  // replaced on SIGHUP
   std::mutex sessions_mutex;
   std::set<std::shared_ptr<beast::tcp_stream>> sessions;
   bool stopped = false;
 
-  State(net::Runtime& r, Endpoint e, HttpHandler h, size_t max)
-      : runtime(r), endpoint(std::move(e)), handler(std::move(h)), acceptor(r.io()), max_per_ip(max) {}
+  State(net::Runtime& r, Endpoint e, HttpHandler h, size_t max, std::shared_ptr<net::SslContext> t)
+      : runtime(r),
+        endpoint(std::move(e)),
+        handler(std::move(h)),
+        acceptor(r.io()),
+        tls(std::move(t)),
+        max_per_ip(max) {}
 
   // The ticket holds this client's connection slot until the session ends.
   asio::awaitable<void> session(std::shared_ptr<beast::tcp_stream> stream, directory::ConnectionLimiter::Ticket ticket,
                                 std::string client_ip) {
-    auto& requests = metrics::global().counter("sealmail_admin_requests_total", "Admin HTTP requests served.");
-    auto& latency = metrics::global().histogram("sealmail_admin_request_seconds", "Admin HTTP request latency.");
     auto& open = metrics::global().gauge("sealmail_connections", "Open connections.", "listener=\"admin\"");
     open.add(1);
     beast::flat_buffer buffer;
+    if (tls) {
+      // The first bytes decide (and stay in `buffer` for whichever reads next).
+      stream->expires_after(kHandshakeTimeout);
+      auto [dec, is_tls] = co_await beast::async_detect_ssl(*stream, buffer, asio::as_tuple(asio::use_awaitable));
+      if (!dec) {
+        if (is_tls) {
+          asio::ssl::stream<beast::tcp_stream&> secure(*stream, *tls);
+          stream->expires_after(kHandshakeTimeout);
+          auto [hec, used] = co_await secure.async_handshake(asio::ssl::stream_base::server, buffer.data(),
+                                                             asio::as_tuple(asio::use_awaitable));
+          if (!hec) {
+            buffer.consume(used);
+            co_await serve_requests(secure, *stream, buffer, client_ip, true);
+            stream->expires_after(kHandshakeTimeout);
+            auto [sec] = co_await secure.async_shutdown(asio::as_tuple(asio::use_awaitable));
+            (void)sec;
+          }
+        } else {
+          co_await serve_requests(*stream, *stream, buffer, client_ip, false);
+        }
+      }
+    } else {
+      co_await serve_requests(*stream, *stream, buffer, client_ip, false);
+    }
+    beast::error_code ignored;
+    stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
+    open.add(-1);
+    std::lock_guard lock(sessions_mutex);
+    sessions.erase(stream);
+    (void)ticket;
+  }
+
+  // Requests on one connection, plain or TLS; `tcp` carries the deadlines.
+  template <class Stream>
+  asio::awaitable<void> serve_requests(Stream& io, beast::tcp_stream& tcp, beast::flat_buffer& buffer,
+                                       const std::string& client_ip, bool secure) {
+    auto& requests = metrics::global().counter("sealmail_admin_requests_total", "Admin HTTP requests served.");
+    auto& latency = metrics::global().histogram("sealmail_admin_request_seconds", "Admin HTTP request latency.");
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(kMaxBody);
       parser.header_limit(kMaxHeader);
-      stream->expires_after(kRequestTimeout);
-      auto [ec, n] = co_await http::async_read(*stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      tcp.expires_after(kRequestTimeout);
+      auto [ec, n] = co_await http::async_read(io, buffer, parser, asio::as_tuple(asio::use_awaitable));
       if (ec) {
         if (ec == http::error::body_limit || ec == http::error::header_limit) {
           http::response<http::string_body> too_big{http::status::payload_too_large, 11};
           too_big.body() = "request too large\n";
           too_big.prepare_payload();
-          co_await http::async_write(*stream, too_big, asio::as_tuple(asio::use_awaitable));
+          co_await http::async_write(io, too_big, asio::as_tuple(asio::use_awaitable));
         }
         break;
       }
@@ -66,7 +117,22 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
                     std::string(req[http::field::authorization]),
                     std::move(req.body()),
                     client_ip,
-                    std::string(req[http::field::host])};
+                    std::string(req[http::field::host]),
+                    secure,
+                    {}};
+      for (auto f : kPassedHeaders)
+        if (auto it = req.find(f); it != req.end())
+          r.headers[std::string(http::to_string(f))] = std::string(it->value());
+      for (const char* name : kPassedExtensionHeaders)
+        if (auto it = req.find(name); it != req.end()) r.headers[name] = std::string(it->value());
+      // Lowercase names: Beast spells known fields with capitals ("Cookie").
+      std::map<std::string, std::string> lower;
+      for (auto& [k, v] : r.headers) {
+        std::string key = k;
+        for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        lower[key] = std::move(v);
+      }
+      r.headers = std::move(lower);
       HttpResponse out;
       auto started = std::chrono::steady_clock::now();
       try {
@@ -83,19 +149,14 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
       res.set(http::field::cache_control, "no-store");
       res.set("X-Content-Type-Options", "nosniff");
       if (out.retry_after_seconds > 0) res.set(http::field::retry_after, std::to_string(out.retry_after_seconds));
+      for (auto& [name, value] : out.headers) res.insert(name, value);
       res.keep_alive(req.keep_alive());
       res.body() = std::move(out.body);
       res.prepare_payload();
-      stream->expires_after(kRequestTimeout);
-      auto [wec, wn] = co_await http::async_write(*stream, res, asio::as_tuple(asio::use_awaitable));
+      tcp.expires_after(kRequestTimeout);
+      auto [wec, wn] = co_await http::async_write(io, res, asio::as_tuple(asio::use_awaitable));
       if (wec || !res.keep_alive()) break;
     }
-    beast::error_code ignored;
-    stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
-    open.add(-1);
-    std::lock_guard lock(sessions_mutex);
-    sessions.erase(stream);
-    (void)ticket;
   }
 
   asio::awaitable<void> accept_loop() {
@@ -136,8 +197,10 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   }
 };
 
-HttpServer::HttpServer(net::Runtime& runtime, Endpoint endpoint, HttpHandler handler, size_t max_connections_per_ip)
-    : state_(std::make_shared<State>(runtime, std::move(endpoint), std::move(handler), max_connections_per_ip)) {}
+HttpServer::HttpServer(net::Runtime& runtime, Endpoint endpoint, HttpHandler handler, size_t max_connections_per_ip,
+                       std::shared_ptr<net::SslContext> tls)
+    : state_(std::make_shared<State>(runtime, std::move(endpoint), std::move(handler), max_connections_per_ip,
+                                     std::move(tls))) {}
 
 HttpServer::~HttpServer() { stop(); }
 

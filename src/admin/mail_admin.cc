@@ -147,6 +147,14 @@ Result<crypto::SecretBuffer> change_alias_password(directory::Directory& dir, co
   return password;
 }
 
+Result<crypto::SecretBuffer> generate_account_password(directory::Directory& dir, std::string_view name) {
+  auto account = dir.find_account(name);
+  if (!account) return account.error();
+  auto password = crypto::generate_password();
+  SEALMAIL_TRY(dir.set_account_password_hash(account->id, crypto::hash_password(password)));
+  return password;
+}
+
 Status remove_alias(directory::Directory& dir, const std::filesystem::path& data_dir, std::string_view address) {
   auto alias = dir.find_alias(address);
   if (!alias) return alias.error();

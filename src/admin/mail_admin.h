@@ -38,6 +38,10 @@ Result<crypto::SecretBuffer> change_alias_password(directory::Directory& dir, co
                                                    std::string_view address, const crypto::SecretBuffer* current,
                                                    PasswordChange mode);
 
+// A new generated password for the account `name` (the domain owner's login to the account web
+// page, issue 10): only its Argon2id hash is kept; the caller shows it once.
+Result<crypto::SecretBuffer> generate_account_password(directory::Directory& dir, std::string_view name);
+
 // Removes the alias and unlinks its mailbox file, WAL and index, its spool and its backups ([backup]
 // target of DATA/config.toml); the backups first, so that when they cannot be deleted nothing is.
 Status remove_alias(directory::Directory& dir, const std::filesystem::path& data_dir, std::string_view address);

@@ -195,7 +195,7 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
   std::unique_ptr<HttpServer> admin_http;
   if (auto it = config->listen.find("admin"); it != config->listen.end()) {
     admin_http = std::make_unique<HttpServer>(runtime, it->second, make_admin_handler(context),
-                                              config->limits.max_connections_per_ip);
+                                              config->limits.max_connections_per_ip, *tls);
     auto st = admin_http->start();
     if (!st) {
       std::fprintf(stderr, "sealmail: %s\n", st.error().message.c_str());

@@ -62,6 +62,26 @@ Result<Alias> Directory::verify_login(std::string_view address, const crypto::Se
   return std::move(*alias);
 }
 
+Result<Account> Directory::verify_account_login(std::string_view name, const crypto::SecretBuffer& password) {
+  std::optional<Account> account;
+  std::string hash;
+  if (validate_account_name(name)) {
+    auto found = find_account(name);
+    if (found) {
+      auto h = account_password_hash(found->id);
+      if (!h) return h.error();
+      account = std::move(*found);
+      hash = std::move(*h);
+    } else if (found.error().code != Errc::not_found) {
+      return found.error();
+    }
+  }
+  bool usable = account && !hash.empty();
+  bool match = crypto::verify_password(usable ? hash : decoy_hash(), password);
+  if (!usable || !match) return invalid_credentials();
+  return std::move(*account);
+}
+
 bool is_mailbox_id(std::string_view id) {
   return id.size() == 24 &&
          std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });

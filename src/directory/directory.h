@@ -56,6 +56,11 @@ class Directory {
   virtual Status set_account_quota(int64_t id, uint64_t quota_bytes) = 0;
   // Refuses (invalid_argument) while the account owns domains.
   virtual Status remove_account(int64_t id) = 0;
+  // The domain owner's own login (issue 10: the account web page): an Argon2id string from
+  // crypto::hash_password, or empty to remove it. Kept apart from Account so that listing accounts
+  // never carries hashes around.
+  virtual Status set_account_password_hash(int64_t id, std::string_view hash) = 0;
+  virtual Result<std::string> account_password_hash(int64_t id) = 0;
 
   // Domains.
   virtual Result<Domain> add_domain(const NewDomain& domain) = 0;
@@ -133,6 +138,9 @@ class Directory {
   // exists. Storage failures are returned as they are. Rate limiting is the caller's
   // (rate_limiter.h: LoginThrottle).
   Result<Alias> verify_login(std::string_view address, const crypto::SecretBuffer& password);
+  // The same for an account name and its own password (set_account_password_hash): every failure
+  // is the same "invalid credentials" after the same work.
+  Result<Account> verify_account_login(std::string_view name, const crypto::SecretBuffer& password);
 };
 
 // Opens (creating it, mode 0600, when missing) the embedded SQLite directory at `file`. The parent

@@ -295,6 +295,21 @@ class SqliteDirectory final : public Directory {
                       [&](sql::Stmt& s) { s.bind(1, static_cast<int64_t>(quota_bytes)).bind(2, id); });
   }
 
+  Status set_account_password_hash(int64_t id, std::string_view hash) override {
+    if (!hash.empty() && !crypto::is_password_hash(hash)) return invalid("not an Argon2id password hash");
+    return update_one("UPDATE accounts SET password_hash = ? WHERE id = ?", "no such account",
+                      [&](sql::Stmt& s) { s.bind(1, hash).bind(2, id); });
+  }
+
+  Result<std::string> account_password_hash(int64_t id) override {
+    return with_db([&](sql::Db& db) -> Result<std::string> {
+      sql::Query q = db.query("SELECT password_hash FROM accounts WHERE id = ?");
+      q->bind(1, id);
+      if (!q->step()) return not_found("no such account");
+      return std::string(q->text(0));
+    });
+  }
+
   Status remove_account(int64_t id) override {
     return with_db([&](sql::Db& db) {
       return sql::transaction(db, [&]() -> Status {

@@ -16,7 +16,8 @@ CREATE TABLE accounts(
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE COLLATE NOCASE,
   quota_bytes INTEGER NOT NULL DEFAULT 0 CHECK (quota_bytes >= 0),
-  created_at TEXT NOT NULL
+  created_at TEXT NOT NULL,
+  password_hash TEXT NOT NULL DEFAULT ''
 ) STRICT;
 CREATE TABLE domains(
   id INTEGER PRIMARY KEY,
@@ -108,7 +109,9 @@ Status prepare_schema(sql::Db& db) {
     if (app != kApplicationId) return mismatch("not a sealmail directory (wrong application id)");
     if (version > kSchemaVersion)
       return mismatch("the directory was written by a newer sealmail (schema version " + std::to_string(version) + ")");
-    // Version 1 is the first: nothing to migrate yet.
+    // Version 2 (issue 10): an account may have a password of its own (the domain owner's login to
+    // the account web page), an Argon2id hash like an alias's; empty for none.
+    if (version < 2) db.exec("ALTER TABLE accounts ADD COLUMN password_hash TEXT NOT NULL DEFAULT ''");
     for (const char* table : kTables) {
       sql::Query q = db.query("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?");
       q->bind(1, std::string_view(table));
@@ -116,6 +119,7 @@ Status prepare_schema(sql::Db& db) {
     }
     db.exec(kProtectionTables);
     db.exec(kPgpKeyTable);
+    if (version < kSchemaVersion) db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
     return Status::success();
   });
 }

@@ -6,7 +6,7 @@
 
 namespace sealmail::directory {
 
-inline constexpr int64_t kSchemaVersion = 1;
+inline constexpr int64_t kSchemaVersion = 2;           // 2: accounts.password_hash
 inline constexpr int64_t kApplicationId = 0x736d6469;  // "smdi": marks the file as a sealmail directory
 
 // Creates the schema in an empty database, or checks an existing one (same application id, a

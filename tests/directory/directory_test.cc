@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "crypto/password_hash.h"
 #include "test_support.h"
 
 namespace sealmail::directory {
@@ -43,7 +44,7 @@ TEST_F(DirectoryTest, FileIsPrivateWalAndVersioned) {
   ASSERT_TRUE(std::filesystem::exists(wal));  // the open directory keeps its WAL
   EXPECT_EQ(file_mode(wal), 0600u);
   EXPECT_EQ(raw_query(file(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(raw_query(file(), "PRAGMA user_version"), "1");
+  EXPECT_EQ(raw_query(file(), "PRAGMA user_version"), "2");
   EXPECT_EQ(raw_query(file(), "PRAGMA application_id"), std::to_string(0x736d6469));
 }
 
@@ -87,6 +88,42 @@ TEST_F(DirectoryTest, RefusesADirectoryFromANewerVersion) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::schema_mismatch);
   EXPECT_NE(r.error().message.find("newer"), std::string::npos) << r.error().message;
+}
+
+// Schema version 1 had no account passwords: opening such a file adds the column, keeps the rows.
+TEST_F(DirectoryTest, MigratesVersionOneToAccountPasswords) {
+  auto account = dir_->add_account("owner");
+  ASSERT_TRUE(account.ok());
+  dir_.reset();
+  raw_query(file(), "ALTER TABLE accounts DROP COLUMN password_hash");
+  raw_query(file(), "PRAGMA user_version = 1");
+  dir_ = open();
+  ASSERT_NE(dir_, nullptr);
+  EXPECT_EQ(raw_query(file(), "PRAGMA user_version"), "2");
+  EXPECT_EQ(*dir_->account_password_hash(account->id), "");
+  auto hash = crypto::hash_password(crypto::SecretBuffer::from("correct horse"));
+  ASSERT_TRUE(dir_->set_account_password_hash(account->id, hash).ok());
+  EXPECT_EQ(dir_->verify_account_login("OWNER", crypto::SecretBuffer::from("correct horse"))->id, account->id);
+}
+
+TEST_F(DirectoryTest, AccountLoginFailuresLookAlike) {
+  auto account = dir_->add_account("owner");
+  ASSERT_TRUE(account.ok());
+  // No password yet, a wrong one, an unknown account, a malformed name: one answer.
+  auto none = dir_->verify_account_login("owner", crypto::SecretBuffer::from("x"));
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().code, Errc::wrong_password);
+  auto hash = crypto::hash_password(crypto::SecretBuffer::from("right"));
+  ASSERT_TRUE(dir_->set_account_password_hash(account->id, hash).ok());
+  for (const char* name : {"owner", "nobody", "bad name!"}) {
+    auto r = dir_->verify_account_login(name, crypto::SecretBuffer::from("wrong"));
+    ASSERT_FALSE(r.ok()) << name;
+    EXPECT_EQ(r.error().code, Errc::wrong_password) << name;
+    EXPECT_EQ(r.error().message, "invalid credentials") << name;
+  }
+  EXPECT_EQ(dir_->set_account_password_hash(account->id, "not a hash").error().code, Errc::invalid_argument);
+  ASSERT_TRUE(dir_->set_account_password_hash(account->id, "").ok());
+  EXPECT_FALSE(dir_->verify_account_login("owner", crypto::SecretBuffer::from("right")).ok());
 }
 
 TEST_F(DirectoryTest, RefusesADamagedSchema) {
