@@ -149,10 +149,12 @@ def sink_received(sink_dir, subject):
     """(envelope, bytes) of every message a test SMTP sink (queue_sink.py, smtp_sink.py: <n>.eml
     beside <n>.json) took whose Subject is `subject`, in arrival order."""
     out = []
-    for eml in sorted(glob.glob(os.path.join(sink_dir, "*.eml"))):
-        with open(eml, "rb") as f:
+    # <n>.json is renamed into place last: its presence means the message is complete (a glob of
+    # *.eml could find a message whose .json was not there yet).
+    for meta in sorted(glob.glob(os.path.join(sink_dir, "*.json"))):
+        with open(meta[:-5] + ".eml", "rb") as f:
             data = f.read()
         if f"Subject: {subject}\r\n".encode() in data:
-            with open(eml[:-4] + ".json") as f:
+            with open(meta) as f:
                 out.append((json.load(f), data))
     return out
