@@ -280,6 +280,18 @@ std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& ru
     qo.verify_certificate = true;
   }
   qo.clock_file = config.delivery.clock_file;
+  qo.ca_file = config.delivery.extra_ca_file.string();
+  qo.mta_sts = config.delivery.mta_sts;
+  qo.mta_sts_cache_dir = config.data_dir / "mta-sts";
+  qo.mta_sts_https_port = config.delivery.mta_sts_https_port;
+  if (config.delivery.dane) {
+    // Debian's dns-root-data: the root zone's trust anchor, when no other is configured.
+    qo.dnssec_trust_anchor = config.delivery.dnssec_trust_anchor.empty()
+                                 ? std::filesystem::path("/usr/share/dns/root.key")
+                                 : config.delivery.dnssec_trust_anchor;
+  }
+  qo.connection_max_messages = config.delivery.connection_max_messages;
+  qo.connection_idle = std::chrono::seconds(config.delivery.connection_idle_seconds);
   qo.per_destination = config.delivery.queue_per_destination;
   qo.max_deliveries = config.delivery.queue_max_deliveries;
   delivery::QueueParts qp;

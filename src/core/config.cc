@@ -271,6 +271,25 @@ Result<Config> load_config(const std::filesystem::path& data_dir, const std::opt
         auto* s = v.as_string();
         if (!s || s->get().empty()) return config_error(key, "expected a file name");
         c.delivery.clock_file = s->get();
+      } else if (name == "mta_sts" || name == "dane") {
+        if (!v.is_boolean()) return config_error(key, "expected true or false");
+        (name == "mta_sts" ? c.delivery.mta_sts : c.delivery.dane) = v.as_boolean()->get();
+      } else if (name == "dnssec_trust_anchor" || name == "extra_ca_file") {
+        auto* s = v.as_string();
+        if (!s || s->get().empty()) return config_error(key, "expected a file name");
+        (name == "dnssec_trust_anchor" ? c.delivery.dnssec_trust_anchor : c.delivery.extra_ca_file) = s->get();
+      } else if (name == "mta_sts_https_port") {
+        auto x = integer<int>(v, key, 1, 65535);
+        if (!x) return x.error();
+        c.delivery.mta_sts_https_port = static_cast<uint16_t>(*x);
+      } else if (name == "connection_max_messages") {
+        auto x = integer<int>(v, key, 1, 1000);
+        if (!x) return x.error();
+        c.delivery.connection_max_messages = static_cast<uint32_t>(*x);
+      } else if (name == "connection_idle_seconds") {
+        auto x = integer<int>(v, key, 0, 300);
+        if (!x) return x.error();
+        c.delivery.connection_idle_seconds = static_cast<uint32_t>(*x);
       } else {
         return config_error(key, "unknown key");
       }
@@ -390,7 +409,13 @@ std::string default_config_text(const Config& c) {
     << "# /etc/resolv.conf, and whether forwards need verified TLS.\n[delivery]\n"
     << "# relay = \"smtp.example.net:25\"\n# dns_servers = [\"127.0.0.1:53\"]\n"
     << "smtp_port = " << c.delivery.smtp_port << "\nrequire_tls = " << (c.delivery.require_tls ? "true" : "false")
-    << "\nwebhook_timeout_seconds = " << c.delivery.webhook_timeout_seconds << "\n\n"
+    << "\nwebhook_timeout_seconds = " << c.delivery.webhook_timeout_seconds << "\n"
+    << "# MTA-STS (RFC 8461) and DANE (RFC 7672) for the outbound queue; DANE needs a DNSSEC trust\n"
+    << "# anchor (default /usr/share/dns/root.key). Messages per connection and its idle seconds.\n"
+    << "mta_sts = " << (c.delivery.mta_sts ? "true" : "false") << "\ndane = " << (c.delivery.dane ? "true" : "false")
+    << "\n# dnssec_trust_anchor = \"/usr/share/dns/root.key\"\n"
+    << "connection_max_messages = " << c.delivery.connection_max_messages
+    << "\nconnection_idle_seconds = " << c.delivery.connection_idle_seconds << "\n\n"
     << "# Authentication of inbound mail: SPF, DKIM, ARC and DMARC results in Authentication-Results;\n"
     << "# DMARC p=reject refused at DATA, p=quarantine stored in Junk.\n[authentication]\n"
     << "spf = true\ndkim = true\ndmarc = true\narc = true\nenforce_dmarc = true\n"

@@ -49,6 +49,22 @@ struct DeliveryConfig {
   // For tests of the retry schedule: when set, the queue's "now" is the Unix time written in this
   // file (real time while it is missing), so a test moves time forward without waiting five days.
   std::filesystem::path clock_file;
+  // Outbound transport security (issue 8). MTA-STS (RFC 8461): a recipient domain's published
+  // policy is fetched over HTTPS, cached, and enforced. DANE (RFC 7672): TLSA records of MX hosts
+  // whose answers validate under DNSSEC (libunbound, forwarding to dns_servers) are enforced.
+  bool mta_sts = true;
+  bool dane = true;
+  // DS or DNSKEY records (zone file lines) of the DNSSEC trust anchor; empty: Debian's root key
+  // (/usr/share/dns/root.key, package dns-root-data) when present, else DANE is off.
+  std::filesystem::path dnssec_trust_anchor;
+  // Tests: PEM CAs trusted besides the system's, for MTA-STS policy fetches and the certificate
+  // checks that MTA-STS and required TLS make; and the HTTPS port of mta-sts.<domain> hosts.
+  std::filesystem::path extra_ca_file;
+  uint16_t mta_sts_https_port = 443;
+  // Connection reuse: messages sent over one SMTP connection to a host before it is closed, and
+  // how long an idle connection waits for the next message.
+  uint32_t connection_max_messages = 20;
+  uint32_t connection_idle_seconds = 5;
 };
 
 // Content protections of the MX (issue 9, delivery/filters/content_filter.h); which ones apply is

@@ -70,9 +70,11 @@ asio::awaitable<ErrorCode> Connection::start_tls(asio::ssl::context& context,
 }
 
 asio::awaitable<ErrorCode> Connection::start_tls_client(asio::ssl::context& context, std::string server_name,
-                                                        bool verify, std::chrono::steady_clock::duration timeout) {
+                                                        bool verify, std::chrono::steady_clock::duration timeout,
+                                                        std::function<void(struct ssl_st*)> prepare) {
   tls_ = std::make_unique<TlsStream>(socket_, context, false);
   tls_->set_server_name(server_name, verify);
+  if (prepare) prepare(tls_->native_handle());
   arm(read_deadline_, timeout);
   auto ec = co_await tls_->handshake();
   read_deadline_.timer.cancel();

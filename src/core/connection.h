@@ -16,6 +16,7 @@
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -42,8 +43,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<ErrorCode> start_tls(asio::ssl::context& context, std::chrono::steady_clock::duration timeout);
   // Client side (the SMTP client's STARTTLS): `server_name` goes into SNI and, when `verify` is set,
   // must match the peer's certificate (RFC 6125); the context supplies the trust store.
+  // `prepare`, when given, sees the OpenSSL handle last before the handshake (DANE's TLSA records).
   asio::awaitable<ErrorCode> start_tls_client(asio::ssl::context& context, std::string server_name, bool verify,
-                                              std::chrono::steady_clock::duration timeout);
+                                              std::chrono::steady_clock::duration timeout,
+                                              std::function<void(struct ssl_st*)> prepare = {});
   bool tls() const { return tls_ != nullptr; }
 
   // COMPRESS=DEFLATE: from the next byte on, both directions are raw DEFLATE (RFC 1951).

@@ -35,6 +35,11 @@ class TlsStream {
   // Client side only, before the handshake: SNI, and (when `verify`) the peer's certificate must
   // chain to the context's trust store and match `server_name` (a host name or an IP address).
   void set_server_name(const std::string& server_name, bool verify);
+  // The OpenSSL handle, for settings made before the handshake that this class does not know
+  // (the SMTP client's DANE, RFC 7672).
+  struct ssl_st* native_handle() {
+    return ssl_;
+  }
 
   boost::asio::awaitable<boost::system::error_code> handshake();
   // Reads at least one byte (when no error): `got` is how many.

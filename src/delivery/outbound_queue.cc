@@ -85,13 +85,27 @@ OutboundQueue::OutboundQueue(net::Runtime& runtime, QueueParts parts, QueueOptio
           .helo_name = options_.hostname,
           .tls = options_.tls,
           .verify_certificate = options_.verify_certificate,
-          .ca_file = {},
+          .ca_file = options_.ca_file,
           .pipelining = true,
           .connect_timeout = options_.timeouts.connect,
           .command_timeout = options_.timeouts.command,
           .data_timeout = options_.timeouts.data,
       }),
-      resolver_(MxResolverOptions{.servers = options_.dns_servers, .timeout = options_.timeouts.dns}) {}
+      resolver_(MxResolverOptions{.servers = options_.dns_servers, .timeout = options_.timeouts.dns}),
+      pool_(options_.connection_max_messages, options_.connection_idle) {
+  if (options_.mta_sts) {
+    mtasts::MtaStsOptions m;
+    m.dns = MxResolverOptions{.servers = options_.dns_servers, .timeout = options_.timeouts.dns};
+    m.cache_dir = options_.mta_sts_cache_dir;
+    m.fetch = mtasts::FetchOptions{.port = options_.mta_sts_https_port,
+                                   .ca_file = options_.ca_file,
+                                   .timeout = std::chrono::seconds(20),
+                                   .allow_private_addresses = options_.allow_private_addresses};
+    mta_sts_ = std::make_unique<mtasts::MtaSts>(std::move(m));
+  }
+  if (!options_.dnssec_trust_anchor.empty())
+    dane_ = dane::Dane::create(dane::DaneOptions{options_.dns_servers, options_.dnssec_trust_anchor});
+}
 
 int64_t OutboundQueue::now() const {
   if (!options_.clock_file.empty()) {
@@ -146,6 +160,7 @@ void OutboundQueue::start() {
 
 void OutboundQueue::stop() {
   stopped_ = true;
+  pool_.sweep(runtime_.io().get_executor(), true);
   wake();
 }
 
@@ -216,6 +231,7 @@ asio::awaitable<void> OutboundQueue::run(std::shared_ptr<OutboundQueue> self) {
     std::vector<std::string> due = co_await std::move(scanning);
     for (auto& id : due) asio::co_spawn(executor, deliver(self, std::move(id)), asio::detached);
     if (self->stopped_) break;
+    self->pool_.sweep(executor);  // idle connections past their time
     self->timer_->expires_after(self->options_.tick);
     auto waiting = self->timer_->async_wait(asio::as_tuple(asio::use_awaitable));
     co_await std::move(waiting);
@@ -280,26 +296,130 @@ asio::awaitable<OutboundQueue::DomainResult> OutboundQueue::deliver_domain(std::
   }
   out.recipients.assign(
       n, RecipientResult{Outcome::temporary, local_reply(451, "4.4.1 no answer from the recipient's server")});
+
+  // What the destination demands (DANE first: RFC 8461 §2 and RFC 7672 §1.3 both give it the
+  // precedence when the domain has both).
+  bool dnssec_mx = false;
+  if (self->dane_) {
+    auto validating = self->dane_->mx_secure(domain);
+    dane::Validation v = co_await std::move(validating);
+    if (v == dane::Validation::bogus) {
+      // RFC 7672 §2.2.1: a bogus MX RRset is a lookup failure: try later, never around it.
+      log::warn("queue.dane_bogus_mx");
+      out.recipients.assign(
+          n, RecipientResult{Outcome::temporary, local_reply(451, "4.7.5 DNSSEC validation of the MX records failed")});
+      co_return out;
+    }
+    dnssec_mx = v == dane::Validation::secure;
+  }
+  std::optional<mtasts::Policy> sts;
+  if (self->mta_sts_) {
+    auto fetching = self->mta_sts_->policy_for(domain);
+    sts = co_await std::move(fetching);
+    if (sts && sts->mode == mtasts::Mode::none) sts.reset();
+  }
+
   size_t attempts = 0;
-  bool any_allowed = false;
+  bool any_allowed = false, policy_skipped = false;
   for (const auto& host : mx.hosts) {
+    smtp::client::Security security;
+    bool dane_host = false;
+    if (dnssec_mx) {
+      auto asking = self->dane_->tlsa(host.name, 25);
+      dane::TlsaResult tlsa = co_await std::move(asking);
+      if (tlsa.validation == dane::Validation::bogus || tlsa.validation == dane::Validation::failed) {
+        // §2.2.2: a TLSA lookup that failed validation (or did not complete) rules the host out.
+        out.recipients.assign(
+            n,
+            RecipientResult{Outcome::temporary, local_reply(451, "4.7.5 DANE: the TLSA lookup of the MX host failed")});
+        out.host = host.name;
+        policy_skipped = true;
+        continue;
+      }
+      if (tlsa.validation == dane::Validation::secure && (!tlsa.usable.empty() || tlsa.unusable > 0)) {
+        // §3.1.3: secure records that are all unusable leave mandatory (unauthenticated) TLS.
+        dane_host = true;
+        security.tlsa = std::move(tlsa.usable);
+        security.tls = smtp::client::TlsPolicy::required;
+        if (security.tlsa.empty()) security.verify_certificate = false;
+      }
+    }
+    if (!dane_host && sts) {
+      bool listed = mtasts::policy_allows(*sts, host.name);
+      if (sts->mode == mtasts::Mode::enforce) {
+        if (!listed) {
+          // RFC 8461 §4.1: an MX host the policy does not name is not a candidate.
+          log::warn("queue.mta_sts_mx_not_in_policy");
+          out.recipients.assign(
+              n,
+              RecipientResult{Outcome::temporary, local_reply(451, "4.7.5 MTA-STS: the MX host is not in the policy")});
+          out.host = host.name;
+          policy_skipped = true;
+          continue;
+        }
+        // §4.2: TLS with a certificate valid for the MX host name, or no delivery.
+        security.tls = smtp::client::TlsPolicy::required;
+        security.verify_certificate = true;
+      } else if (!listed) {
+        log::info("queue.mta_sts_testing_mismatch");  // §5: mode testing reports, delivers anyway
+      }
+    }
     for (const auto& address : host.addresses) {
       if (!self->options_.allow_private_addresses && !is_public_address(address)) continue;
       any_allowed = true;
       if (attempts >= self->options_.max_attempts) co_return out;
       ++attempts;
-      auto sending =
-          self->client_.send(tcp::endpoint(address, self->options_.port), host.name, mail_from, recipients, message);
+      auto sending = send_via_pool(self, tcp::endpoint(address, self->options_.port), host.name, security, mail_from,
+                                   recipients, message);
       smtp::client::SessionResult session = co_await std::move(sending);
+      if (sts && sts->mode == mtasts::Mode::testing && !session.tls && !dane_host)
+        log::info("queue.mta_sts_testing_no_tls");
       out.recipients = std::move(session.recipients);
       out.host = host.name;
       if (!session.try_another_host) co_return out;
     }
   }
-  if (!any_allowed)
+  if (!any_allowed && !policy_skipped)
     out.recipients.assign(n, RecipientResult{Outcome::permanent,
                                              local_reply(550, "5.4.4 the recipient's server is not a public address")});
   co_return out;
+}
+
+asio::awaitable<smtp::client::SessionResult> OutboundQueue::send_via_pool(
+    std::shared_ptr<OutboundQueue> self, tcp::endpoint endpoint, std::string server_name,
+    smtp::client::Security security, std::string mail_from, std::vector<std::string> recipients,
+    std::shared_ptr<const std::string> message) {
+  auto executor = co_await asio::this_coro::executor;
+  const std::string key = ConnectionPool::key(endpoint, server_name, security);
+  std::unique_ptr<smtp::client::Session> session = self->pool_.take(key);
+  smtp::client::SessionResult result;
+  if (session) {
+    auto sending = session->send(mail_from, recipients, message);
+    result = co_await std::move(sending);
+    // A kept connection the server has closed meanwhile (its own idle timeout): nothing was said
+    // about these recipients, so a new connection may carry them.
+    if (result.try_another_host) session.reset();
+  }
+  if (!session) {
+    const smtp::client::Client& client = self->client_;
+    const auto policy = client.tls_policy(security);
+    auto opening =
+        client.open(endpoint, server_name, security, recipients.size(), policy != smtp::client::TlsPolicy::none);
+    smtp::client::OpenResult opened = co_await std::move(opening);
+    if (!opened.session && opened.tls_handshake_failed && policy == smtp::client::TlsPolicy::opportunistic &&
+        !client.verifies(security)) {
+      // RFC 7435 §4: an opportunistic handshake that failed is retried in cleartext.
+      auto again = client.open(endpoint, server_name, security, recipients.size(), false);
+      opened = co_await std::move(again);
+    }
+    if (!opened.session) co_return std::move(opened.failure);
+    session = std::move(opened.session);
+    metrics::global().counter("sealmail_queue_connections_total", "Outbound SMTP connections opened.").add();
+    auto sending = session->send(std::move(mail_from), std::move(recipients), std::move(message));
+    result = co_await std::move(sending);
+  }
+  self->pool_.give(key, std::move(session), executor);
+  co_return result;
 }
 
 asio::awaitable<void> OutboundQueue::deliver(std::shared_ptr<OutboundQueue> self, std::string id) {

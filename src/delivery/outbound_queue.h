@@ -7,6 +7,11 @@
 // Delivery of one entry, per recipient domain: MX lookup (mx_resolver.h: MX, then the domain's own
 // A/AAAA), then one SMTP session (smtp/client: STARTTLS opportunistic) per host until one answers
 // about the recipients; every failure is classified (smtp/outbound/bounce.h) as defer or reject.
+// What the destination publishes raises the bar per host: DANE (RFC 7672: TLSA records of a host
+// whose MX answer validated under DNSSEC) first, then MTA-STS (RFC 8461, enforce: only the hosts
+// the policy names, over TLS verified for that name; testing: delivered as usual, logged). A host
+// that cannot meet it is skipped with 451 4.7.5, so the message is deferred, never sent weaker.
+// Sessions are reused for the next message to the same host (connection_pool.h).
 // Domains we host (a DSN to one of our senders) go to the local Delivery (the MX's router) instead.
 //
 // Rules it keeps:
@@ -39,7 +44,10 @@
 #include <vector>
 
 #include "core/runtime.h"
+#include "delivery/connection_pool.h"
+#include "delivery/dane/dane.h"
 #include "delivery/forwarder.h"
+#include "delivery/mtasts/mta_sts.h"
 #include "delivery/mx_resolver.h"
 #include "delivery/outbox.h"
 #include "delivery/queue_history.h"
@@ -66,6 +74,16 @@ struct QueueOptions {
   std::chrono::milliseconds tick{500};            // how often the directory is read for due entries
   size_t max_attempts = 5;                        // connections per domain and attempt, over its hosts
   std::chrono::seconds bounce_webhook_retry{60};  // then 5 times that; three tries in all
+  std::string ca_file;                            // extra trusted CAs (tests): certificate checks
+  // MTA-STS (RFC 8461, mtasts/mta_sts.h): policies looked up and enforced; cached in cache_dir.
+  bool mta_sts = true;
+  std::filesystem::path mta_sts_cache_dir;
+  uint16_t mta_sts_https_port = 443;
+  // DANE (RFC 7672, dane/dane.h): on when a trust anchor file is given.
+  std::filesystem::path dnssec_trust_anchor;
+  // Connection reuse (connection_pool.h).
+  size_t connection_max_messages = 20;
+  std::chrono::milliseconds connection_idle{5000};
 };
 
 struct QueueParts {
@@ -108,6 +126,11 @@ class OutboundQueue : public Outbox, public std::enable_shared_from_this<Outboun
   static boost::asio::awaitable<DomainResult> deliver_domain(std::shared_ptr<OutboundQueue> self, std::string domain,
                                                              std::string mail_from, std::vector<std::string> recipients,
                                                              std::shared_ptr<const std::string> message);
+  // One message over a kept session to the host, or a new one (then kept for the next).
+  static boost::asio::awaitable<smtp::client::SessionResult> send_via_pool(
+      std::shared_ptr<OutboundQueue> self, boost::asio::ip::tcp::endpoint endpoint, std::string server_name,
+      smtp::client::Security security, std::string mail_from, std::vector<std::string> recipients,
+      std::shared_ptr<const std::string> message);
   static boost::asio::awaitable<void> post_bounce(std::shared_ptr<OutboundQueue> self, std::string alias,
                                                   std::string body);
   static boost::asio::awaitable<void> acquire(std::shared_ptr<OutboundQueue> self, std::string domain);
@@ -129,6 +152,9 @@ class OutboundQueue : public Outbox, public std::enable_shared_from_this<Outboun
   QueueOptions options_;
   smtp::client::Client client_;
   MxResolver resolver_;
+  std::unique_ptr<mtasts::MtaSts> mta_sts_;  // null: MTA-STS off
+  std::unique_ptr<dane::Dane> dane_;         // null: DANE off
+  ConnectionPool pool_;
 
   std::mutex mutex_;
   std::map<std::string, int64_t> next_;  // id -> next attempt (unix seconds)

@@ -10,6 +10,9 @@ Behaviours (each recipient is answered at RCPT, so one session may mix them acro
   full  RCPT 552 5.2.2 mailbox full
   drop  accepts the connection and closes it at once (no greeting)
   slow  as ok, but answers the end of DATA after 0.3 s, so that sessions overlap
+With --tls-cert/--tls-key every server offers STARTTLS with that certificate (the message's
+.json says whether it came over TLS). Connections are counted in --dir/connections-<address> (all
+of them) and --dir/open-<address> (open now), for the queue's connection reuse.
 A file --dir/override-<address> holding a behaviour name overrides the address's behaviour for the
 next sessions (a test "repairs" a host). Every session's RCPT answers are counted in
 --dir/rcpt-<address>.log, one line per RCPT, so a test sees each attempt; the most sessions open at
@@ -22,6 +25,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import sys
 
 from aiosmtpd.smtp import SMTP
@@ -86,9 +90,23 @@ class CountingSMTP(SMTP):
         self.address = handler.address
         self.out_dir = handler.out_dir
 
+    total = {}
+
+    def _write(self, name, value):
+        with open(os.path.join(self.out_dir, name + ".tmp"), "w") as f:
+            f.write(str(value))
+        os.rename(os.path.join(self.out_dir, name + ".tmp"), os.path.join(self.out_dir, name))
+
     def connection_made(self, transport):
+        if self._original_transport is not None:  # the STARTTLS upgrade of a counted connection
+            super().connection_made(transport)
+            return
+        self._counted = True
+        CountingSMTP.total[self.address] = CountingSMTP.total.get(self.address, 0) + 1
+        self._write("connections-" + self.address, CountingSMTP.total[self.address])
         n = CountingSMTP.open_now.get(self.address, 0) + 1
         CountingSMTP.open_now[self.address] = n
+        self._write("open-" + self.address, n)
         if n > CountingSMTP.most.get(self.address, 0):
             CountingSMTP.most[self.address] = n
             with open(os.path.join(self.out_dir, "max-sessions-" + self.address), "w") as f:
@@ -96,7 +114,10 @@ class CountingSMTP(SMTP):
         super().connection_made(transport)
 
     def connection_lost(self, exc):
-        CountingSMTP.open_now[self.address] -= 1
+        if getattr(self, "_counted", False):
+            self._counted = False
+            CountingSMTP.open_now[self.address] -= 1
+            self._write("open-" + self.address, CountingSMTP.open_now[self.address])
         super().connection_lost(exc)
 
 
@@ -104,7 +125,13 @@ async def main():
     p = argparse.ArgumentParser()
     p.add_argument("--dir", required=True)
     p.add_argument("--bind", action="append", required=True, help="ADDRESS=BEHAVIOUR")
+    p.add_argument("--tls-cert")
+    p.add_argument("--tls-key")
     args = p.parse_args()
+    tls = None
+    if args.tls_cert:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
     loop = asyncio.get_running_loop()
     binds = [b.split("=", 1) for b in args.bind]
     servers = []
@@ -122,7 +149,8 @@ async def main():
                 else:
                     handler = Handler(args.dir, address, behaviour)
                     servers.append(await loop.create_server(
-                        lambda h=handler: CountingSMTP(h, enable_SMTPUTF8=True, hostname="sink.test"), address, port))
+                        lambda h=handler: CountingSMTP(h, enable_SMTPUTF8=True, hostname="sink.test", tls_context=tls),
+                        address, port))
             break
         except OSError:
             for s in servers:

@@ -23,6 +23,7 @@
 #include <boost/asio/ssl.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,54 @@ struct SessionResult {
   bool tls = false;  // the message went over TLS
 };
 
+// A TLSA record (RFC 6698 §2.1) as DANE (RFC 7672) uses it: usage 2 (DANE-TA) or 3 (DANE-EE),
+// selector 0 (certificate) or 1 (public key), matching 0 (whole), 1 (SHA-256) or 2 (SHA-512).
+struct Tlsa {
+  uint8_t usage = 3, selector = 1, matching = 1;
+  std::vector<unsigned char> data;
+};
+
+// What one destination demands of the session, beyond the client's options: MTA-STS's enforce
+// mode (TLS required, certificate verified for the MX name) or DANE (TLS required, the
+// certificate matches one of the TLSA records: OpenSSL's DANE, RFC 7672 §3). With either, a
+// failed handshake is never retried in cleartext.
+struct Security {
+  std::optional<TlsPolicy> tls;            // overrides ClientOptions::tls
+  std::optional<bool> verify_certificate;  // overrides ClientOptions::verify_certificate
+  std::vector<Tlsa> tlsa;                  // non-empty: DANE
+};
+
+// An open connection to one host after EHLO (and STARTTLS), for one message after another
+// (connection reuse): RSET before every transaction but the first. Made by Client::open.
+class Session {
+ public:
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // One transaction: MAIL, RCPTs, DATA. Results as Client::send's.
+  asio::awaitable<SessionResult> send(std::string mail_from, std::vector<std::string> recipients,
+                                      std::shared_ptr<const std::string> message);
+  // QUIT (its answer waited for briefly), then the connection is closed.
+  asio::awaitable<void> quit();
+  // The connection is alive and the last transaction ended with a reply: another may follow.
+  bool reusable() const;
+  bool tls() const;
+  size_t messages() const;  // transactions started on it
+
+  struct State;
+  explicit Session(std::unique_ptr<State> state);
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+struct OpenResult {
+  std::unique_ptr<Session> session;  // null: failure says why, for every recipient
+  SessionResult failure;
+  bool tls_handshake_failed = false;
+};
+
 class Client {
  public:
   explicit Client(ClientOptions options);
@@ -76,14 +125,19 @@ class Client {
   // for SNI and certificate checks; `message` is the message as received. The Client must outlive
   // the call.
   asio::awaitable<SessionResult> send(asio::ip::tcp::endpoint endpoint, std::string server_name, std::string mail_from,
-                                      std::vector<std::string> recipients,
-                                      std::shared_ptr<const std::string> message) const;
+                                      std::vector<std::string> recipients, std::shared_ptr<const std::string> message,
+                                      Security security = {}) const;
+
+  // Connects, reads the greeting, says EHLO and starts TLS as `security` and the options say.
+  // Failures are values (`failure` with try_another_host set). The Client must outlive the
+  // Session. `recipients` only sizes the failure's per-recipient results.
+  asio::awaitable<OpenResult> open(asio::ip::tcp::endpoint endpoint, std::string server_name, Security security,
+                                   size_t recipients, bool allow_tls = true) const;
+  // The policy in force under `security`.
+  TlsPolicy tls_policy(const Security& security) const;
+  bool verifies(const Security& security) const;
 
  private:
-  struct Job;
-  struct Attempt;
-  asio::awaitable<Attempt> attempt(const Job& job, bool allow_tls) const;
-
   ClientOptions options_;
   std::shared_ptr<asio::ssl::context> tls_;
 };
