@@ -7,6 +7,7 @@ import os
 import re
 import socket
 import ssl
+import time
 
 import pytest
 
@@ -158,3 +159,15 @@ def sink_received(sink_dir, subject):
             with open(meta) as f:
                 out.append((json.load(f), data))
     return out
+
+
+def wait_for(what, timeout=60, interval=0.05):
+    """Polls `what` until it returns something true (returned) or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = what()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + getattr(what, "__name__", "a condition"))
+        time.sleep(interval)

@@ -21,7 +21,7 @@ import uuid
 
 import pytest
 
-from smtp_support import DOMAIN, SmtpServer, sink_received
+from smtp_support import DOMAIN, SmtpServer, sink_received, wait_for
 from nsd_support import Nsd, start_ready
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -40,17 +40,6 @@ ns IN A 127.0.0.1
     "implicit IN A 127.0.0.10\n"  # no MX: the domain's own address (RFC 5321 §5.1)
 
 SENDER = f"sender@{DOMAIN}"
-
-
-def wait_for(what, timeout=60, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = what()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + getattr(what, "__name__", "a condition"))
-        time.sleep(interval)
 
 
 class Bench:

@@ -16,17 +16,15 @@ import glob
 import http.server
 import json
 import os
-import shutil
 import ssl
 import subprocess
 import threading
-import time
 import uuid
 
 import pytest
 
 from nsd_support import Nsd, start_ready
-from smtp_support import DOMAIN, SmtpServer, sink_received
+from smtp_support import DOMAIN, SmtpServer, sink_received, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SINK = os.path.join(HERE, "queue_sink.py")
@@ -47,17 +45,6 @@ POLICIES = {
 }
 MX = {"enforce.s.test": "mx-good.s.test", "unlisted.s.test": "mx-other.s.test", "nocert.s.test": "mx-nocert.s.test",
       "testing.s.test": "mx-other.s.test", "reuse.s.test": "mx-reuse.s.test", "plain.s.test": "mx-plain.s.test"}
-
-
-def wait_for(what, timeout=60, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = what()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + getattr(what, "__name__", "a condition"))
-        time.sleep(interval)
 
 
 def run(*args, cwd=None):

@@ -12,7 +12,6 @@ import re
 import smtplib
 import ssl
 import subprocess
-import time
 
 import dkim
 import pytest
@@ -20,7 +19,7 @@ import pytest
 from conftest import BINARY, free_port
 from imap_support import ImapServer
 from nsd_support import Nsd, start_ready
-from smtp_support import sink_received
+from smtp_support import sink_received, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SINK = os.path.join(HERE, "queue_sink.py")
@@ -37,17 +36,6 @@ mx IN A 127.0.0.20
 refusing IN MX 10 mx-refusing.far.test.
 mx-refusing IN A 127.0.0.21
 """
-
-
-def wait_for(what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = what()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + getattr(what, "__name__", "a condition"))
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
