@@ -427,11 +427,11 @@ HttpResponse download_latest_backup(Call& c) {
   std::error_code ec;
   std::filesystem::create_directories(work, ec);
   auto dest = work / ("download-" + directory::new_mailbox_id() + ".sqlite");
+  auto file = std::make_shared<TemporaryFile>(dest);
   auto got = backups->download(found->alias.mailbox_id, "", dest);
-  Result<std::string> bytes = got ? fs::read_file(dest) : Result<std::string>(got.error());
-  std::filesystem::remove(dest, ec);
-  if (!bytes) return error_reply(bytes.error());
-  HttpResponse out{200, "application/octet-stream", std::move(*bytes)};
+  if (!got) return error_reply(got.error());
+  HttpResponse out{200, "application/octet-stream", {}};
+  out.body_file = std::move(file);
   out.headers.emplace_back("Content-Disposition", "attachment; filename=\"mailbox-backup.sqlite\"");
   return out;
 }
@@ -459,6 +459,7 @@ HttpResponse export_mailbox(Call& c) {
   std::error_code ec;
   std::filesystem::create_directories(work, ec);
   auto dest = work / ("export-" + directory::new_mailbox_id() + "." + format);
+  auto file = std::make_shared<TemporaryFile>(dest);
   Status made = Status::success();
   if (format == "zip") {
     auto r = store::export_eml_zip(*mailbox, dest, &*password);
@@ -467,10 +468,9 @@ HttpResponse export_mailbox(Call& c) {
     auto r = mailbox->backup_snapshot(dest);
     if (!r) made = r.error();
   }
-  Result<std::string> bytes = made ? fs::read_file(dest) : Result<std::string>(made.error());
-  std::filesystem::remove(dest, ec);
-  if (!bytes) return error_reply(bytes.error());
-  HttpResponse out{200, format == "zip" ? "application/zip" : "application/octet-stream", std::move(*bytes)};
+  if (!made) return error_reply(made.error());
+  HttpResponse out{200, format == "zip" ? "application/zip" : "application/octet-stream", {}};
+  out.body_file = std::move(file);
   out.headers.emplace_back("Content-Disposition", std::string("attachment; filename=\"mailbox.") +
                                                       (format == "zip" ? "zip" : "sqlite") + "\"");
   return out;

@@ -144,19 +144,60 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
       }
       requests.add();
       latency.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
-      res.set(http::field::content_type, out.content_type);
-      res.set(http::field::cache_control, "no-store");
-      res.set("X-Content-Type-Options", "nosniff");
-      if (out.retry_after_seconds > 0) res.set(http::field::retry_after, std::to_string(out.retry_after_seconds));
-      for (auto& [name, value] : out.headers) res.insert(name, value);
-      res.keep_alive(req.keep_alive());
-      res.body() = std::move(out.body);
-      res.prepare_payload();
-      tcp.expires_after(kRequestTimeout);
-      auto [wec, wn] = co_await http::async_write(io, res, asio::as_tuple(asio::use_awaitable));
-      if (wec || !res.keep_alive()) break;
+      bool keep_alive = req.keep_alive();
+      bool written = out.body_file ? co_await write_file_response(io, tcp, out, req.version(), keep_alive)
+                                   : co_await write_response(io, tcp, out, req.version(), keep_alive);
+      if (!written || !keep_alive) break;
     }
+  }
+
+  template <class Body>
+  static void set_headers(http::response<Body>& res, const HttpResponse& out, bool keep_alive) {
+    res.result(static_cast<http::status>(out.status));
+    res.set(http::field::content_type, out.content_type);
+    res.set(http::field::cache_control, "no-store");
+    res.set("X-Content-Type-Options", "nosniff");
+    if (out.retry_after_seconds > 0) res.set(http::field::retry_after, std::to_string(out.retry_after_seconds));
+    for (auto& [name, value] : out.headers) res.insert(name, value);
+    res.keep_alive(keep_alive);
+  }
+
+  template <class Stream>
+  static asio::awaitable<bool> write_response(Stream& io, beast::tcp_stream& tcp, HttpResponse& out, unsigned version,
+                                              bool keep_alive) {
+    http::response<http::string_body> res;
+    res.version(version);
+    set_headers(res, out, keep_alive);
+    res.body() = std::move(out.body);
+    res.prepare_payload();
+    tcp.expires_after(kRequestTimeout);
+    auto [wec, wn] = co_await http::async_write(io, res, asio::as_tuple(asio::use_awaitable));
+    co_return !wec;
+  }
+
+  // A download: the file is streamed in Beast's buffer-sized pieces; the deadline is renewed for
+  // each piece, so a large backup over a slow link is not cut at 30 s while a stalled reader is.
+  template <class Stream>
+  static asio::awaitable<bool> write_file_response(Stream& io, beast::tcp_stream& tcp, HttpResponse& out,
+                                                   unsigned version, bool keep_alive) {
+    http::response<http::file_body> res;
+    beast::error_code ec;
+    res.body().open(out.body_file->path.c_str(), beast::file_mode::scan, ec);
+    if (ec) {
+      log::error("admin_download_failed", {{"reason", ec.message()}});
+      HttpResponse failed{500, "text/plain; charset=utf-8", "internal error\n"};
+      co_return co_await write_response(io, tcp, failed, version, keep_alive);
+    }
+    res.version(version);
+    set_headers(res, out, keep_alive);
+    res.prepare_payload();
+    http::response_serializer<http::file_body> serializer(res);
+    while (!serializer.is_done()) {
+      tcp.expires_after(kRequestTimeout);
+      auto [wec, wn] = co_await http::async_write_some(io, serializer, asio::as_tuple(asio::use_awaitable));
+      if (wec) co_return false;
+    }
+    co_return true;
   }
 
   asio::awaitable<void> accept_loop() {
@@ -196,6 +237,11 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
     }
   }
 };
+
+TemporaryFile::~TemporaryFile() {
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+}
 
 HttpServer::HttpServer(net::Runtime& runtime, Endpoint endpoint, HttpHandler handler, size_t max_connections_per_ip,
                        std::shared_ptr<net::SslContext> tls)

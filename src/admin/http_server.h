@@ -9,6 +9,7 @@
 // connections are few, so its per-connection buffers do not matter here.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -41,12 +42,23 @@ struct HttpRequest {
   }
 };
 
+// A file that is removed when the last response holding it is gone: downloads (backups, exports)
+// are made as temporary files and streamed from there, never read whole into memory.
+struct TemporaryFile {
+  std::filesystem::path path;
+  explicit TemporaryFile(std::filesystem::path p) : path(std::move(p)) {}
+  TemporaryFile(const TemporaryFile&) = delete;
+  TemporaryFile& operator=(const TemporaryFile&) = delete;
+  ~TemporaryFile();
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   int retry_after_seconds = 0;                               // sent as Retry-After when set
   std::vector<std::pair<std::string, std::string>> headers;  // more headers (Set-Cookie, CSP, Location...)
+  std::shared_ptr<TemporaryFile> body_file;                  // when set, the body is this file's bytes
 };
 
 using HttpHandler = std::function<net::asio::awaitable<HttpResponse>(HttpRequest)>;

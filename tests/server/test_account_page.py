@@ -6,6 +6,7 @@ logs in over IMAP; the alias holder backs up and downloads the backup, which ope
 password. Around it, the page's defences are checked with plain HTTP requests: cookie attributes,
 CSP, CSRF token and Origin, the shared login throttle. Screenshots of every page are kept in
 build/test-artifacts/web/."""
+import base64
 import http.client
 import imaplib
 import json
@@ -200,6 +201,7 @@ def test_headers_cookie_and_plain_http(srv):
     assert headers["content-security-policy"] == CSP
     assert headers["x-frame-options"] == "DENY"
     assert headers["cache-control"] == "no-store"
+    assert headers["strict-transport-security"] == "max-age=31536000"  # HSTS, over TLS only
     assert "<script>" not in page and "style=" not in page  # nothing inline: the CSP forbids it
     status, headers, cookie = web_login(srv, DOMAIN, srv.account_password)
     assert status == 303 and headers["location"] == "/account"
@@ -211,6 +213,7 @@ def test_headers_cookie_and_plain_http(srv):
     conn.request("GET", "/account/login", headers={"Host": f"127.0.0.1:{srv.admin_port}"})
     r = conn.getresponse()
     assert r.status == 308 and r.getheader("Location") == f"https://127.0.0.1:{srv.admin_port}/account/login"
+    assert r.getheader("Strict-Transport-Security") is None  # RFC 6797 8.1: never over plain HTTP
     conn.close()
     assert srv.get("/api/status", token=srv.token())[0] == 200
     # An unknown session id is no session.
@@ -281,3 +284,81 @@ def test_malformed_forms_are_refused(srv):
         assert r.status == 400, (body[:40], r.status)
         r.read()
         conn.close()
+
+
+def alias_session(srv, address, password):
+    status, _, cookie = web_login(srv, address, password)
+    assert status == 303, status
+    sid = cookie.split(";")[0]
+    status, _, _, page = https(srv, "GET", f"/account/alias?address={urllib.parse.quote(address)}",
+                               headers={"Cookie": sid})
+    assert status == 200, status
+    return sid, re.search(r'name="csrf" value="([0-9a-f]{64})"', page).group(1)
+
+
+def test_a_password_change_ends_every_other_session(srv):
+    address = f"moving@{DOMAIN}"
+    password = srv.add_mailbox(address)
+    origin = f"https://127.0.0.1:{srv.admin_port}"
+    page = f"/account/alias?address={urllib.parse.quote(address)}"
+    laptop, csrf = alias_session(srv, address, password)
+    phone, _ = alias_session(srv, address, password)
+    owner, _ = session_and_csrf(srv)
+    # The laptop's holder makes a new password on the page.
+    status, headers, cookie, body = https(srv, "POST", "/account/alias/password",
+                                          {"csrf": csrf, "address": address, "current_password": password},
+                                          {"Origin": origin, "Cookie": laptop})
+    assert status == 200, body
+    new_password = re.search(r'id="secret"[^>]*>([^<]+)<', body).group(1).strip()
+    assert new_password != password and len(new_password) >= 20
+    # The laptop carries on with a new session id (the old one is gone); the phone is logged out;
+    # the domain owner's own session is not the alias's and stays.
+    renewed = cookie.split(";")[0]
+    assert re.fullmatch(r"__Host-sealmail=[0-9a-f]{64}", renewed) and renewed != laptop
+    assert https(srv, "GET", page, headers={"Cookie": renewed})[0] == 200
+    for ended in (laptop, phone):
+        status, headers, _, _ = https(srv, "GET", page, headers={"Cookie": ended})
+        assert status == 303 and headers["location"] == "/account/login"
+    assert https(srv, "GET", "/account", headers={"Cookie": owner})[0] == 200
+    # A change made elsewhere (the API, as the CLI makes it on a running server) ends the page's
+    # sessions as well.
+    status, body = srv.get(f"/api/aliases/{address}/password", token=srv.token(), method="POST",
+                           body=json.dumps({"current_password": new_password}).encode())
+    assert status == 200, body
+    status, headers, _, _ = https(srv, "GET", page, headers={"Cookie": renewed})
+    assert status == 303 and headers["location"] == "/account/login"
+    # An account's new password ends the owner's sessions.
+    srv.cli("account", "password", DOMAIN)
+    status, headers, _, _ = https(srv, "GET", "/account", headers={"Cookie": owner})
+    assert status == 303 and headers["location"] == "/account/login"
+
+
+def test_downloads_are_streamed_from_a_file_that_is_then_removed(srv):
+    address = f"big@{DOMAIN}"
+    password = srv.add_mailbox(address)
+    imap = imaplib.IMAP4("127.0.0.1", srv.imap_port, timeout=30)
+    imap.login(address, password)
+    # 1.5 MB of random base64 (zstd cannot shrink it much): many of Beast's pieces.
+    filler = base64.encodebytes(os.urandom(1_100_000)).decode().replace("\n", "\r\n")
+    msg = f"From: a@b.example\r\nTo: {address}\r\nSubject: big\r\n\r\n{MARKER}\r\n{filler}".encode()
+    assert imap.append("INBOX", None, None, msg)[0] == "OK"
+    status, body = srv.get(f"/api/aliases/{address}/backup", token=srv.token(), method="POST",
+                           body=json.dumps({"password": password}).encode())
+    imap.logout()
+    assert status == 200, body
+    conn = http.client.HTTPConnection("127.0.0.1", srv.admin_port, timeout=60)
+    conn.request("GET", f"/api/aliases/{address}/backups/latest",
+                 headers={"Authorization": f"Bearer {srv.token()}"})
+    r = conn.getresponse()
+    data = r.read()
+    conn.close()
+    assert r.status == 200 and int(r.getheader("Content-Length")) == len(data) > 1_000_000
+    assert MARKER.encode() not in data
+    saved = os.path.join(srv.data_dir, "downloaded.sqlite")
+    with open(saved, "wb") as f:
+        f.write(data)
+    check = srv.cli("mailbox", "check", saved, password=password)
+    assert check.stdout.startswith("ok: 1 messages"), check.stdout
+    # The temporary file the answer was streamed from is gone once it is sent.
+    work = os.path.join(srv.data_dir, "backup-work")
+    assert [n for n in os.listdir(work) if n.startswith("download-")] == []

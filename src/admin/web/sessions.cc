@@ -83,6 +83,13 @@ size_t SessionTable::size() {
   return entries_.size();
 }
 
+std::string credential_stamp(std::string_view password_hash) {
+  std::array<uint8_t, 16> h{};
+  crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(password_hash.data()),
+                     password_hash.size(), nullptr, 0);
+  return to_hex(h);
+}
+
 bool same_token(const std::string& a, const std::string& b) {
   return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace sealmail::admin::web {
 
@@ -21,7 +22,14 @@ struct Principal {
   enum class Kind { account, alias } kind = Kind::alias;
   int64_t id = 0;    // account id or alias id
   std::string name;  // account name or alias address, as the directory spells it
+  // A digest of the password hash the principal logged in with (credential_stamp): a request whose
+  // principal's password has changed since (on this page, over the API or with the CLI) finds its
+  // session ended, as Django's session auth hash does.
+  std::string credential;
 };
+
+// A BLAKE2b digest of a stored Argon2id string: equal stamps, same password hash.
+std::string credential_stamp(std::string_view password_hash);
 
 struct Session {
   Principal who;

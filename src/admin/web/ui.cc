@@ -224,7 +224,22 @@ HttpResponse set_quota(AdminContext& ctx, const Session& s, Form& f) {
   return redirect("/account/alias?address=" + url_encode(alias->address));
 }
 
-HttpResponse new_password(AdminContext& ctx, Session& s, Form& f) {
+// The stamp of the principal's password hash as the directory has it now; none when the
+// principal is gone or has no password any more.
+std::optional<std::string> current_credential(AdminContext& ctx, const Principal& who) {
+  if (who.kind == Principal::Kind::alias) {
+    auto a = ctx.directory->get_alias(who.id);
+    if (!a || a->password_hash.empty()) return std::nullopt;
+    return credential_stamp(a->password_hash);
+  }
+  auto hash = ctx.directory->account_password_hash(who.id);
+  if (!hash || hash->empty()) return std::nullopt;
+  return credential_stamp(*hash);
+}
+
+// A new password for an alias. When the alias changes its own password, this session ends with the
+// old password like every other, and a new one (new id, new CSRF token) carries on.
+HttpResponse new_password(AdminContext& ctx, Session& s, const std::string& session_id, Form& f) {
   auto alias = owned_alias(ctx, s, f["address"]);
   if (!alias) return message(status_of(alias.error()), alias.error().message, &s);
   json body = json::object();
@@ -236,9 +251,19 @@ HttpResponse new_password(AdminContext& ctx, Session& s, Form& f) {
   auto a = api(ctx, "POST", alias_target(alias->address, "/password"), body);
   if (body.contains("current_password")) sasl::wipe(body["current_password"].get_ref<std::string&>());
   if (a.status != 200) return message(a.status, a.error(), &s);
+  std::optional<std::string> renewed_cookie;
+  if (s.who.kind == Principal::Kind::alias && s.who.id == alias->id) {
+    ctx.web_sessions->remove(session_id);
+    Principal who = s.who;
+    who.credential = current_credential(ctx, who).value_or("");
+    auto [id, renewed] = ctx.web_sessions->create(std::move(who));
+    s = renewed;
+    renewed_cookie = session_cookie(id);
+  }
   auto& password = a.body["password"].get_ref<std::string&>();
   auto out = html(200, "New password", secret_body(s, alias->address, password, "New password"), &s);
   sasl::wipe(password);
+  if (renewed_cookie) out.headers.emplace_back("Set-Cookie", *renewed_cookie);
   return out;
 }
 
@@ -320,15 +345,16 @@ Outcome login(AdminContext& ctx, const HttpRequest& req, Form& f) {
   if (username.find('@') != std::string::npos) {
     auto a = ctx.directory->verify_login(username, password);
     if (a)
-      who = Principal{Principal::Kind::alias, a->id, a->address};
+      who = Principal{Principal::Kind::alias, a->id, a->address, credential_stamp(a->password_hash)};
     else
       failure = a.error();
   } else {
     auto a = ctx.directory->verify_account_login(username, password);
-    if (a)
-      who = Principal{Principal::Kind::account, a->id, a->name};
+    auto hash = a ? ctx.directory->account_password_hash(a->id) : Result<std::string>(a.error());
+    if (hash)
+      who = Principal{Principal::Kind::account, a->id, a->name, credential_stamp(*hash)};
     else
-      failure = a.error();
+      failure = hash.error();
   }
   if (!who) {
     if (failure.code != Errc::wrong_password) return {message(500, "the directory is not available", nullptr)};
@@ -378,6 +404,10 @@ Outcome serve(AdminContext& ctx, const HttpRequest& req, const std::string& path
   if (!session)
     return {post ? message(403, "your session has ended; log in again", nullptr) : redirect("/account/login")};
   Session& s = *session;
+  if (current_credential(ctx, s.who) != s.who.credential) {
+    ctx.web_sessions->remove(*id);
+    return {post ? message(403, "your password has changed; log in again", nullptr) : redirect("/account/login")};
+  }
   if (post) {
     std::string token = form.count("csrf") ? form["csrf"] : req.header("x-csrf-token");
     if (!same_token(token, s.csrf)) {
@@ -401,7 +431,7 @@ Outcome serve(AdminContext& ctx, const HttpRequest& req, const std::string& path
   if (path == "/account/aliases") return {add_alias(ctx, s, form)};
   if (path == "/account/alias/targets") return {set_targets(ctx, s, form)};
   if (path == "/account/alias/quota") return {set_quota(ctx, s, form)};
-  if (path == "/account/alias/password") return {new_password(ctx, s, form)};
+  if (path == "/account/alias/password") return {new_password(ctx, s, *id, form)};
   if (path == "/account/alias/backup") return {run_backup(ctx, s, form)};
   if (path == "/account/alias/export") return {export_mailbox(ctx, s, form)};
   if (path == "/account/alias/pgp-key") return {pgp_key(ctx, s, form)};
@@ -423,7 +453,8 @@ bool is_web_path(std::string_view path) { return path == "/" || path == "/accoun
 net::asio::awaitable<HttpResponse> handle(std::shared_ptr<AdminContext> context, HttpRequest req) {
   std::string path = req.target.substr(0, req.target.find('?'));
   HttpResponse out;
-  if (!req.secure) {
+  bool secure = req.secure;
+  if (!secure) {
     // The session cookie is Secure: the page is only served over TLS, on this same port.
     std::string host = req.header("host");
     if (plausible_host(host))
@@ -449,6 +480,9 @@ net::asio::awaitable<HttpResponse> handle(std::shared_ptr<AdminContext> context,
     out = std::move(o.response);
   }
   security_headers(out);
+  // HSTS (RFC 6797) on answers over TLS only, as the RFC requires: the browser then never sends
+  // this host's session cookie, or anything else, over plain HTTP again.
+  if (secure) out.headers.emplace_back("Strict-Transport-Security", "max-age=31536000");
   co_return out;
 }
 
