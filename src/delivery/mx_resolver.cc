@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <random>
 
 #include "delivery/dns_channel.h"
@@ -31,7 +32,8 @@ MxResult failure(DnsFailure kind, std::string reason) {
 
 struct HostAddresses {
   std::vector<asio::ip::address> v4, v6;
-  bool temporary = false;  // a query failed in a way that may heal
+  bool temporary = false;                               // a query failed in a way that may heal
+  uint32_t ttl = std::numeric_limits<uint32_t>::max();  // the least TTL of the records found
 };
 
 void add_addresses(const DnsAnswer& answer, int type, HostAddresses& out) {
@@ -53,6 +55,7 @@ void add_addresses(const DnsAnswer& answer, int type, HostAddresses& out) {
       asio::ip::address_v4::bytes_type b;
       std::memcpy(b.data(), &ttls[i].ipaddr, b.size());
       out.v4.emplace_back(asio::ip::address_v4(b));
+      out.ttl = std::min(out.ttl, static_cast<uint32_t>(std::max(ttls[i].ttl, 0)));
     }
   } else {
     ares_addr6ttl ttls[kMaxAddresses];
@@ -65,6 +68,7 @@ void add_addresses(const DnsAnswer& answer, int type, HostAddresses& out) {
       asio::ip::address_v6::bytes_type b;
       std::memcpy(b.data(), &ttls[i].ip6addr, b.size());
       out.v6.emplace_back(asio::ip::address_v6(b));
+      out.ttl = std::min(out.ttl, static_cast<uint32_t>(std::max(ttls[i].ttl, 0)));
     }
   }
 }
@@ -100,6 +104,7 @@ asio::awaitable<MxResult> resolve_addresses(std::shared_ptr<DnsChannel> channel,
   auto asking = channel->ask(std::move(questions));
   std::vector<DnsAnswer> answers = co_await std::move(asking);
   MxResult result;
+  uint32_t ttl = std::numeric_limits<uint32_t>::max();
   bool temporary = false;
   size_t per_host = options.ipv6 ? 2 : 1;
   for (size_t i = 0; i < hosts.size(); ++i) {
@@ -108,6 +113,7 @@ asio::awaitable<MxResult> resolve_addresses(std::shared_ptr<DnsChannel> channel,
     if (options.ipv6) add_addresses(answers[i * per_host + 1], kTypeAaaa, found);
     temporary = temporary || found.temporary;
     if (found.v4.empty() && found.v6.empty()) continue;
+    ttl = std::min(ttl, found.ttl);
     hosts[i].addresses = std::move(found.v4);
     hosts[i].addresses.insert(hosts[i].addresses.end(), found.v6.begin(), found.v6.end());
     result.hosts.push_back(std::move(hosts[i]));
@@ -116,6 +122,7 @@ asio::awaitable<MxResult> resolve_addresses(std::shared_ptr<DnsChannel> channel,
     co_return temporary ? failure(DnsFailure::temporary, "dns: address lookup failed")
                         : failure(DnsFailure::permanent, "dns: no address for the mail hosts");
   }
+  result.ttl = ttl;
   co_return result;
 }
 

@@ -42,6 +42,9 @@ struct MxResult {
   std::optional<DnsFailure> failure;
   std::string reason;     // why, for an operator: never holds the domain
   bool implicit = false;  // no MX records: the domain's own addresses
+  // How long the answer may be kept (seconds): the least TTL of the address records it holds
+  // (c-ares does not give the MX records' own TTL); 0 for failures and address literals.
+  uint32_t ttl = 0;
 
   bool ok() const { return !failure.has_value(); }
 };

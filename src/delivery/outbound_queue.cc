@@ -92,7 +92,9 @@ OutboundQueue::OutboundQueue(net::Runtime& runtime, QueueParts parts, QueueOptio
           .data_timeout = options_.timeouts.data,
       }),
       resolver_(MxResolverOptions{.servers = options_.dns_servers, .timeout = options_.timeouts.dns}),
-      pool_(options_.connection_max_messages, options_.connection_idle) {
+      pool_(options_.connection_max_messages, options_.connection_idle),
+      slots_(options_.per_destination),
+      files_(std::make_unique<asio::thread_pool>(std::max<size_t>(options_.file_threads, 1))) {
   if (options_.mta_sts) {
     mtasts::MtaStsOptions m;
     m.dns = MxResolverOptions{.servers = options_.dns_servers, .timeout = options_.timeouts.dns};
@@ -105,6 +107,30 @@ OutboundQueue::OutboundQueue(net::Runtime& runtime, QueueParts parts, QueueOptio
   }
   if (!options_.dnssec_trust_anchor.empty())
     dane_ = dane::Dane::create(dane::DaneOptions{options_.dns_servers, options_.dnssec_trust_anchor});
+}
+
+namespace {
+// A coroutine function, not a capturing coroutine lambda (GCC 12); the optional carries types
+// without a default constructor (Result<T>) through co_spawn.
+template <typename F>
+asio::awaitable<std::optional<std::invoke_result_t<F>>> call_wrapped(F fn) {
+  co_return std::optional<std::invoke_result_t<F>>(fn());
+}
+}  // namespace
+
+template <typename F>
+asio::awaitable<std::invoke_result_t<F>> OutboundQueue::on_files(F fn) {
+  auto work = call_wrapped(std::move(fn));
+  auto done = asio::co_spawn(*files_, std::move(work), asio::use_awaitable);
+  auto result = co_await std::move(done);
+  co_return std::move(*result);
+}
+
+OutboundQueue::~OutboundQueue() {
+  if (files_->get_executor().running_in_this_thread()) {
+    files_->stop();
+    (void)files_.release();  // its other threads end; this one cannot join itself (only at shutdown)
+  }
 }
 
 int64_t OutboundQueue::now() const {
@@ -136,7 +162,7 @@ asio::awaitable<Result<std::string>> OutboundQueue::enqueue(OutgoingMessage mess
   auto work = [self, entry = std::move(entry), bytes]() mutable {
     return self->parts_.store->add(std::move(entry), *bytes);
   };
-  auto adding = runtime_.blocking(std::move(work));
+  auto adding = on_files(std::move(work));
   Result<std::string> id = co_await std::move(adding);
   if (id) {
     {
@@ -165,6 +191,7 @@ void OutboundQueue::stop() {
 }
 
 void OutboundQueue::wake() {
+  woken_ = true;
   if (!timer_) return;
   auto timer = timer_;
   asio::post(timer->get_executor(), [timer] { timer->cancel(); });
@@ -196,12 +223,21 @@ std::vector<std::string> OutboundQueue::scan() {
   }
   const int64_t t = now();
   sweep_history(t);
-  std::vector<std::string> due;
   std::lock_guard lock(mutex_);
   for (auto& [id, next] : loaded) next_.emplace(id, next);
   for (const auto& id : retries)
     if (auto it = next_.find(id); it != next_.end() && it->second != std::numeric_limits<int64_t>::max())
       it->second = 0;
+  return take_due(t);
+}
+
+std::vector<std::string> OutboundQueue::due_now(int64_t t) {
+  std::lock_guard lock(mutex_);
+  return take_due(t);
+}
+
+std::vector<std::string> OutboundQueue::take_due(int64_t t) {
+  std::vector<std::string> due;
   for (const auto& [id, next] : next_) {
     if (in_flight_.size() >= options_.max_deliveries) break;
     if (next <= t && !in_flight_.count(id)) {
@@ -226,40 +262,28 @@ void OutboundQueue::finished(const std::string& id, std::optional<int64_t> next)
 
 asio::awaitable<void> OutboundQueue::run(std::shared_ptr<OutboundQueue> self) {
   auto executor = co_await asio::this_coro::executor;
+  auto last_scan = std::chrono::steady_clock::time_point{};
   while (!self->stopped_) {
-    auto scanning = self->runtime_.blocking([self] { return self->scan(); });
-    std::vector<std::string> due = co_await std::move(scanning);
+    std::vector<std::string> due;
+    // The directory is read once a tick (the CLI's changes, entries of an earlier run); a wake in
+    // between (an enqueue, a finished delivery) starts what this process already knows is due,
+    // without reading the directory again for every message.
+    const auto started = std::chrono::steady_clock::now();
+    if (started - last_scan >= self->options_.tick) {
+      last_scan = started;
+      auto scanning = self->on_files([self] { return self->scan(); });
+      due = co_await std::move(scanning);
+    } else {
+      due = self->due_now(self->now());
+    }
     for (auto& id : due) asio::co_spawn(executor, deliver(self, std::move(id)), asio::detached);
     if (self->stopped_) break;
-    self->pool_.sweep(executor);  // idle connections past their time
-    self->timer_->expires_after(self->options_.tick);
+    self->pool_.sweep(executor);                 // idle connections past their time
+    if (self->woken_.exchange(false)) continue;  // woken while it was busy: look again now
+    self->timer_->expires_at(last_scan + self->options_.tick);
     auto waiting = self->timer_->async_wait(asio::as_tuple(asio::use_awaitable));
     co_await std::move(waiting);
   }
-}
-
-asio::awaitable<void> OutboundQueue::acquire(std::shared_ptr<OutboundQueue> self, std::string domain) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  for (;;) {
-    {
-      std::lock_guard lock(self->mutex_);
-      auto& n = self->sessions_[domain];
-      if (n < self->options_.per_destination) {
-        ++n;
-        co_return;
-      }
-    }
-    // Waits its turn behind the sessions already open to this domain.
-    timer.expires_after(std::chrono::milliseconds(20));
-    auto waiting = timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    co_await std::move(waiting);
-  }
-}
-
-void OutboundQueue::release(const std::string& domain) {
-  std::lock_guard lock(mutex_);
-  auto it = sessions_.find(domain);
-  if (it != sessions_.end() && --it->second == 0) sessions_.erase(it);
 }
 
 asio::awaitable<OutboundQueue::DomainResult> OutboundQueue::deliver_domain(std::shared_ptr<OutboundQueue> self,
@@ -287,8 +311,14 @@ asio::awaitable<OutboundQueue::DomainResult> OutboundQueue::deliver_domain(std::
       co_return out;
     }
   }
-  auto looking = self->resolver_.resolve(domain);
-  MxResult mx = co_await std::move(looking);
+  MxResult mx;
+  if (auto cached = self->mx_cache_.get(domain)) {
+    mx = std::move(*cached);
+  } else {
+    auto looking = self->resolver_.resolve(domain);
+    mx = co_await std::move(looking);
+    if (mx.ok()) self->mx_cache_.put(domain, mx, std::chrono::seconds(mx.ttl));
+  }
   if (!mx.ok()) {
     Reply r = dns_failure_reply(mx);
     out.recipients.assign(n, RecipientResult{r.permanent() ? Outcome::permanent : Outcome::temporary, r});
@@ -319,6 +349,10 @@ asio::awaitable<OutboundQueue::DomainResult> OutboundQueue::deliver_domain(std::
     if (sts && sts->mode == mtasts::Mode::none) sts.reset();
   }
 
+  // The sessions to the domain's hosts count against its limit; the lookups above did not.
+  auto waiting = self->slots_.acquire(domain);
+  co_await std::move(waiting);
+  DestinationSlots::Held slot(self->slots_, domain);
   size_t attempts = 0;
   bool any_allowed = false, policy_skipped = false;
   for (const auto& host : mx.hosts) {
@@ -425,7 +459,7 @@ asio::awaitable<smtp::client::SessionResult> OutboundQueue::send_via_pool(
 asio::awaitable<void> OutboundQueue::deliver(std::shared_ptr<OutboundQueue> self, std::string id) {
   std::optional<int64_t> next;  // when to try again; none: the entry is gone
   try {
-    auto loading = self->runtime_.blocking([self, id]() -> Result<std::pair<QueueEntry, std::string>> {
+    auto loading = self->on_files([self, id]() -> Result<std::pair<QueueEntry, std::string>> {
       auto e = self->parts_.store->load(id);
       if (!e) return e.error();
       auto m = self->parts_.store->message(id);
@@ -461,8 +495,6 @@ asio::awaitable<void> OutboundQueue::deliver(std::shared_ptr<OutboundQueue> self
     for (const auto& [domain, which] : groups) {
       std::vector<std::string> addrs;
       for (size_t i : which) addrs.push_back(entry.recipients[i].address);
-      auto waiting = acquire(self, domain);
-      co_await std::move(waiting);
       DomainResult result;
       try {
         auto sending = deliver_domain(self, domain, entry.mail_from, addrs, message);
@@ -471,7 +503,6 @@ asio::awaitable<void> OutboundQueue::deliver(std::shared_ptr<OutboundQueue> self
         result.recipients.assign(addrs.size(),
                                  RecipientResult{Outcome::temporary, local_reply(451, "4.3.0 delivery failed")});
       }
-      self->release(domain);
       const int64_t t = self->now();
       for (size_t k = 0; k < which.size(); ++k) {
         auto& r = entry.recipients[which[k]];
@@ -537,7 +568,7 @@ asio::awaitable<void> OutboundQueue::deliver(std::shared_ptr<OutboundQueue> self
                                 {"failed", std::to_string(failed_now.size())},
                                 {"attempts", std::to_string(entry.attempts)}});
 
-    auto saving = self->runtime_.blocking([self, entry, failed_now, delayed_now, message]() -> std::optional<int64_t> {
+    auto saving = self->on_files([self, entry, failed_now, delayed_now, message]() -> std::optional<int64_t> {
       // The reports first: a crash before the state is written repeats a report, never loses one.
       if (!failed_now.empty()) self->queue_dsn(entry, failed_now, false, *message);
       if (!delayed_now.empty()) self->queue_dsn(entry, delayed_now, true, *message);

@@ -44,8 +44,10 @@
 #include <vector>
 
 #include "core/runtime.h"
+#include "delivery/answer_cache.h"
 #include "delivery/connection_pool.h"
 #include "delivery/dane/dane.h"
+#include "delivery/destination_slots.h"
 #include "delivery/forwarder.h"
 #include "delivery/mtasts/mta_sts.h"
 #include "delivery/mx_resolver.h"
@@ -72,6 +74,7 @@ struct QueueOptions {
   size_t per_destination = 4;
   size_t max_deliveries = 64;
   std::chrono::milliseconds tick{500};            // how often the directory is read for due entries
+  size_t file_threads = 16;                       // threads for the queue's file work (fsyncs)
   size_t max_attempts = 5;                        // connections per domain and attempt, over its hosts
   std::chrono::seconds bounce_webhook_retry{60};  // then 5 times that; three tries in all
   std::string ca_file;                            // extra trusted CAs (tests): certificate checks
@@ -107,6 +110,7 @@ struct QueueParts {
 class OutboundQueue : public Outbox, public std::enable_shared_from_this<OutboundQueue> {
  public:
   OutboundQueue(net::Runtime& runtime, QueueParts parts, QueueOptions options);
+  ~OutboundQueue() override;
 
   boost::asio::awaitable<Result<std::string>> enqueue(OutgoingMessage message) override;
 
@@ -133,11 +137,15 @@ class OutboundQueue : public Outbox, public std::enable_shared_from_this<Outboun
       std::shared_ptr<const std::string> message);
   static boost::asio::awaitable<void> post_bounce(std::shared_ptr<OutboundQueue> self, std::string alias,
                                                   std::string body);
-  static boost::asio::awaitable<void> acquire(std::shared_ptr<OutboundQueue> self, std::string domain);
-  void release(const std::string& domain);
+  // Runs blocking queue-file work (fsyncs) on files_, not on the runtime's SQLite workers.
+  template <typename F>
+  boost::asio::awaitable<std::invoke_result_t<F>> on_files(F fn);
 
-  // Blocking, on the worker pool: reads the directory, and returns the ids due now (marked in flight).
+  // Blocking, on files_: reads the directory, and returns the ids due now (marked in flight).
   std::vector<std::string> scan();
+  // The ids due now by what this process already knows (marked in flight); no I/O.
+  std::vector<std::string> due_now(int64_t now);
+  std::vector<std::string> take_due(int64_t now);  // with mutex_ held
   void finished(const std::string& id, std::optional<int64_t> next);
   // Blocking: moves a finished entry to the history (or deletes it when there is none).
   void retire(const QueueEntry& entry);
@@ -152,15 +160,24 @@ class OutboundQueue : public Outbox, public std::enable_shared_from_this<Outboun
   QueueOptions options_;
   smtp::client::Client client_;
   MxResolver resolver_;
+  AnswerCache<MxResult> mx_cache_;           // successful MX lookups, for their TTL (a minute at most)
   std::unique_ptr<mtasts::MtaSts> mta_sts_;  // null: MTA-STS off
   std::unique_ptr<dane::Dane> dane_;         // null: DANE off
   ConnectionPool pool_;
+  DestinationSlots slots_;
+  // The queue's file work: each enqueue and retirement waits on fsync, which uses no CPU but
+  // holds its thread; fsyncs issued together from several threads share the disk's flushes
+  // (group commit by the kernel), so many threads here drain the queue several times faster than
+  // the runtime's few SQLite workers would, and never hold up the mailboxes' work.
+  // A pointer: the last owner of the queue may be one of these threads (a work item's copy of
+  // the queue's shared_ptr at shutdown), which cannot join its own pool (~OutboundQueue).
+  std::unique_ptr<boost::asio::thread_pool> files_;
 
   std::mutex mutex_;
   std::map<std::string, int64_t> next_;  // id -> next attempt (unix seconds)
   std::set<std::string> in_flight_;
-  std::map<std::string, size_t> sessions_;  // domain -> sessions open now
   std::atomic<bool> stopped_{false};
+  std::atomic<bool> woken_{false};  // wake() since the scheduler last looked
   std::shared_ptr<boost::asio::steady_timer> timer_;
   int64_t last_history_sweep_ = 0;  // scan()'s, which runs one at a time
 };

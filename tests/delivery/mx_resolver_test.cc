@@ -87,6 +87,15 @@ TEST_F(MxResolverTest, SortedByPreferenceShuffledWithinEqualOnes) {
   EXPECT_EQ(orders.size(), 2u);
 }
 
+// The answer's lifetime for the queue's cache (answer_cache.h): the least TTL of its address
+// records (the zone's $TTL here); a failure has none.
+TEST_F(MxResolverTest, TtlIsTheLeastOfTheAddressRecords) {
+  auto r = resolve("multi.example.test");
+  ASSERT_TRUE(r.ok()) << r.reason;
+  EXPECT_EQ(r.ttl, 300u);
+  EXPECT_EQ(resolve("nullmx.example.test").ttl, 0u);
+}
+
 TEST_F(MxResolverTest, AddressesIpv4First) {
   auto r = resolve("multi.example.test");
   ASSERT_TRUE(r.ok());

@@ -90,8 +90,15 @@ int64_t MtaSts::now() const { return options_.now ? options_.now() : unix_now();
 asio::awaitable<std::optional<Policy>> MtaSts::policy_for(std::string domain) {
   domain = lowered(std::move(domain));
   if (domain.empty() || domain.front() == '[') co_return std::nullopt;  // address literals have no policy
-  auto looking = lookup_txt(options_.dns, "_mta-sts." + domain);
-  TxtLookup txt = co_await std::move(looking);
+  TxtLookup txt;
+  if (auto kept = txt_cache_.get(domain)) {
+    txt.records = std::move(*kept);
+    txt.status = txt.records.empty() ? TxtStatus::absent : TxtStatus::found;
+  } else {
+    auto looking = lookup_txt(options_.dns, "_mta-sts." + domain);
+    txt = co_await std::move(looking);
+    if (txt.status != TxtStatus::failed) txt_cache_.put(domain, txt.records, std::chrono::seconds(60));
+  }
   auto cached = cache_.get(domain, now());
   std::optional<TxtRecord> record;
   if (txt.status == TxtStatus::found) record = pick_txt(txt.records);

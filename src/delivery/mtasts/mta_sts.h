@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "delivery/answer_cache.h"
 #include "delivery/mtasts/policy.h"
 #include "delivery/mtasts/policy_cache.h"
 #include "delivery/mtasts/policy_fetch.h"
@@ -47,6 +48,9 @@ class MtaSts {
   MtaStsOptions options_;
   MxResolver hosts_;
   PolicyCache cache_;
+  // _mta-sts TXT answers (found or absent; failures are not kept) for a minute: asked once per
+  // message otherwise. The records of a found answer ("" when absent).
+  AnswerCache<std::vector<std::string>> txt_cache_;
   boost::asio::thread_pool fetchers_{2};
 };
 
