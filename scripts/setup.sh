@@ -19,6 +19,7 @@ packages=(
   librnp-dev gpg gpg-agent gpgconf  # issue 9: OpenPGP (RNP encrypts to an alias's key; GnuPG makes and reads keys in tests)
   dovecot-imapd  # issue 10: import from another IMAP server (tests/server/test_import_imap.py starts a private Dovecot)
   chromium python3-yaml  # issue 10: the account web page test drives chromium (Playwright from npm); the OpenAPI test reads YAML
+  rspamd  # issue 9: the optional spam backend (tests/server/test_screening.py starts its own on loopback)
   libunbound-dev ldnsutils dns-root-data  # issue 8: DANE (DNSSEC-validating lookups; signed test zones; the root trust anchor)
 )
 missing=()

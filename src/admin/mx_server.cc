@@ -7,6 +7,7 @@
 #include "core/metrics.h"
 #include "core/snapshot.h"
 #include "delivery/router.h"
+#include "delivery/screening/screener.h"
 #include "delivery/submission_auth.h"
 #include "delivery/submitter.h"
 #include "directory/rate_limiter.h"
@@ -116,15 +117,52 @@ struct MxServer::Parts {
   std::shared_ptr<delivery::OutboundQueue> queue;
   std::shared_ptr<directory::ConnectionLimiter> connections = directory::ConnectionLimiter::create();
   std::map<std::string, std::unique_ptr<smtp::Server>> servers;  // by listener name
+  std::filesystem::path data_dir;
+  // Opened when greylisting is first enabled (at start or by a SIGHUP), then kept.
+  std::shared_ptr<delivery::screening::Greylist> greylist;
 
   // The contexts of the three listeners for `config` (null where submission is not configured).
   struct Contexts {
     std::shared_ptr<smtp::ServerContext> smtp, submission, submissions;
   };
-  Contexts build(const Config& config, const SubmissionShared& submission);
+  Contexts build(const Config& config, const SubmissionShared& submission,
+                 const delivery::screening::ScreeningConfig& screening);
+  // The screening of the Router (null when nothing of it is configured).
+  std::shared_ptr<delivery::screening::Screener> screener(const Config& config,
+                                                          const delivery::screening::ScreeningConfig& screening,
+                                                          const std::shared_ptr<delivery::auth::Authenticator>& auth,
+                                                          const delivery::auth::DnsRecordsOptions& dns);
 };
 
-MxServer::Parts::Contexts MxServer::Parts::build(const Config& config, const SubmissionShared& submission) {
+std::shared_ptr<delivery::screening::Screener> MxServer::Parts::screener(
+    const Config& config, const delivery::screening::ScreeningConfig& screening,
+    const std::shared_ptr<delivery::auth::Authenticator>& auth, const delivery::auth::DnsRecordsOptions& dns) {
+  namespace scr = delivery::screening;
+  if (!screening.any()) return nullptr;
+  if (screening.greylist.enabled && !greylist) {
+    auto secret = load_or_create_admin_token(data_dir / "greylist-secret");
+    if (!secret) {
+      log::warn("greylist: no secret, greylisting off", {{"error", secret.error().message}});
+    } else {
+      auto opened = scr::Greylist::open(data_dir / "greylist.sqlite", std::string(secret->view()));
+      if (opened)
+        greylist = std::move(*opened);
+      else
+        log::warn("greylist: cannot open its store, greylisting off", {{"error", opened.error().message}});
+    }
+  }
+  scr::ScreenerParts sp;
+  sp.directory = directory;
+  // The resolver and cache of mail authentication when it runs; else one of the same kind.
+  sp.dns = auth ? std::shared_ptr<delivery::auth::DnsRecords>(auth, &auth->dns())
+                : std::make_shared<delivery::auth::DnsRecords>(dns);
+  sp.greylist = greylist;
+  sp.hostname = config.hostname;
+  return std::make_shared<scr::Screener>(*runtime, std::move(sp), screening);
+}
+
+MxServer::Parts::Contexts MxServer::Parts::build(const Config& config, const SubmissionShared& submission,
+                                                 const delivery::screening::ScreeningConfig& screening) {
   delivery::ForwardOptions forward;
   forward.helo_name = config.hostname;
   if (config.delivery.relay) forward.relay = config.delivery.relay->to_string();
@@ -161,6 +199,7 @@ MxServer::Parts::Contexts MxServer::Parts::build(const Config& config, const Sub
   options.authentication = {ac.spf, ac.dkim, ac.dmarc, ac.arc, ac.enforce_dmarc};
   options.authentication_off_domains = ac.disabled_domains;
   if (!ac.spf && !ac.dkim && !ac.dmarc && !ac.arc) route.authenticator.reset();
+  route.screener = screener(config, screening, route.authenticator, auth_dns);
   auto fresh_router = std::make_shared<delivery::Router>(*runtime, std::move(route), std::move(options));
   if (!memory) memory = fresh_router->memory();
   router->set(fresh_router);
@@ -218,8 +257,9 @@ void MxServer::stop() {
 
 std::shared_ptr<delivery::OutboundQueue> MxServer::queue() const { return parts_->queue; }
 
-void MxServer::reload(const Config& config, const SubmissionShared& submission) {
-  auto contexts = parts_->build(config, submission);
+void MxServer::reload(const Config& config, const SubmissionShared& submission,
+                      const delivery::screening::ScreeningConfig& screening) {
+  auto contexts = parts_->build(config, submission, screening);
   for (auto& [name, server] : parts_->servers) {
     auto& context = name == "smtp" ? contexts.smtp : name == "submission" ? contexts.submission : contexts.submissions;
     if (context) server->reconfigure(context);
@@ -232,7 +272,7 @@ std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& ru
                                           std::shared_ptr<store::Spool> spool,
                                           std::shared_ptr<quota::Ledger> quota_ledger,
                                           std::shared_ptr<net::SslContext> tls, SubmissionShared submission,
-                                          std::string& error) {
+                                          const delivery::screening::ScreeningConfig& screening, std::string& error) {
   std::unique_ptr<MxServer> mx(new MxServer());
   mx->parts_ = std::make_unique<Parts>();
   auto& parts = *mx->parts_;
@@ -242,6 +282,7 @@ std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& ru
   parts.spool = spool;
   parts.quota_ledger = std::move(quota_ledger);
   parts.tls = tls;
+  parts.data_dir = config.data_dir;
   // The secrets are read as the admin token is: hex in a 0600 file, made once.
   auto srs_secret = load_or_create_admin_token(config.data_dir / "srs-secret");
   auto hook_secret = load_or_create_admin_token(config.data_dir / "webhook-secret");
@@ -316,7 +357,7 @@ std::unique_ptr<MxServer> MxServer::start(const Config& config, net::Runtime& ru
   };
   parts.queue = std::make_shared<delivery::OutboundQueue>(runtime, std::move(qp), std::move(qo));
 
-  auto contexts = parts.build(config, submission);  // the Router exists before the queue starts
+  auto contexts = parts.build(config, submission, screening);  // the Router exists before the queue starts
   parts.queue->start();
 
   for (const char* name : {"smtp", "submission", "submissions"}) {

@@ -4,7 +4,8 @@
 // Submitter, which hands local recipients to the same router and the rest to the Outbox.
 // Secrets are kept in files of the data directory (made on first start, mode 0600): `srs-secret`
 // (SRS hashes), `webhook-secret` (HMAC key of webhook signatures), and `queue-key` (the
-// outbound queue's encryption key, delivery/queue_store.h).
+// outbound queue's encryption key, delivery/queue_store.h), and `greylist-secret` (the key of the
+// greylist's triplet hashes, made when greylisting is first enabled; the store is greylist.sqlite).
 #pragma once
 
 #include <memory>
@@ -15,6 +16,7 @@
 #include "core/tls.h"
 #include "delivery/outbound_queue.h"
 #include "delivery/outbox.h"
+#include "delivery/screening/screening_config.h"
 #include "directory/directory.h"
 #include "directory/login_cache.h"
 #include "directory/rate_limiter.h"
@@ -43,14 +45,16 @@ class MxServer {
                                          std::shared_ptr<store::Spool> spool,
                                          std::shared_ptr<quota::Ledger> quota_ledger,
                                          std::shared_ptr<net::SslContext> tls, SubmissionShared submission,
-                                         std::string& error);
+                                         const delivery::screening::ScreeningConfig& screening, std::string& error);
   ~MxServer();
   void stop();
   // SIGHUP (issue 4): the settings of `config` that are read per session or per message (hostname
   // in greetings, [limits], [protections], [authentication], forwarding's [delivery] keys,
   // [submission]) for connections accepted from now on; sessions already open keep theirs. The
   // listeners, the SRS domain and the outbound queue's settings stay (they need a restart).
-  void reload(const Config& config, const SubmissionShared& submission);
+  // [dnsbl], [greylist] and [rspamd] (issue 9) follow too; the greylist store stays open.
+  void reload(const Config& config, const SubmissionShared& submission,
+              const delivery::screening::ScreeningConfig& screening);
   // The outbound queue (issue 8), started; its local deliveries (DSNs to our senders) go through
   // the router. Exists with or without the `smtp` listener.
   std::shared_ptr<delivery::OutboundQueue> queue() const;

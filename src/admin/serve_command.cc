@@ -275,8 +275,14 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
     return 1;
   }
   SubmissionShared submission{throttle, logins, limiter, nullptr, *submission_settings};
-  auto mx =
-      MxServer::start(*config, runtime, context->directory, registry, spool, quota_ledger, *tls, submission, mx_error);
+  // [dnsbl], [greylist] and [rspamd] (issue 9): a bad key stops the start here.
+  auto screening = delivery::screening::load_screening_config(cfg_file);
+  if (!screening) {
+    std::fprintf(stderr, "sealmail: %s\n", screening.error().message.c_str());
+    return 1;
+  }
+  auto mx = MxServer::start(*config, runtime, context->directory, registry, spool, quota_ledger, *tls, submission,
+                            *screening, mx_error);
   if (!mx) {
     std::fprintf(stderr, "sealmail: %s\n", mx_error.c_str());
     return 1;
@@ -318,6 +324,8 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
     if (!fresh_submission) return fail(fresh_submission.error().message);
     auto fresh_backup = backup::load_backup_config(cfg_file);
     if (!fresh_backup) return fail(fresh_backup.error().message);
+    auto fresh_screening = delivery::screening::load_screening_config(cfg_file);
+    if (!fresh_screening) return fail(fresh_screening.error().message);
     std::shared_ptr<backup::Service> fresh_service;
     if (!fresh_backup->target.empty()) {
       auto service = backup::Service::create(*fresh_backup, config->data_dir);
@@ -355,7 +363,7 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
       server->reconfigure(next);
     }
     SubmissionShared next_submission{fresh_throttle, logins, limiter, nullptr, *fresh_submission};
-    mx->reload(*fresh, next_submission);
+    mx->reload(*fresh, next_submission, *fresh_screening);
     context->live->set(std::make_shared<const AdminContext::Live>(
         AdminContext::Live{fresh->hostname, make_token_throttle(fresh->limits, *limiter), fresh_service}));
     if (backup_schedule) backup_schedule->stop();

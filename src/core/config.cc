@@ -125,9 +125,11 @@ Result<Config> load_config(const std::filesystem::path& data_dir, const std::opt
   }
   static const std::set<std::string> top_keys = {
       "hostname", "data_dir",    "listen",     "tls",    "limits",         "delivery", "log",
-      "runtime",  "protections", "submission", "backup", "authentication", "openpgp"};
+      "runtime",  "protections", "submission", "backup", "authentication", "openpgp",
+      "dnsbl",    "greylist",    "rspamd"};
   // [backup] is read and checked by backup/backup_config.h, [authentication] by
-  // delivery/auth/inbound_auth.h, [openpgp] by delivery/pgp/wkd.h.
+  // delivery/auth/inbound_auth.h, [openpgp] by delivery/pgp/wkd.h, [dnsbl], [greylist] and [rspamd]
+  // by delivery/screening/screening_config.h.
   // [submission] is read by load_submission_settings (submission_config.h); checked here too, so
   // that a bad key stops the server at start like any other.
   if (auto* n = root.get("submission")) {

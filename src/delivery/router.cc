@@ -74,7 +74,8 @@ std::string Router::with_domain(const std::string& address) {
   return "postmaster@" + domains->front().name;
 }
 
-smtp::Reply Router::check_blocking(const std::string& given, uint64_t declared_size) {
+smtp::Reply Router::check_blocking(const std::string& given, uint64_t declared_size,
+                                   std::optional<directory::Alias>* accepted) {
   std::string address = with_domain(given);
   auto domain = domain_of(address);
   if (domain.empty()) return make(550, "5.1.1", "No such user here");
@@ -97,13 +98,22 @@ smtp::Reply Router::check_blocking(const std::string& given, uint64_t declared_s
     if (!usage->could_ever_fit(declared_size)) return make(552, "5.2.2", "Message exceeds the mailbox quota");
     if (!usage->fits(declared_size)) return make(452, "4.2.2", "Mailbox full");
   }
+  if (accepted) *accepted = **alias;
   return make(250, "2.1.5", "Ok");
 }
 
-boost::asio::awaitable<smtp::Reply> Router::check_recipient(const smtp::Envelope& /*envelope*/, std::string address,
+boost::asio::awaitable<smtp::Reply> Router::check_recipient(const smtp::Envelope& envelope, std::string address,
                                                             uint64_t declared_size) {
-  auto work = runtime_.blocking([this, address, declared_size] { return check_blocking(address, declared_size); });
-  co_return co_await std::move(work);
+  std::optional<directory::Alias> alias;
+  auto work = runtime_.blocking(
+      [this, address, declared_size, &alias] { return check_blocking(address, declared_size, &alias); });
+  smtp::Reply reply = co_await std::move(work);
+  if (reply.positive() && alias && parts_.screener && parts_.screener->active()) {
+    auto screening = parts_.screener->check_recipient(envelope, *alias);
+    auto refused = co_await std::move(screening);
+    if (refused) co_return *refused;
+  }
+  co_return reply;
 }
 
 Result<Router::Plan> Router::plan_blocking(const smtp::Envelope& envelope) {
@@ -236,6 +246,13 @@ boost::asio::awaitable<smtp::Reply> Router::deliver(smtp::Envelope envelope, std
     });
     scan = co_await std::move(scanning);
     if (scan.refuse) co_return *scan.refuse;
+  }
+  if (parts_.screener && parts_.screener->active()) {
+    auto judging = parts_.screener->judge(envelope, plan->recipients, message);
+    auto screened = co_await std::move(judging);
+    if (screened.refuse) co_return *screened.refuse;
+    scan.header = screening::merge_scan_header(scan.header, screened.fields);
+    scan.junk_mailboxes.insert(screened.junk_mailboxes.begin(), screened.junk_mailboxes.end());
   }
 
   // Issue 9, OpenPGP: each alias with a key gets the message as PGP/MIME encrypted to that key,

@@ -21,6 +21,8 @@
 // - OpenPGP (issue 9, pgp/message_encryption.h): every copy for an alias with a key (stored, in the
 //   mailbox or the spool; forwarded; posted to a webhook) is the message as PGP/MIME encrypted to
 //   that key, unless it came encrypted. Drafts never pass here (IMAP APPEND stores them as given).
+// - Screening (screening/screener.h): at RCPT, once the recipient is ours, DNS blocklists and
+//   greylisting; at DATA, after the content protections, blocklists that send to Junk and rspamd.
 // - Logs hold outcome counts and redacted addresses only.
 #pragma once
 
@@ -33,6 +35,7 @@
 #include "delivery/auth/inbound_auth.h"
 #include "delivery/filters/content_filter.h"
 #include "delivery/forwarder.h"
+#include "delivery/screening/screener.h"
 #include "delivery/sent_memory.h"
 #include "delivery/srs.h"
 #include "delivery/webhook.h"
@@ -65,6 +68,8 @@ struct RouterParts {
   std::shared_ptr<filters::ContentFilter> filter;  // null: no content protections (issue 9)
   // Issue 9: SPF, DKIM, ARC and DMARC of inbound mail (null: no checks, no Authentication-Results).
   std::shared_ptr<auth::Authenticator> authenticator;
+  // Issue 9: DNS blocklists and greylisting at RCPT, rspamd at DATA (null: none).
+  std::shared_ptr<screening::Screener> screener;
   // Copies already made, by fingerprint (null: the Router keeps its own). serve's SIGHUP builds a
   // new Router with the new settings and hands it the old one's memory, so a sender's retry after
   // a reload still does not duplicate the copies that went out before it.
@@ -92,7 +97,9 @@ class Router : public smtp::Delivery {
   };
   // Blocking (directory, file sizes): on the worker pool.
   std::string with_domain(const std::string& address);
-  smtp::Reply check_blocking(const std::string& address, uint64_t declared_size);
+  // `accepted`, when given, receives the alias of an accepted recipient (for the screening).
+  smtp::Reply check_blocking(const std::string& address, uint64_t declared_size,
+                             std::optional<directory::Alias>* accepted = nullptr);
   Result<Plan> plan_blocking(const smtp::Envelope& envelope);
   // Bytes held now against each limit of `alias` (its mailboxes and spools).
   Result<quota::Usage> usage_blocking(const directory::Alias& alias);

@@ -32,7 +32,8 @@ void overlay(Protections& p, const SettingMap& settings) {
 }  // namespace
 
 Status check_setting(std::string_view name, std::string_view value) {
-  if (name == "virus" || name == "executables") {
+  // dnsbl, greylist and rspamd are read by delivery/screening/screener.h (issue 9).
+  if (name == "virus" || name == "executables" || name == "dnsbl" || name == "greylist" || name == "rspamd") {
     if (on_off(value)) return {};
     return make_error(Errc::invalid_argument, std::string(name) + ": expected on or off");
   }
@@ -40,8 +41,8 @@ Status check_setting(std::string_view name, std::string_view value) {
     if (phishing_action(value)) return {};
     return make_error(Errc::invalid_argument, "phishing: expected refuse, junk or off");
   }
-  return make_error(Errc::invalid_argument,
-                    "unknown protection '" + std::string(name) + "' (virus, executables, phishing)");
+  return make_error(Errc::invalid_argument, "unknown protection '" + std::string(name) +
+                                                "' (virus, executables, phishing, dnsbl, greylist, rspamd)");
 }
 
 Protections effective(const SettingMap& domain, const SettingMap& alias) {

@@ -6,6 +6,7 @@
 //   virus        on | off     ClamAV (clamd INSTREAM)
 //   executables  on | off     executables, scripts, installers, archives or macro documents with one
 //   phishing     refuse | junk | off
+//   dnsbl, greylist, rspamd   on | off   (read by delivery/screening/screener.h)
 #pragma once
 
 #include <map>
