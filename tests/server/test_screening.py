@@ -376,3 +376,68 @@ def test_bad_screening_config_stops_the_start(tmp_path_factory):
     with pytest.raises(RuntimeError) as e:
         s.start()
     assert "dnsbl.zones.action" in str(e.value)
+
+
+# --- what is never screened, and a reload ---------------------------------------------------------
+
+def test_submission_logins_are_never_screened(tmp_path_factory, nsd):
+    """A client listed in bl.test, greylisting on and rspamd down (defer): the MX refuses it, but
+    the same client logged in on `submission` sends to a local mailbox at once."""
+    import ssl
+    clock = str(tmp_path_factory.mktemp("clock-sub") / "now")
+    with open(clock, "w") as f:
+        f.write(str(T0))
+    d = str(tmp_path_factory.mktemp("sub"))
+    os.chmod(d, 0o700)
+    s = SmtpServer(d, extra_config=(
+        f'[authentication]\ndns_servers = ["127.0.0.1:{nsd.port}"]\n'
+        '[dnsbl]\nzones = ["bl.test"]\ncheck_private_clients = true\n'
+        f'[greylist]\nenabled = true\nclock_file = "{clock}"\ncheck_private_clients = true\n'
+        f'[rspamd]\nurl = "http://127.0.0.1:{free_port()}"\ntimeout_ms = 2000\n'))
+    submission_port = free_port()
+    with open(s.config) as f:
+        text = f.read()
+    with open(s.config, "w") as f:
+        f.write(text.replace('submission = "off"', f'submission = "127.0.0.1:{submission_port}"'))
+    s.add_domain()
+    sender, sender_password = new_mailbox(s)
+    user, password = new_mailbox(s)
+    s.start()
+    try:
+        assert rcpt_reply(s, "127.0.0.2", user)[0] == 554
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        with smtplib.SMTP("127.0.0.1", submission_port, timeout=60, source_address=("127.0.0.2", 0)) as c:
+            c.ehlo("client.example.org")
+            c.starttls(context=ctx)
+            c.ehlo("client.example.org")
+            c.login(sender, sender_password)
+            assert c.sendmail(sender, [user], message(user, "from a login").replace(
+                b"From: Alice <alice@example.org>", f"From: <{sender}>".encode())) == {}
+        stored = fetch(s, user, password, "from a login")
+        header = scan_header(stored) or ""
+        assert "dnsbl" not in header and "rspamd" not in header
+    finally:
+        assert s.stop() == 0, s.read_log()[-4000:]
+
+
+def test_zones_added_by_a_reload_apply_to_new_connections(tmp_path_factory, nsd):
+    import signal
+    s = start(tmp_path_factory, "reload", f'[authentication]\ndns_servers = ["127.0.0.1:{nsd.port}"]\n')
+    try:
+        user, _ = new_mailbox(s)
+        assert rcpt_reply(s, "127.0.0.2", user)[0] == 250
+        with open(s.config, "a") as f:
+            f.write('[dnsbl]\nzones = ["bl.test"]\ncheck_private_clients = true\n')
+        s.proc.send_signal(signal.SIGHUP)
+        assert s.wait_for_log("event=reloaded", timeout=60)
+        assert rcpt_reply(s, "127.0.0.2", user)[0] == 554
+        # A bad table is refused by the reload and changes nothing.
+        with open(s.config, "a") as f:
+            f.write("[greylist]\ndelay_seconds = -5\n")
+        s.proc.send_signal(signal.SIGHUP)
+        assert s.wait_for_log("greylist.delay_seconds", timeout=60)
+        assert rcpt_reply(s, "127.0.0.2", user)[0] == 554
+    finally:
+        assert s.stop() == 0, s.read_log()[-4000:]
