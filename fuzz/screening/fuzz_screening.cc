@@ -4,7 +4,8 @@
 //      sorted, and describe() is one line of printable ASCII;
 //   2. a DNSBL query name, when made, ends with the zone and has at most 64 labels before it, each
 //      a decimal octet or a hex nibble;
-//   3. an answer range that parses has low <= high, and listed_by never crashes.
+//   3. an answer range that parses has low <= high, and listed_by never crashes;
+//   4. a DNSBL reason (TXT) is at most 200 octets of printable ASCII without ';'.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -63,5 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)listed_by(zone, {std::string(in), "127.0.0.2"});
   }
   (void)check_zone_name(in);
+  std::string reason = dnsbl_reason({std::string(in)});
+  if (reason.size() > 200 || !printable(reason) || reason.find(';') != std::string::npos) fail("bad reason");
   return 0;
 }

@@ -78,6 +78,14 @@ TEST(Dnsbl, ZoneNames) {
   EXPECT_FALSE(check_zone_name(std::string(201, 'a')));
 }
 
+TEST(Dnsbl, ReasonFromTxt) {
+  EXPECT_EQ(dnsbl_reason({}), "");
+  EXPECT_EQ(dnsbl_reason({"https://www.spamhaus.org/query/ip/127.0.0.2", "second"}),
+            "https://www.spamhaus.org/query/ip/127.0.0.2");
+  EXPECT_EQ(dnsbl_reason({"a\r\nb;c\x01  "}), "a  b c");
+  EXPECT_EQ(dnsbl_reason({std::string(500, 'x')}).size(), 200u);
+}
+
 TEST(Rspamd, Actions) {
   struct Case {
     const char* action;

@@ -43,6 +43,8 @@ def nsd():
                                     "3.0.0.127 IN A 127.255.255.254"]),
         # A zone whose listings send mail to Junk.
         "junk.test": zone("junk.test", ["4.0.0.127 IN A 127.0.0.4"]),
+        # A listing without a TXT record: the reply names the zone only.
+        "bare.test": zone("bare.test", ["2.0.0.127 IN A 127.0.0.2"]),
     })
     yield n
     n.stop()
@@ -132,7 +134,8 @@ def dnsbl_server(tmp_path_factory, nsd):
 def test_listed_client_is_refused_at_rcpt_naming_the_zone(dnsbl_server):
     user, _ = new_mailbox(dnsbl_server)
     code, text = rcpt_reply(dnsbl_server, "127.0.0.2", user)
-    assert (code, text) == (554, b"5.7.1 Service unavailable; Client host [127.0.0.2] blocked using bl.test")
+    assert (code, text) == (554, b"5.7.1 Service unavailable; Client host [127.0.0.2] blocked using bl.test; "
+                                 b"listed for a test")
 
 
 def test_unlisted_client_and_an_error_answer_pass(dnsbl_server):
@@ -429,10 +432,12 @@ def test_zones_added_by_a_reload_apply_to_new_connections(tmp_path_factory, nsd)
         user, _ = new_mailbox(s)
         assert rcpt_reply(s, "127.0.0.2", user)[0] == 250
         with open(s.config, "a") as f:
-            f.write('[dnsbl]\nzones = ["bl.test"]\ncheck_private_clients = true\n')
+            f.write('[dnsbl]\nzones = ["bare.test"]\ncheck_private_clients = true\n')
         s.proc.send_signal(signal.SIGHUP)
         assert s.wait_for_log("event=reloaded", timeout=60)
-        assert rcpt_reply(s, "127.0.0.2", user)[0] == 554
+        # A zone without a TXT record for the listing: the reply names the zone only.
+        assert rcpt_reply(s, "127.0.0.2", user) == (
+            554, b"5.7.1 Service unavailable; Client host [127.0.0.2] blocked using bare.test")
         # A bad table is refused by the reload and changes nothing.
         with open(s.config, "a") as f:
             f.write("[greylist]\ndelay_seconds = -5\n")

@@ -94,6 +94,17 @@ bool listed_by(const DnsblZone& zone, const std::vector<std::string>& answers) {
   return false;
 }
 
+std::string dnsbl_reason(const std::vector<std::string>& txt) {
+  if (txt.empty()) return {};
+  std::string out;
+  for (char c : txt.front()) {
+    if (out.size() == 200) break;
+    out += (c >= 0x20 && c < 0x7f && c != ';') ? c : ' ';
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 const char* to_string(DnsblAction action) { return action == DnsblAction::refuse ? "refuse" : "junk"; }
 
 }  // namespace sealmail::delivery::screening

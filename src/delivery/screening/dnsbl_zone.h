@@ -42,6 +42,9 @@ Result<std::string> check_zone_name(std::string_view name);
 std::optional<std::string> dnsbl_query_name(std::string_view client_ip, std::string_view zone);
 // Whether any of the A records `answers` (text form) is one the zone lists with.
 bool listed_by(const DnsblZone& zone, const std::vector<std::string>& answers);
+// The zone's TXT record for a listing, as Postfix adds it to its reply (where to ask for removal):
+// the first record, made one line of printable ASCII without ';', at most 200 octets; "" for none.
+std::string dnsbl_reason(const std::vector<std::string>& txt);
 const char* to_string(DnsblAction action);
 
 }  // namespace sealmail::delivery::screening

@@ -103,8 +103,16 @@ boost::asio::awaitable<std::optional<smtp::Reply>> Screener::check_recipient(con
     auto zones = co_await std::move(looking);
     if (!zones.empty()) {
       metrics::global().counter(kScreened, kScreenedHelp, "result=\"dnsbl\"").add();
-      co_return smtp::Reply{554, "5.7.1",
-                            "Service unavailable; Client host [" + envelope.client_ip + "] blocked using " + zones[0]};
+      std::string text = "Service unavailable; Client host [" + envelope.client_ip + "] blocked using " + zones[0];
+      // Postfix adds the zone's TXT record: it tells the sender where to ask for removal.
+      auto name = dnsbl_query_name(envelope.client_ip, zones[0]);
+      auto asking = parts_.dns->lookup(*name, auth::kDnsTxt);
+      auth::DnsLookup txt = co_await std::move(asking);
+      if (txt.status == auth::DnsLookup::Status::found) {
+        auto reason = dnsbl_reason(txt.values);
+        if (!reason.empty()) text += "; " + reason;
+      }
+      co_return smtp::Reply{554, "5.7.1", std::move(text)};
     }
   }
   if (grey && switches->greylist) {

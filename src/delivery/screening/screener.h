@@ -4,7 +4,8 @@
 //
 // What it decides:
 // - RCPT: the client listed by a zone whose action is "refuse", for a recipient whose dnsbl is on:
-//   554 5.7.1 "Service unavailable; Client host [ip] blocked using <zone>" (Postfix's words); then,
+//   554 5.7.1 "Service unavailable; Client host [ip] blocked using <zone>; <its TXT record>"
+//   (Postfix's words); then,
 //   when greylisting is enabled and the recipient's greylist is on, a new triplet gets
 //   451 4.7.1 "Greylisted, try again in N seconds".
 // - DATA: zones whose action is "junk" that list the client send the copies of recipients with
