@@ -6,7 +6,10 @@
 # three switched off with `alias protections`). bench/smtp_bench sends to each, alternating, RUNS
 # times (CLIENTS concurrent senders, MESSAGES each, SIZE bytes); prints every run and the medians.
 #
-# usage: bench/protections_mx.sh [BUILD_DIR]   (env: RUNS=3 CLIENTS=20 MESSAGES=50 SIZE=10240
+# RSPAMD=1 adds Debian's rspamd (a private one on loopback, minimal configuration: its core and the
+# GTUBE patterns, no Lua rules, no Redis) as [rspamd] for protected@; bare@ has rspamd=off.
+#
+# usage: bench/protections_mx.sh [BUILD_DIR]   (env: RUNS=3 CLIENTS=20 MESSAGES=50 SIZE=10240 RSPAMD=0
 #        CLAMD_TMP=DIR: clamd's TemporaryDirectory, default under the work directory on disk; clamd
 #        writes each stream and every part it extracts from mail there, so a tmpfs (/dev/shm)
 #        is what a mail server should give it)
@@ -55,11 +58,28 @@ level = "warn"
 [protections]
 clamd_socket = "$work/clamd/clamd.sock"
 TOML
+if [ "${RSPAMD:-0}" = 1 ]; then
+  rport=$(port)
+  mkdir -p "$work/rspamd"
+  cat >"$work/rspamd/rspamd.conf" <<CONF
+options { pidfile = "$work/rspamd/rspamd.pid"; enable_test_patterns = true; dns { nameserver = ["127.0.0.1:$(port)"]; } }
+logging { type = "file"; filename = "$work/rspamd/rspamd.log"; level = "warning"; }
+worker "normal" { bind_socket = "127.0.0.1:$rport"; count = 2; }
+actions { reject = 15; add_header = 6; greylist = 4; }
+CONF
+  insecure=()
+  [ "$(id -u)" = 0 ] && insecure=(-i)
+  TMPDIR="$work/rspamd" rspamd -f "${insecure[@]}" -c "$work/rspamd/rspamd.conf" --var "DBDIR=$work/rspamd" \
+    --var "RUNDIR=$work/rspamd" >/dev/null 2>&1 &
+  for _ in $(seq 1200); do curl -fs --data-binary x "http://127.0.0.1:$rport/checkv2" >/dev/null && break; sleep 0.1; done
+  printf '[rspamd]\nurl = "http://127.0.0.1:%s"\n' "$rport" >>"$work/config.toml"
+fi
 "$bin" --data-dir "$work/data" domain add example.com >/dev/null
 "$bin" --data-dir "$work/data" alias add protected@example.com --mailbox >/dev/null
 "$bin" --data-dir "$work/data" alias add bare@example.com --mailbox >/dev/null
 "$bin" --data-dir "$work/data" alias protections bare@example.com \
   --set virus=off --set executables=off --set phishing=off >/dev/null
+"$bin" --data-dir "$work/data" alias protections bare@example.com --set rspamd=off >/dev/null
 "$bin" --data-dir "$work/data" serve --config "$work/config.toml" >"$work/serve.log" 2>&1 &
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$admin/healthz" >/dev/null && break; sleep 0.1; done
 

@@ -108,6 +108,11 @@ TEST(Rspamd, ScoreAndSymbolNames) {
   EXPECT_EQ(v->action, RspamdAction::refuse);
   EXPECT_EQ(v->symbols, (std::vector<std::string>{"GTUBE", "R_SPF_FAIL"}));
   EXPECT_EQ(describe(*v), "reject (score 15.00/15.00; symbols GTUBE,R_SPF_FAIL)");
+  // rspamd 3.4 without an actions section answers "required_score": null.
+  auto unset = parse_rspamd_reply(
+      R"({"is_skipped":false,"score":0.0,"required_score":null,"action":"no action","symbols":{},"messages":{}})");
+  ASSERT_TRUE(unset);
+  EXPECT_EQ(describe(*unset), "no action (score 0.00/0.00)");
   auto plain = parse_rspamd_reply(R"({"action":"no action","score":0.0,"required_score":15.0,"symbols":{}})");
   ASSERT_TRUE(plain);
   EXPECT_EQ(describe(*plain), "no action (score 0.00/15.00)");

@@ -28,7 +28,8 @@ bool printable_name(std::string_view s) {
 
 std::optional<double> number(const nlohmann::json& object, const char* key) {
   auto it = object.find(key);
-  if (it == object.end()) return 0.0;
+  // rspamd says "required_score": null when its configuration defines no actions.
+  if (it == object.end() || it->is_null()) return 0.0;
   if (!it->is_number()) return std::nullopt;
   double v = it->get<double>();
   if (!std::isfinite(v)) return std::nullopt;
