@@ -48,6 +48,15 @@ void print(const filters::SettingMap& domain, const filters::SettingMap* alias) 
     const char* source = alias && alias->count(name) ? "alias" : domain.count(name) ? "domain" : "default";
     std::printf("%-12s %-7s (%s)\n", name, value.c_str(), source);
   }
+  // The sender checks (issue 9, delivery/screening/screener.h): on unless set off; they only act
+  // where [dnsbl], [greylist] or [rspamd] is configured.
+  for (const char* name : {"dnsbl", "greylist", "rspamd"}) {
+    const char* source = alias && alias->count(name) ? "alias" : domain.count(name) ? "domain" : "default";
+    std::string value = source == std::string("alias")    ? alias->at(name)
+                        : source == std::string("domain") ? domain.at(name)
+                                                          : "on";
+    std::printf("%-12s %-7s (%s)\n", name, value.c_str(), source);
+  }
 }
 
 template <typename F>
@@ -63,7 +72,9 @@ void with_directory(const std::string& data_dir, int& exit_code, F&& fn) {
 }  // namespace
 
 void add_protection_commands(CLI::App& app, std::string& data_dir, int& exit_code) {
-  const char* help = "show or set content protections: virus=on|off, executables=on|off, phishing=refuse|junk|off";
+  const char* help =
+      "show or set content protections: virus=on|off, executables=on|off, phishing=refuse|junk|off, "
+      "dnsbl=on|off, greylist=on|off, rspamd=on|off";
   {
     auto* cmd = app.get_subcommand("domain")->add_subcommand("protections", help);
     auto name = std::make_shared<std::string>();

@@ -353,7 +353,10 @@ def test_protections_cli_refuses_unknown_names_and_values(server):
     assert r.returncode == 1 and "unknown protection" in r.stderr
     out = server.cli("domain", "protections", DOMAIN).stdout
     assert out.splitlines() == ["virus        on      (default)", "executables  on      (default)",
-                                "phishing     junk    (default)"]
+                                "phishing     junk    (default)",
+                                # the sender checks (issue 9, tests/server/test_screening.py)
+                                "dnsbl        on      (default)", "greylist     on      (default)",
+                                "rspamd       on      (default)"]
 
 
 # ---- phishing

@@ -173,9 +173,16 @@ def test_dnsbl_off_for_an_alias_or_a_domain(dnsbl_server):
     assert rcpt_reply(dnsbl_server, "127.0.0.2", user3)[0] == 554
 
 
-def test_bad_protection_value_is_refused_by_the_cli(dnsbl_server):
+def test_protections_cli_shows_and_checks_the_switches(dnsbl_server):
     r = dnsbl_server.cli("domain", "protections", DOMAIN, "--set", "dnsbl=maybe", check=False)
     assert r.returncode != 0 and "dnsbl" in r.stderr
+    user, _ = new_mailbox(dnsbl_server)
+    out = dnsbl_server.cli("alias", "protections", user, "--set", "greylist=off").stdout
+    assert "dnsbl        on      (default)" in out
+    assert "greylist     off     (alias)" in out
+    assert "rspamd       on      (default)" in out
+    out = dnsbl_server.cli("alias", "protections", user, "--unset", "greylist").stdout
+    assert "greylist     on      (default)" in out
 
 
 # --- greylisting ----------------------------------------------------------------------------------
