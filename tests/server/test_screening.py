@@ -10,8 +10,9 @@ leaves it unset and shows that exemption. RFC 5782 §5: a DNSBL lists 127.0.0.2 
 and never 127.0.0.1, so the zones here do as real ones do."""
 import os
 import shutil
+import signal
 import smtplib
-import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -21,7 +22,7 @@ import pytest
 
 from conftest import free_port
 from nsd_support import Nsd
-from smtp_support import DOMAIN, SmtpServer, wait_for
+from smtp_support import DOMAIN, SmtpServer
 
 RSPAMD = shutil.which("rspamd") or "/usr/bin/rspamd"
 # rspamd's GTUBE-like test patterns (enable_test_patterns): X rejects, Y adds a header.
@@ -393,7 +394,6 @@ def test_bad_screening_config_stops_the_start(tmp_path_factory):
 def test_submission_logins_are_never_screened(tmp_path_factory, nsd):
     """A client listed in bl.test, greylisting on and rspamd down (defer): the MX refuses it, but
     the same client logged in on `submission` sends to a local mailbox at once."""
-    import ssl
     clock = str(tmp_path_factory.mktemp("clock-sub") / "now")
     with open(clock, "w") as f:
         f.write(str(T0))
@@ -433,7 +433,6 @@ def test_submission_logins_are_never_screened(tmp_path_factory, nsd):
 
 
 def test_zones_added_by_a_reload_apply_to_new_connections(tmp_path_factory, nsd):
-    import signal
     s = start(tmp_path_factory, "reload", f'[authentication]\ndns_servers = ["127.0.0.1:{nsd.port}"]\n')
     try:
         user, _ = new_mailbox(s)
