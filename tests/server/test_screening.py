@@ -452,3 +452,21 @@ def test_zones_added_by_a_reload_apply_to_new_connections(tmp_path_factory, nsd)
         assert rcpt_reply(s, "127.0.0.2", user)[0] == 554
     finally:
         assert s.stop() == 0, s.read_log()[-4000:]
+
+
+def test_listings_are_cached_for_their_ttl(tmp_path_factory):
+    """The DNSBL answer is kept for its TTL (60 s here) in mail authentication's DNS cache: with
+    the zone's server gone, the next session of the listed client is still refused (without the
+    cache the lookup would fail, which counts as "not listed")."""
+    own = Nsd({"bl.test": zone("bl.test", ["2.0.0.127 IN A 127.0.0.2"])})
+    s = start(tmp_path_factory, "cache", f'[authentication]\ndns_servers = ["127.0.0.1:{own.port}"]\n'
+              '[dnsbl]\nzones = ["bl.test"]\ncheck_private_clients = true\n')
+    try:
+        user, _ = new_mailbox(s)
+        assert rcpt_reply(s, "127.0.0.2", user)[0] == 554
+        own.stop()
+        assert rcpt_reply(s, "127.0.0.2", user)[0] == 554
+        # A client never looked up before now gets no answer: not listed.
+        assert rcpt_reply(s, "127.0.0.6", user)[0] == 250
+    finally:
+        assert s.stop() == 0, s.read_log()[-4000:]
