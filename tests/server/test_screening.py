@@ -262,8 +262,9 @@ def test_greylist_off_for_an_alias(grey_server):
 # --- rspamd ---------------------------------------------------------------------------------------
 
 class Rspamd:
-    """rspamd in the foreground with a configuration of its own (no Redis, no Lua rules: the GTUBE
-    patterns are in its core), on a loopback port."""
+    """rspamd in the foreground with a configuration of its own (no Redis, none of Debian's Lua
+    rules: the GTUBE patterns are in its core, and one custom rule is written here), on a loopback
+    port."""
 
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="rspamd-")
@@ -274,7 +275,14 @@ class Rspamd:
                     f'  dns {{ nameserver = ["127.0.0.1:{free_port()}"]; timeout = 1s; retransmits = 1; }}\n}}\n'
                     f'logging {{ type = "file"; filename = "{self.dir}/rspamd.log"; level = "info"; }}\n'
                     f'worker "normal" {{ bind_socket = "127.0.0.1:{self.port}"; count = 1; }}\n'
-                    'actions { reject = 15; add_header = 6; greylist = 4; }\n')
+                    'actions { reject = 15; add_header = 6; greylist = 4; }\n'
+                    f'lua = "{self.dir}/rules.lua";\n')
+        # A custom rule: its score (5) is between greylist (4) and add_header (6).
+        with open(os.path.join(self.dir, "rules.lua"), "w") as f:
+            f.write("rspamd_config.SEALMAIL_TEST_GREY = {\n"
+                    "  callback = function(task)\n"
+                    "    return tostring(task:get_content()):find('SEALMAIL%-GREYLIST%-ME') ~= nil\n"
+                    "  end,\n  score = 5.0,\n  description = 'sealmail test: a greylist score',\n}\n")
         args = [RSPAMD, "-f", "-c", os.path.join(self.dir, "rspamd.conf"), "--var", f"DBDIR={self.dir}",
                 "--var", f"RUNDIR={self.dir}", "--var", f"LOGDIR={self.dir}"]
         if os.geteuid() == 0:
@@ -353,6 +361,14 @@ def test_rspamd_no_action_is_delivered(rspamd_server):
     assert send(rspamd_server, "127.0.0.1", user, "plain mail") == {}
     header = scan_header(fetch(rspamd_server, user, password, "plain mail"))
     assert "rspamd=no action (score " in header, header
+
+
+def test_rspamd_greylist_action_defers_at_data(rspamd_server):
+    user, _ = new_mailbox(rspamd_server)
+    with pytest.raises(smtplib.SMTPDataError) as e:
+        send(rspamd_server, "127.0.0.1", user, "custom rule", body="SEALMAIL-GREYLIST-ME\r\n")
+    assert (e.value.smtp_code, e.value.smtp_error) == (
+        451, b"4.7.1 Message deferred by the spam scanner, try again later")
 
 
 def test_rspamd_off_for_an_alias(rspamd_server):
