@@ -1,5 +1,6 @@
 #include "delivery/screening/screener.h"
 
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <fstream>
 
 #include "core/log.h"
@@ -71,16 +72,33 @@ int64_t Screener::now() const {
 }
 
 boost::asio::awaitable<std::vector<std::string>> Screener::listed_in(std::string client_ip, DnsblAction action) {
+  namespace asio = boost::asio;
   std::vector<std::string> zones;
   if (!parts_.dns) co_return zones;
+  // Every zone at once (as postscreen asks its dnsbl_sites), each through the cache of DnsRecords,
+  // which keeps an answer for its TTL: a slow zone delays the answer by its own time only.
+  auto executor = co_await asio::this_coro::executor;
+  using Lookup = decltype(asio::co_spawn(executor, std::declval<asio::awaitable<auth::DnsLookup>>(), asio::deferred));
+  std::vector<Lookup> lookups;
+  std::vector<const DnsblZone*> asked;
   for (const auto& zone : config_.dnsbl.zones) {
     if (zone.action != action) continue;
     auto name = dnsbl_query_name(client_ip, zone.name);
     if (!name) continue;
-    // RFC 5782 §2.1: the A record says "listed"; the cache of DnsRecords keeps it for its TTL.
-    auto asking = parts_.dns->lookup(*name, auth::kDnsA);
-    auth::DnsLookup answer = co_await std::move(asking);
-    if (answer.status == auth::DnsLookup::Status::found && listed_by(zone, answer.values)) zones.push_back(zone.name);
+    // RFC 5782 §2.1: an A record says "listed".
+    lookups.push_back(asio::co_spawn(executor, parts_.dns->lookup(*name, auth::kDnsA), asio::deferred));
+    asked.push_back(&zone);
+  }
+  if (lookups.empty()) co_return zones;
+  auto group = asio::experimental::make_parallel_group(std::move(lookups));
+  auto waiting = group.async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+  auto done = co_await std::move(waiting);
+  const auto& failures = std::get<1>(done);
+  const auto& answers = std::get<2>(done);
+  for (size_t i = 0; i < asked.size(); ++i) {
+    if (failures[i]) continue;  // a lookup that threw: not listed, as a DNS failure is
+    if (answers[i].status == auth::DnsLookup::Status::found && listed_by(*asked[i], answers[i].values))
+      zones.push_back(asked[i]->name);
   }
   co_return zones;
 }
