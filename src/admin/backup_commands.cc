@@ -8,6 +8,8 @@
 #include "admin/mail_admin.h"
 #include "admin/mailbox_access.h"
 #include "admin/secrets_input.h"
+#include "backup/continuous.h"
+#include "core/fs.h"
 
 namespace sealmail::admin {
 
@@ -43,6 +45,42 @@ void with_backups(const std::string& data_dir, int& exit_code, F&& fn) {
   if (!service) return void(exit_code = report(service.error()));
   Status st = fn(**dir, **service);
   if (!st) exit_code = report(st.error());
+}
+
+// Rebuilds the mailbox as of `at` (backup/continuous.h) into `dest`, then checks the result opens
+// with `password` and passes integrity_check before anything relies on it.
+Result<backup::PointInTime> rebuild_checked(const std::string& data_dir, const backup::BackupConfig& config,
+                                            const std::string& mailbox_id, int64_t at_ms,
+                                            const std::filesystem::path& dest, const crypto::SecretBuffer* password) {
+  auto target = backup::make_target(config);
+  if (!target) return target.error();
+  auto r = backup::rebuild_at(**target, config.prefix, mailbox_id, at_ms, dest,
+                              std::filesystem::path(data_dir) / "backup-work");
+  if (!r) return r.error();
+  if (password != nullptr) {
+    store::Options options;
+    options.create_default_folders = false;
+    auto m = store::Mailbox::open(dest, *password, options);
+    if (!m) return m.error();
+    auto st = (*m)->check();
+    if (!st) return make_error(st.error().code, "the rebuilt mailbox failed its check: " + st.error().message);
+  }
+  return r;
+}
+
+std::string describe(const backup::PointInTime& r) {
+  return "as of " + backup::iso_time(r.restored_to_ms) + " (generation " + r.generation + ", " +
+         std::to_string(r.segments) + " segments, " + std::to_string(r.commits) + " commits, " +
+         std::to_string(r.downloaded_bytes) + " bytes downloaded" + (r.gap ? ", stopped at a missing segment" : "") +
+         ")";
+}
+
+Result<int64_t> point_in_time(const std::string& text) {
+  if (text == "latest") return int64_t{4102444800000};  // 2100-01-01: after every commit
+  auto t = backup::parse_point_in_time(text);
+  if (!t)
+    return make_error(Errc::invalid_argument, "--at: expected a UTC time such as 2026-11-24T05:30:00Z, or latest");
+  return *t;
 }
 
 }  // namespace
@@ -99,12 +137,26 @@ void add_backup_commands(CLI::App& app, std::string& data_dir, int& exit_code) {
     add_address(cmd, *a, false);
     cmd->add_option("--to", *to, "the file to write")->required();
     cmd->add_option("--time", *which, "which backup (a TIME from backup list; default the latest)");
+    auto at = std::make_shared<std::string>();
+    cmd->add_option("--at", *at,
+                    "continuous protection: the mailbox as of this UTC time (2026-11-24T05:30:00Z, or latest)");
     cmd->callback([=, &data_dir, &exit_code] {
       with_backups(data_dir, exit_code, [&](directory::Directory& d, backup::Service& s) -> Status {
         auto found = find_alias_mailbox(d, data_dir, a->address);
         if (!found) return found.error();
         std::error_code ec;
         if (std::filesystem::exists(*to, ec)) return make_error(Errc::already_exists, *to + " exists");
+        if (!at->empty()) {
+          auto t = point_in_time(*at);
+          if (!t) return t.error();
+          auto r = rebuild_checked(data_dir, s.config(), found->alias.mailbox_id, *t, *to, nullptr);
+          if (!r) {
+            (void)fs::remove_if_exists(*to);
+            return r.error();
+          }
+          std::printf("%s %s\n", describe(*r).c_str(), to->c_str());
+          return {};
+        }
         auto info = s.download(found->alias.mailbox_id, *which, *to);
         if (!info) return info.error();
         std::printf("%s %s\n", info->time.c_str(), to->c_str());
@@ -119,13 +171,64 @@ void add_backup_commands(CLI::App& app, std::string& data_dir, int& exit_code) {
     auto which = std::make_shared<std::string>();
     add_address(cmd, *a, true);
     cmd->add_option("--time", *which, "which backup (a TIME from backup list; default the latest)");
+    auto at = std::make_shared<std::string>();
+    cmd->add_option("--at", *at,
+                    "continuous protection: put back the mailbox as of this UTC time (2026-11-24T05:30:00Z, or "
+                    "latest)");
     cmd->callback([=, &data_dir, &exit_code] {
       with_backups(data_dir, exit_code, [&](directory::Directory& d, backup::Service& s) -> Status {
         auto password = read_password(a->password_file, kPasswordEnv);
         if (!password) return password.error();
+        if (!at->empty()) {
+          if (!which->empty()) return make_error(Errc::invalid_argument, "--time and --at exclude each other");
+          auto t = point_in_time(*at);
+          if (!t) return t.error();
+          auto found = find_alias_mailbox(d, data_dir, a->address);
+          if (!found) return found.error();
+          backup::PointInTime got;
+          SEALMAIL_TRY(restore_alias_mailbox_from(
+              d, data_dir, a->address, *password, [&](const std::filesystem::path& incoming) -> Status {
+                auto r = rebuild_checked(data_dir, s.config(), found->alias.mailbox_id, *t, incoming, &*password);
+                if (!r) return r.error();
+                got = *r;
+                return {};
+              }));
+          std::printf("restored %s\n", describe(got).c_str());
+          return {};
+        }
         auto info = restore_alias_mailbox(d, data_dir, a->address, *password, s, *which);
         if (!info) return info.error();
         std::printf("restored %s\n", info->time.c_str());
+        return {};
+      });
+    });
+  }
+
+  {
+    auto* cmd = backup->add_subcommand(
+        "generations",
+        "continuous protection: the generations of an alias's mailbox (base and segments), oldest first");
+    auto a = std::make_shared<Args>();
+    add_address(cmd, *a, false);
+    cmd->callback([=, &data_dir, &exit_code] {
+      with_backups(data_dir, exit_code, [&](directory::Directory& d, backup::Service& s) -> Status {
+        auto found = find_alias_mailbox(d, data_dir, a->address);
+        if (!found) return found.error();
+        auto target = backup::make_target(s.config());
+        if (!target) return target.error();
+        auto gens = backup::list_generations(**target, s.config().prefix, found->alias.mailbox_id);
+        if (!gens) return gens.error();
+        std::printf("%-29s %-24s %12s %8s %12s  %s\n", "GENERATION", "BASE", "BASE-BYTES", "SEGMENTS", "SEG-BYTES",
+                    "LAST-SEGMENT-STARTS");
+        for (const auto& g : *gens) {
+          uint64_t seg_bytes = 0;
+          for (const auto& sg : g.segments) seg_bytes += sg.bytes;
+          std::printf("%-29s %-24s %12llu %8zu %12llu  %s\n", g.name.c_str(),
+                      g.has_base ? backup::iso_time(g.base_ms).c_str() : "(no base)",
+                      static_cast<unsigned long long>(g.base_bytes), g.segments.size(),
+                      static_cast<unsigned long long>(seg_bytes),
+                      g.segments.empty() ? "-" : backup::iso_time(g.segments.back().first_ms).c_str());
+        }
         return {};
       });
     });

@@ -41,6 +41,21 @@ Result<backup::BackupInfo> restore_alias_mailbox(directory::Directory& dir, cons
                                                  backup::Service& service, const std::string& which) {
   auto found = find_alias_mailbox(dir, data_dir, address);
   if (!found) return found.error();
+  backup::BackupInfo info;
+  SEALMAIL_TRY(restore_alias_mailbox_from(dir, data_dir, address, password, [&](const std::filesystem::path& incoming) {
+    auto got = service.download(found->alias.mailbox_id, which, incoming);
+    if (!got) return Status(got.error());
+    info = *got;
+    return Status();
+  }));
+  return info;
+}
+
+Status restore_alias_mailbox_from(directory::Directory& dir, const std::filesystem::path& data_dir,
+                                  std::string_view address, const crypto::SecretBuffer& password,
+                                  const std::function<Status(const std::filesystem::path& incoming)>& fetch) {
+  auto found = find_alias_mailbox(dir, data_dir, address);
+  if (!found) return found.error();
   auto login = dir.verify_login(address, password);
   if (!login) return login.error();
   // Downloaded beside the mailbox, so that the restore is a rename in one directory.
@@ -58,8 +73,7 @@ Result<backup::BackupInfo> restore_alias_mailbox(directory::Directory& dir, cons
       }
     }
   } cleanup{incoming};
-  auto info = service.download(found->alias.mailbox_id, which, incoming);
-  if (!info) return info.error();
+  SEALMAIL_TRY(fetch(incoming));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   for (;;) {
     auto st = store::restore_mailbox(found->file, incoming, password);
@@ -73,7 +87,7 @@ Result<backup::BackupInfo> restore_alias_mailbox(directory::Directory& dir, cons
   auto keys = (*mailbox)->box_key_pair();
   if (!keys) return keys.error();
   SEALMAIL_TRY(dir.set_box_public_key(found->alias.id, keys->public_key));
-  return *info;
+  return {};
 }
 
 }  // namespace sealmail::admin

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -40,5 +41,11 @@ Result<backup::BackupConfig> data_dir_backup_config(const std::filesystem::path&
 Result<backup::BackupInfo> restore_alias_mailbox(directory::Directory& dir, const std::filesystem::path& data_dir,
                                                  std::string_view address, const crypto::SecretBuffer& password,
                                                  backup::Service& service, const std::string& which);
+
+// The same with the file to put back written by `fetch` (into the path it is given, beside the
+// mailbox): a restore to a point in time (backup/continuous.h) rebuilds it there.
+Status restore_alias_mailbox_from(directory::Directory& dir, const std::filesystem::path& data_dir,
+                                  std::string_view address, const crypto::SecretBuffer& password,
+                                  const std::function<Status(const std::filesystem::path& incoming)>& fetch);
 
 }  // namespace sealmail::admin

@@ -15,6 +15,7 @@
 #include "admin/mx_server.h"
 #include "admin/serve_lock.h"
 #include "backup/scheduler.h"
+#include "backup/wal_shipper.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/runtime.h"
@@ -309,6 +310,18 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
     backup_schedule = std::make_unique<backup::Scheduler>(runtime, registry, *service);
     backup_schedule->start();
   }
+  // Continuous protection (issue 10): open mailboxes' encrypted WAL frames shipped as they are
+  // written. Read at start only: a reload that changes it needs a restart.
+  std::unique_ptr<backup::WalShipper> wal_shipper;
+  if (backup_config->continuous) {
+    auto shipper = backup::WalShipper::create(registry, *backup_config, config->data_dir);
+    if (!shipper) {
+      std::fprintf(stderr, "sealmail: %s\n", shipper.error().message.c_str());
+      return 1;
+    }
+    wal_shipper = std::move(*shipper);
+    wal_shipper->start();
+  }
   metrics::global().gauge("sealmail_up", "1 while the server runs.").set(1);
 
   // SIGHUP (issue 4, as `doveadm reload` and `postfix reload` do): the configuration is read
@@ -403,6 +416,7 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
   log::info("started", {{"data_dir", config->data_dir.string()}, {"hostname", config->hostname}});
   runtime.run();
   watchdog.disarm();
+  if (wal_shipper) wal_shipper->stop();  // uploads what the last commits left queued
   log::info("stopped");
   return 0;
 }

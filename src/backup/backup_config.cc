@@ -49,6 +49,22 @@ Result<BackupConfig> load_backup_config(const std::optional<std::filesystem::pat
         (name == "keep" ? c.keep : name == "interval_seconds" ? c.interval_seconds : c.check_seconds) = *x;
         continue;
       }
+      if (name == "ship_seconds" || name == "generation_seconds" || name == "continuous_buffer_mb") {
+        auto x = integer<uint32_t>(v, key, 1,
+                                   name == "ship_seconds"           ? 3600
+                                   : name == "continuous_buffer_mb" ? 4096
+                                                                    : 365 * 86400);
+        if (!x) return x.error();
+        (name == "ship_seconds"         ? c.ship_seconds
+         : name == "generation_seconds" ? c.generation_seconds
+                                        : c.continuous_buffer_mb) = *x;
+        continue;
+      }
+      if (name == "continuous") {
+        if (!v.is_boolean()) return config_error(key, "expected true or false");
+        c.continuous = *v.value<bool>();
+        continue;
+      }
       auto s = text(v, key);
       if (!s) return s.error();
       if (name == "target") {
@@ -73,6 +89,7 @@ Result<BackupConfig> load_backup_config(const std::optional<std::filesystem::pat
       }
     }
     if (c.target == "folder" && c.folder.empty()) return config_error("backup.folder", "is required");
+    if (c.continuous && c.target.empty()) return config_error("backup.continuous", "needs a target");
     if (c.target == "s3" && (c.endpoint.empty() || c.bucket.empty()))
       return config_error("backup", "target \"s3\" needs endpoint and bucket");
   }

@@ -25,6 +25,12 @@ struct BackupConfig {
   uint32_t keep = 1;                  // backups kept per mailbox (the seeds keep one)
   uint32_t interval_seconds = 86400;  // a mailbox is due when its last backup is older than this
   uint32_t check_seconds = 60;        // how often serve looks for open mailboxes that are due
+  // Continuous protection (backup/wal_shipper.h): every commit's encrypted WAL frames shipped as
+  // they are written, so that a restore can go to any point in time. `keep` generations are kept.
+  bool continuous = false;
+  uint32_t ship_seconds = 1;            // how long a commit may wait before it is uploaded
+  uint32_t generation_seconds = 86400;  // a generation this old ends; the next starts with a new base
+  uint32_t continuous_buffer_mb = 64;   // commits waiting for the store; beyond: a new generation
 };
 
 // [backup] of `file` (defaults, i.e. off, when there is no file or no table).

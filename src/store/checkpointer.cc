@@ -62,6 +62,7 @@ void CheckpointTicket::run_queued() {
     running_ = true;
   }
   try {
+    std::lock_guard held(run_mutex_);
     run_();
   } catch (...) {
     // A checkpoint that fails (busy, I/O) leaves the log as it was; the next commit asks again.

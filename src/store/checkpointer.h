@@ -28,6 +28,9 @@ class CheckpointTicket : public std::enable_shared_from_this<CheckpointTicket> {
   void request();
   // No checkpoint starts after this returns, and none is running.
   void close();
+  // While the returned lock is held no checkpoint of this mailbox runs (one that is queued waits):
+  // a byte copy of the database file (store/wal_capture.h) must not see pages half written.
+  std::unique_lock<std::mutex> hold() { return std::unique_lock(run_mutex_); }
 
  private:
   friend class Checkpointer;
@@ -35,6 +38,7 @@ class CheckpointTicket : public std::enable_shared_from_this<CheckpointTicket> {
   void run_queued();
 
   std::function<void()> run_;
+  std::mutex run_mutex_;  // held while run_ runs (hold())
   std::mutex mutex_;
   std::condition_variable idle_;
   bool queued_ = false;

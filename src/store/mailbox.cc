@@ -53,6 +53,8 @@ void apply_pragmas(sql::Db& db, const Options& options) {
 // The writer's WAL hook, called after each commit with the log's length in frames.
 int on_wal_commit(void* arg, sqlite3* db, const char* schema, int frames) {
   auto* impl = static_cast<Mailbox::Impl*>(arg);
+  // First, before any checkpoint here can let the next write restart the log.
+  if (impl->wal_capturing.load(std::memory_order_relaxed)) capture_wal_commit(*impl, frames);
   if (frames >= kSelfCheckpointFrames)
     sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   else if (frames >= kCheckpointFrames)
@@ -68,6 +70,7 @@ Mailbox::Impl::Impl(std::filesystem::path p, crypto::MailboxKey k, Options o)
     auto lease = reader();
     sqlite3_wal_checkpoint_v2(lease.db().get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   });
+  register_impl(this);
 }
 
 void Mailbox::Impl::adopt_writer(sql::Db db) {
@@ -77,6 +80,7 @@ void Mailbox::Impl::adopt_writer(sql::Db db) {
 }
 
 Mailbox::Impl::~Impl() {
+  unregister_impl(this);
   checkpoints->close();
   if (writer.is_open()) {
     try {

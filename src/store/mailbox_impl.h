@@ -1,6 +1,7 @@
 // Internals of Mailbox shared by its implementation files (src/store only).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -61,6 +62,10 @@ struct Mailbox::Impl {
   // Makes `db` the writer, whose commits hand checkpoints to the background thread (checkpointer.h).
   void adopt_writer(sql::Db db);
   std::shared_ptr<CheckpointTicket> checkpoints;
+  // Continuous capture of the log (store/wal_capture.h); changed with write_mutex held.
+  struct WalCaptureState;
+  std::shared_ptr<WalCaptureState> wal_capture;
+  std::atomic<bool> wal_capturing{false};
 
   // Held shared by every reader lease and exclusively by rekey, which replaces the file: no
   // connection to the old file (and key) may outlive it.
@@ -126,6 +131,12 @@ struct Mailbox::Impl {
 
   void notify(const ChangeEvent& event);
 };
+
+// The WAL capture (wal_capture.cc): every Impl is findable from its Mailbox while it lives, and
+// the writer's WAL hook hands each commit's frame count to the capture.
+void register_impl(Mailbox::Impl* impl);
+void unregister_impl(Mailbox::Impl* impl);
+void capture_wal_commit(Mailbox::Impl& impl, int frames);
 
 // Folder helpers (folders.cc), used across the store.
 std::string normalize_folder_name(std::string_view name);  // validates; throws StoreError

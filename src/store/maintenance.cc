@@ -105,6 +105,9 @@ Status Mailbox::rekey(const crypto::SecretBuffer& new_password) {
     ~Downgrade() { ::flock(fd, LOCK_SH); }
   } downgrade{impl_->lock_fd};
 
+  // A new key makes a new file: frames captured from here on would not apply to the last base.
+  impl_->wal_capturing = false;
+  impl_->wal_capture.reset();
   auto copy = sibling(impl_->path, ".rekey");
   auto new_key = crypto::MailboxKey::derive(new_password, crypto::random_salt());
   auto status = guarded<Status>([&]() -> Status {
