@@ -144,7 +144,7 @@ TEST(Rspamd, BadAnswers) {
   EXPECT_EQ(lots->symbols.size(), 32u);
 }
 
-TEST(Config, Tables) {
+TEST(ScreeningConfig, Tables) {
   auto c = parse_screening_config(R"(
 [dnsbl]
 zones = ["Zen.Example", { name = "junk.example", action = "junk", answers = ["127.0.0.4", "127.0.0.10-127.0.0.11"] }]
@@ -176,7 +176,7 @@ unavailable = "accept"
   EXPECT_FALSE(none->greylist.enabled);
 }
 
-TEST(Config, BadKeysAreNamed) {
+TEST(ScreeningConfig, BadKeysAreNamed) {
   struct Case {
     const char* text;
     const char* names;
@@ -199,7 +199,7 @@ TEST(Config, BadKeysAreNamed) {
   }
 }
 
-TEST(Switches, DomainThenAlias) {
+TEST(ScreenSwitches, DomainThenAlias) {
   auto s = screen_switches({{"dnsbl", "off"}, {"greylist", "off"}}, {{"greylist", "on"}, {"rspamd", "bogus"}});
   EXPECT_FALSE(s.dnsbl);
   EXPECT_TRUE(s.greylist);
