@@ -25,6 +25,7 @@ std::string ConnectionPool::key(const asio::ip::tcp::endpoint& endpoint, const s
   std::string k = endpoint.address().to_string() + " " + std::to_string(endpoint.port()) + " " + server_name;
   k += " tls=" + std::to_string(security.tls ? static_cast<int>(*security.tls) : -1);
   k += " verify=" + std::to_string(security.verify_certificate ? static_cast<int>(*security.verify_certificate) : -1);
+  if (security.check_certificate) k += " check";
   for (const auto& t : security.tlsa)
     k += " " + std::to_string(t.usage) + "/" + std::to_string(t.selector) + "/" + std::to_string(t.matching) + "/" +
          to_hex(std::span<const uint8_t>(t.data.data(), t.data.size()));

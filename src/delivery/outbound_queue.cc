@@ -70,6 +70,17 @@ Reply dns_failure_reply(const MxResult& mx) {
   return local_reply(550, "5.1.2 the recipient's domain has no mail server");
 }
 
+// RFC 8461 §5, mode testing: a policy failure is reported and the message delivered anyway. The
+// report is the reason alone (never the domain or the host: log.h) and a counter by reason.
+void report_sts_testing(const char* reason) {
+  log::warn("queue.mta_sts_testing_failure", {{"reason", reason}});
+  metrics::global()
+      .counter("sealmail_queue_mta_sts_testing_failures_total",
+               "MTA-STS policy failures in testing mode (delivered anyway), by reason.",
+               std::string("reason=\"") + reason + "\"")
+      .add();
+}
+
 metrics::Counter& attempts_counter(const char* result) {
   return metrics::global().counter("sealmail_queue_recipients_total", "Outbound recipients tried, by outcome.",
                                    std::string("result=\"") + result + "\"");
@@ -358,6 +369,7 @@ asio::awaitable<OutboundQueue::DomainResult> OutboundQueue::deliver_domain(std::
   for (const auto& host : mx.hosts) {
     smtp::client::Security security;
     bool dane_host = false;
+    bool testing_checks = false;  // MTA-STS testing, a listed host: report what enforce would refuse
     if (dnssec_mx) {
       auto asking = self->dane_->tlsa(host.name, 25);
       dane::TlsaResult tlsa = co_await std::move(asking);
@@ -395,7 +407,11 @@ asio::awaitable<OutboundQueue::DomainResult> OutboundQueue::deliver_domain(std::
         security.tls = smtp::client::TlsPolicy::required;
         security.verify_certificate = true;
       } else if (!listed) {
-        log::info("queue.mta_sts_testing_mismatch");  // §5: mode testing reports, delivers anyway
+        report_sts_testing("mx_not_in_policy");  // §5: mode testing reports, delivers anyway
+      } else {
+        // Testing mode checks what enforce would demand of a listed host, and only reports.
+        testing_checks = true;
+        security.check_certificate = true;
       }
     }
     for (const auto& address : host.addresses) {
@@ -406,8 +422,13 @@ asio::awaitable<OutboundQueue::DomainResult> OutboundQueue::deliver_domain(std::
       auto sending = send_via_pool(self, tcp::endpoint(address, self->options_.port), host.name, security, mail_from,
                                    recipients, message);
       smtp::client::SessionResult session = co_await std::move(sending);
-      if (sts && sts->mode == mtasts::Mode::testing && !session.tls && !dane_host)
-        log::info("queue.mta_sts_testing_no_tls");
+      // Only a session that reached the transaction says anything about the host's TLS.
+      if (testing_checks && !session.try_another_host) {
+        if (!session.tls)
+          report_sts_testing("no_tls");
+        else if (!session.certificate_verified)
+          report_sts_testing("certificate_not_verified");
+      }
       out.recipients = std::move(session.recipients);
       out.host = host.name;
       if (!session.try_another_host) co_return out;

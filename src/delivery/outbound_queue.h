@@ -8,8 +8,9 @@
 // A/AAAA), then one SMTP session (smtp/client: STARTTLS opportunistic) per host until one answers
 // about the recipients; every failure is classified (smtp/outbound/bounce.h) as defer or reject.
 // What the destination publishes raises the bar per host: DANE (RFC 7672: TLSA records of a host
-// whose MX answer validated under DNSSEC) first, then MTA-STS (RFC 8461, enforce: only the hosts
-// the policy names, over TLS verified for that name; testing: delivered as usual, logged). A host
+// whose MX answer and own addresses validated under DNSSEC) first, then MTA-STS (RFC 8461,
+// enforce: only the hosts the policy names, over TLS verified for that name; testing: delivered as
+// usual, each failure reported by reason and counted). A host
 // that cannot meet it is skipped with 451 4.7.5, so the message is deferred, never sent weaker.
 // Sessions are reused for the next message to the same host (connection_pool.h).
 // Domains we host (a DSN to one of our senders) go to the local Delivery (the MX's router) instead.

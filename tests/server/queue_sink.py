@@ -10,6 +10,7 @@ Behaviours (each recipient is answered at RCPT, so one session may mix them acro
   full  RCPT 552 5.2.2 mailbox full
   drop  accepts the connection and closes it at once (no greeting)
   slow  as ok, but answers the end of DATA after 0.3 s, so that sessions overlap
+  plain as ok, but never offers STARTTLS, even with --tls-cert
 With --tls-cert/--tls-key every server offers STARTTLS with that certificate (the message's
 .json says whether it came over TLS). Connections are counted in --dir/connections-<address> (all
 of them) and --dir/open-<address> (open now), for the queue's connection reuse.
@@ -149,7 +150,8 @@ async def main():
                 else:
                     handler = Handler(args.dir, address, behaviour)
                     servers.append(await loop.create_server(
-                        lambda h=handler: CountingSMTP(h, enable_SMTPUTF8=True, hostname="sink.test", tls_context=tls),
+                        lambda h=handler, t=(None if behaviour == "plain" else tls): CountingSMTP(
+                            h, enable_SMTPUTF8=True, hostname="sink.test", tls_context=t),
                         address, port))
             break
         except OSError:

@@ -7,9 +7,13 @@ resolves it with its own DNS servers and hands the address to libcurl (CURLOPT_R
 and with the CA of [delivery] mta_sts_https_port and extra_ca_file.
 
   RFC 8461 enforce: delivered over TLS to the MX the policy names; an MX it does not name, or whose
-  certificate does not verify for its name, gets nothing (deferred). testing: delivered anyway.
+  certificate does not verify for its name, gets nothing (deferred). testing: delivered anyway, and
+  each failure (MX not named, certificate not verified, no STARTTLS) reported: a log line with the
+  reason only, and a counter.
   RFC 7672: a matching TLSA record (3 1 1 of the sink's key) delivers over TLS; a wrong one defers
-  and the host never sees the message; an unsigned domain is delivered as before.
+  and the host never sees the message; an unsigned domain is delivered as before, and so is a
+  signed domain whose MX host's addresses are not secure (§2.2.2: an MX into an unsigned zone, or a
+  signed MX name that is a CNAME into one, even with a secure TLSA record at that name).
   Connection reuse: five messages to one host over one connection (queue_per_destination = 1),
   closed after connection_idle_seconds."""
 import glob
@@ -32,19 +36,29 @@ SENDER = f"sender@{DOMAIN}"
 
 HOSTS = {"mx-good.s.test": "127.0.0.20", "mx-other.s.test": "127.0.0.21", "mx-nocert.s.test": "127.0.0.22",
          "mx-reuse.s.test": "127.0.0.23", "mx-plain.s.test": "127.0.0.24",
-         "mx-dgood.d.example": "127.0.0.30", "mx-dwrong.d.example": "127.0.0.31"}
-# The certificate's names: every host but mx-nocert, and the policy hosts.
-CERT_NAMES = [h for h in HOSTS if h != "mx-nocert.s.test"] + [
-    "mta-sts.enforce.s.test", "mta-sts.unlisted.s.test", "mta-sts.nocert.s.test", "mta-sts.testing.s.test"]
+         "mx-notls.s.test": "127.0.0.26",  # never offers STARTTLS (queue_sink.py "plain")
+         "mx-badname.s.test": "127.0.0.27",  # not named by the certificate, like mx-nocert
+         "mx-dgood.d.example": "127.0.0.30", "mx-dwrong.d.example": "127.0.0.31",
+         # MX hosts of the signed d.example whose addresses are in the unsigned s.test (RFC 7672 §2.2.2).
+         "mx-dins.s.test": "127.0.0.32", "mx-dout.s.test": "127.0.0.33"}
+# The certificate's names: every host but mx-nocert and mx-badname, and the policy hosts.
+CERT_NAMES = [h for h in HOSTS if h not in ("mx-nocert.s.test", "mx-badname.s.test")] + [
+    "mta-sts.enforce.s.test", "mta-sts.unlisted.s.test", "mta-sts.nocert.s.test", "mta-sts.testing.s.test",
+    "mta-sts.testcert.s.test", "mta-sts.testplain.s.test", "mta-sts.testgood.s.test"]
 
 POLICIES = {
     "enforce.s.test": "version: STSv1\r\nmode: enforce\r\nmx: mx-good.s.test\r\nmax_age: 86400\r\n",
     "unlisted.s.test": "version: STSv1\r\nmode: enforce\r\nmx: mx-good.s.test\r\nmax_age: 86400\r\n",
     "nocert.s.test": "version: STSv1\r\nmode: enforce\r\nmx: *.s.test\r\nmax_age: 86400\r\n",
     "testing.s.test": "version: STSv1\r\nmode: testing\r\nmx: mx-good.s.test\r\nmax_age: 86400\r\n",
+    "testcert.s.test": "version: STSv1\r\nmode: testing\r\nmx: *.s.test\r\nmax_age: 86400\r\n",
+    "testplain.s.test": "version: STSv1\r\nmode: testing\r\nmx: mx-notls.s.test\r\nmax_age: 86400\r\n",
+    "testgood.s.test": "version: STSv1\r\nmode: testing\r\nmx: mx-good.s.test\r\nmax_age: 86400\r\n",
 }
 MX = {"enforce.s.test": "mx-good.s.test", "unlisted.s.test": "mx-other.s.test", "nocert.s.test": "mx-nocert.s.test",
-      "testing.s.test": "mx-other.s.test", "reuse.s.test": "mx-reuse.s.test", "plain.s.test": "mx-plain.s.test"}
+      "testing.s.test": "mx-other.s.test", "reuse.s.test": "mx-reuse.s.test", "plain.s.test": "mx-plain.s.test",
+      "testcert.s.test": "mx-badname.s.test", "testplain.s.test": "mx-notls.s.test",
+      "testgood.s.test": "mx-good.s.test"}
 
 
 def run(*args, cwd=None):
@@ -77,7 +91,13 @@ def signed_zone(d, spki_sha256):
             "good IN MX 10 mx-dgood.d.example.\nmx-dgood IN A 127.0.0.30\n"
             f"_25._tcp.mx-dgood IN TLSA 3 1 1 {spki_sha256}\n"
             "wrong IN MX 10 mx-dwrong.d.example.\nmx-dwrong IN A 127.0.0.31\n"
-            f"_25._tcp.mx-dwrong IN TLSA 3 1 1 {'00' * 32}\n")
+            f"_25._tcp.mx-dwrong IN TLSA 3 1 1 {'00' * 32}\n"
+            # A secure MX into the unsigned s.test (its TLSA there is insecure too).
+            "outside IN MX 10 mx-dout.s.test.\n"
+            # A secure MX name and a secure (wrong) TLSA record, but the name is a CNAME into the
+            # unsigned s.test: its addresses are insecure, so the TLSA record must not be used.
+            "alias IN MX 10 mx-dalias.d.example.\nmx-dalias IN CNAME mx-dins.s.test.\n"
+            f"_25._tcp.mx-dalias IN TLSA 3 1 1 {'00' * 32}\n")
     zd = os.path.join(d, "zone")
     os.makedirs(zd)
     with open(f"{zd}/d.example.zone", "w") as f:
@@ -98,6 +118,7 @@ def s_zone():
             z += f"{host}. IN A {addr}\n"
     for domain, mx in MX.items():
         z += f"{domain}. IN MX 10 {mx}.\n"
+    z += f"_25._tcp.mx-dout.s.test. IN TLSA 3 1 1 {'00' * 32}\n"
     for i, domain in enumerate(POLICIES):
         z += f'_mta-sts.{domain}. IN TXT "v=STSv1; id=pol{i};"\nmta-sts.{domain}. IN A 127.0.0.1\n'
     return z
@@ -138,7 +159,8 @@ def bench(tmp_path_factory):
     threading.Thread(target=https.serve_forever, daemon=True).start()
     sink_dir = f"{d}/sink"
     os.makedirs(sink_dir)
-    binds = [a for addr in HOSTS.values() for a in ("--bind", f"{addr}=ok")]
+    binds = [a for host, addr in HOSTS.items()
+             for a in ("--bind", f"{addr}={'plain' if host == 'mx-notls.s.test' else 'ok'}")]
     sink, sink_port = start_ready(["/usr/bin/python3", SINK, "--dir", sink_dir, "--tls-cert", f"{d}/leaf.pem",
                                    "--tls-key", f"{d}/leaf.key", *binds])
     data = f"{d}/data"
@@ -220,10 +242,65 @@ def test_mta_sts_enforce_defers_when_the_certificate_does_not_name_the_mx(bench)
     assert received_at(bench, HOSTS["mx-nocert.s.test"]) == []  # no fallback to cleartext
 
 
-def test_mta_sts_testing_delivers_anyway(bench):
+def sts_testing_reports(b, reason):
+    """The server's reports of MTA-STS testing-mode failures with this reason: log lines (which
+    must name neither the domain nor the host nor an address) and the counter."""
+    lines = [l for l in b.server.read_log().splitlines()
+             if "event=queue.mta_sts_testing_failure" in l and f"reason={reason}" in l]
+    for l in lines:
+        assert ".s.test" not in l and "@" not in l and "127.0.0." not in l, l
+    status, text = b.server.get("/metrics")
+    assert status == 200
+    counted = 0
+    for l in text.splitlines():
+        if l.startswith("sealmail_queue_mta_sts_testing_failures_total{") and f'reason="{reason}"' in l:
+            counted = float(l.split()[-1])
+    return (len(lines), counted) if lines and counted >= 1 else None
+
+
+def test_mta_sts_testing_delivers_anyway_and_reports_an_mx_not_in_the_policy(bench):
+    """RFC 8461 §5, mode testing: the MX is not the policy's, the message goes anyway, and the
+    failure is reported (log line with the reason, counter)."""
     subject = "sts testing " + uuid.uuid4().hex
     inject(bench, "u@testing.s.test", subject)
     wait_for(lambda: sink_received(bench.sink_dir, subject))
+    wait_for(lambda: sts_testing_reports(bench, "mx_not_in_policy"))
+
+
+def test_mta_sts_testing_delivers_anyway_and_reports_a_certificate_that_does_not_verify(bench):
+    """Mode testing, the MX matches the policy but its certificate does not name it: delivered over
+    TLS all the same, reported as certificate_not_verified."""
+    subject = "sts testcert " + uuid.uuid4().hex
+    inject(bench, "u@testcert.s.test", subject)
+    wait_for(lambda: sink_received(bench.sink_dir, subject))
+    assert all(m["tls"] for m in received_at(bench, HOSTS["mx-badname.s.test"]))
+    wait_for(lambda: sts_testing_reports(bench, "certificate_not_verified"))
+
+
+def test_mta_sts_testing_reports_nothing_when_the_policy_is_met(bench):
+    """Mode testing, the listed MX offers STARTTLS with a certificate valid for its name: nothing to
+    report (the certificate check passes; counted over this delivery alone)."""
+    def counts():
+        return [sum(1 for l in bench.server.read_log().splitlines()
+                    if "event=queue.mta_sts_testing_failure" in l and f"reason={r}" in l)
+                for r in ("mx_not_in_policy", "certificate_not_verified", "no_tls")]
+    before = counts()
+    subject = "sts testgood " + uuid.uuid4().hex
+    qid = inject(bench, "u@testgood.s.test", subject)
+    wait_for(lambda: sink_received(bench.sink_dir, subject))
+    # Retired (left the queue): the session and its checks are behind it.
+    wait_for(lambda: qid not in [e["id"] for e in json.loads(bench.server.cli("queue", "list", "--json").stdout)])
+    assert counts() == before
+
+
+def test_mta_sts_testing_delivers_anyway_and_reports_no_starttls(bench):
+    """Mode testing, the MX matches the policy but offers no STARTTLS: delivered in cleartext,
+    reported as no_tls."""
+    subject = "sts testplain " + uuid.uuid4().hex
+    inject(bench, "u@testplain.s.test", subject)
+    wait_for(lambda: sink_received(bench.sink_dir, subject))
+    assert not any(m["tls"] for m in received_at(bench, HOSTS["mx-notls.s.test"]))
+    wait_for(lambda: sts_testing_reports(bench, "no_tls"))
 
 
 def test_dane_matching_tlsa_delivers_over_tls(bench):
@@ -238,6 +315,25 @@ def test_dane_wrong_tlsa_defers_and_sends_nothing(bench):
     r = wait_for(lambda: tried(bench, qid))
     assert r["state"] == "pending" and r["code"] == 451 and r["enhanced"] == "4.7.5", r
     assert received_at(bench, HOSTS["mx-dwrong.d.example"]) == []
+
+
+def test_dane_not_applied_to_an_mx_host_in_an_unsigned_zone(bench):
+    """RFC 7672 §2.2.2: the MX answer is secure but the host's A record is not: no DANE (its wrong
+    TLSA record is not used), delivered opportunistically (STARTTLS, as the sink offers it)."""
+    subject = "dane outside " + uuid.uuid4().hex
+    inject(bench, "u@outside.d.example", subject)
+    wait_for(lambda: sink_received(bench.sink_dir, subject))
+    assert all(m["tls"] for m in received_at(bench, HOSTS["mx-dout.s.test"]))
+
+
+def test_dane_not_applied_when_the_mx_name_leads_to_insecure_addresses(bench):
+    """RFC 7672 §2.2.2: the MX answer and the TLSA record at the MX name are both secure, but the
+    name is a CNAME into an unsigned zone: the addresses are insecure, so the (wrong) TLSA record
+    is not applied and the message is delivered opportunistically instead of deferred."""
+    subject = "dane alias " + uuid.uuid4().hex
+    inject(bench, "u@alias.d.example", subject)
+    wait_for(lambda: sink_received(bench.sink_dir, subject))
+    assert all(m["tls"] for m in received_at(bench, HOSTS["mx-dins.s.test"]))
 
 
 def test_unsigned_domain_without_policy_is_opportunistic_as_before(bench):

@@ -13,7 +13,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr int kTypeA = 1, kTypeMx = 15, kTypeTlsa = 52, kClassIn = 1;
+constexpr int kTypeA = 1, kTypeMx = 15, kTypeAaaa = 28, kTypeTlsa = 52, kClassIn = 1;
 constexpr size_t kMaxTlsa = 32;
 constexpr size_t kMaxTlsaData = 1024;
 
@@ -113,12 +113,36 @@ Validation Dane::lookup_mx(const std::string& domain) {
   return s;
 }
 
+Validation Dane::lookup_addresses(const std::string& host) {
+  if (!validating()) return Validation::insecure;
+  // Both families: an address the client may connect to must be as trustworthy as the TLSA
+  // records that authenticate it. Any bogus answer is bogus, any insecure one (a CNAME into an
+  // unsigned zone, an insecure delegation) makes the host insecure; a signed denial (no AAAA) is
+  // secure.
+  Validation worst = Validation::secure;
+  for (int type : {kTypeA, kTypeAaaa}) {
+    ub_result* r = nullptr;
+    if (ub_resolve(ctx_, host.c_str(), type, kClassIn, &r) != 0 || r == nullptr) return Validation::failed;
+    Validation v = judge(r);
+    ub_resolve_free(r);
+    if (v == Validation::bogus) return v;
+    if (v == Validation::insecure) worst = v;
+  }
+  return worst;
+}
+
 TlsaResult Dane::lookup_tlsa(const std::string& host, uint16_t port) {
   TlsaResult out;
   if (!validating()) {
     out.validation = Validation::insecure;
     return out;
   }
+  // RFC 7672 §2.2.2: TLSA records are looked up only for an MX host whose address records are
+  // secure too, not only the MX answer: with insecure addresses, DANE does not apply to the host
+  // (opportunistic TLS as without DANE); with bogus ones (or a failed lookup) it is not used.
+  out.validation = lookup_addresses(host);
+  if (out.validation != Validation::secure) return out;
+  out.validation = Validation::failed;
   std::string name = "_" + std::to_string(port) + "._tcp." + host;
   ub_result* r = nullptr;
   if (ub_resolve(ctx_, name.c_str(), kTypeTlsa, kClassIn, &r) != 0 || r == nullptr) return out;

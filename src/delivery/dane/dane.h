@@ -5,7 +5,9 @@
 //   Only then are TLSA records of its hosts looked up (§2.2: an insecure MX RRset gives no DANE).
 // When the resolver does not validate the trust anchor's zone (see validating()), every answer
 // counts as insecure: no DANE, delivery as without it.
-//   tlsa(host): the usable TLSA records at _25._tcp.<host> when that answer validates:
+//   tlsa(host): the usable TLSA records at _25._tcp.<host> when the host's own address records
+//   (A and AAAA, CNAMEs followed) and then that answer validate (§2.2.2; insecure addresses give
+//   "insecure": no DANE for the host, bogus ones "bogus"):
 //   DANE-TA(2) and DANE-EE(3), selector 0/1, matching 0/1/2 (§3.1; others are unusable and
 //   dropped). "bogus" (validation failed) means the host must not be used (§2.1.1).
 //
@@ -56,6 +58,8 @@ class Dane {
   // Blocking forms (on the calling thread).
   Validation lookup_mx(const std::string& domain);
   TlsaResult lookup_tlsa(const std::string& host, uint16_t port);
+  // The host's A and AAAA answers judged together: bogus if one is, insecure if one is.
+  Validation lookup_addresses(const std::string& host);
 
  private:
   Dane(ub_ctx* ctx, std::string anchor_zone);

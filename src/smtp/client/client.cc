@@ -1,6 +1,7 @@
 #include "smtp/client/client.h"
 
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
@@ -105,6 +106,13 @@ class Wire {
   bool broken_ = false;  // a read or write failed: the connection is not used again
 };
 
+// A host name to check a certificate against, or an address literal (no name to check).
+bool is_ip_literal(const std::string& name) {
+  boost::system::error_code ec;
+  (void)asio::ip::make_address(name, ec);
+  return !ec;
+}
+
 // RFC 7672 §3.1: DANE-EE(3) and DANE-TA(2) only; PKIX-TA(0)/PKIX-EE(1) are unusable for SMTP.
 void prepare_dane(SSL* ssl, const std::string& server_name, const std::vector<Tlsa>& records) {
   SSL_dane_enable(ssl, server_name.c_str());
@@ -122,6 +130,7 @@ struct Session::State {
   std::unique_ptr<Wire> wire;
   Extensions ext;
   bool tls = false;
+  bool verified = false;  // the peer's certificate verified (enforced, or checked only)
   size_t messages = 0;
   bool clean = true;  // the last transaction ended with a reply
   ClientOptions options;
@@ -230,7 +239,7 @@ asio::awaitable<OpenResult> Client::open(tcp::endpoint endpoint, std::string ser
   }
   if (!helo_only) ext = parse_extensions(*ehlo_reply);
 
-  bool tls = false;
+  bool tls = false, verified = false;
   if (allow_tls && ext.starttls) {
     auto starttls_write = wire->write("STARTTLS\r\n", command_timeout);
     if (!co_await std::move(starttls_write)) {
@@ -252,10 +261,23 @@ asio::awaitable<OpenResult> Client::open(tcp::endpoint endpoint, std::string ser
         co_return out;
       }
       std::function<void(SSL*)> prepare;
-      if (!security.tlsa.empty())
-        prepare = [&server_name, &security](SSL* ssl) { prepare_dane(ssl, server_name, security.tlsa); };
       // With DANE, OpenSSL's DANE check replaces the PKIX one (prepare_dane turns verification on).
       const bool pkix = verify && security.tlsa.empty();
+      const bool check_only = !verify && security.check_certificate && !is_ip_literal(server_name);
+      SSL* handle = nullptr;
+      if (!security.tlsa.empty()) {
+        prepare = [&server_name, &security](SSL* ssl) { prepare_dane(ssl, server_name, security.tlsa); };
+      } else if (check_only) {
+        // SSL_VERIFY_NONE (set for an unverified handshake) still verifies the chain and, with
+        // the host set here, the name; it only does not stop the handshake. The result is read
+        // after it (SSL_get_verify_result).
+        prepare = [&server_name, &handle](SSL* ssl) {
+          handle = ssl;
+          X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+          X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+          X509_VERIFY_PARAM_set1_host(param, server_name.c_str(), server_name.size());
+        };
+      }
       auto handshake = wire->connection().start_tls_client(*tls_, server_name, pkix, command_timeout, prepare);
       if (auto hec = co_await std::move(handshake)) {
         out.tls_handshake_failed = true;
@@ -266,6 +288,8 @@ asio::awaitable<OpenResult> Client::open(tcp::endpoint endpoint, std::string ser
         co_return out;
       }
       tls = true;
+      verified = verify || (handle != nullptr && SSL_get_verify_result(handle) == X509_V_OK &&
+                            SSL_get0_peer_certificate(handle) != nullptr);
       // RFC 3207 §4.2: forget what was learnt before TLS and ask again.
       auto again_write = wire->write(ehlo, command_timeout);
       if (!co_await std::move(again_write)) {
@@ -291,6 +315,7 @@ asio::awaitable<OpenResult> Client::open(tcp::endpoint endpoint, std::string ser
   state->wire = std::move(wire);
   state->ext = ext;
   state->tls = tls;
+  state->verified = verified;
   state->options = options_;
   out.session = std::make_unique<Session>(std::move(state));
   co_return out;
@@ -319,6 +344,7 @@ asio::awaitable<SessionResult> Session::send(std::string mail_from, std::vector<
                                              std::shared_ptr<const std::string> message_ptr) {
   SessionResult result;
   result.tls = state_->tls;
+  result.certificate_verified = state_->tls && state_->verified;
   const size_t n = recipients.size();
   auto set_all = [&](Outcome o, const Reply& r, bool try_next) {
     result.recipients.assign(n, RecipientResult{o, r});

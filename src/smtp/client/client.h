@@ -66,6 +66,9 @@ struct SessionResult {
   std::vector<RecipientResult> recipients;  // one per recipient, in the order given
   bool try_another_host = false;
   bool tls = false;  // the message went over TLS
+  // Over TLS: the certificate verified for the host name (PKIX, or DANE's TLSA match). Without
+  // enforcement it is only checked when Security::check_certificate asks (MTA-STS testing).
+  bool certificate_verified = false;
 };
 
 // A TLSA record (RFC 6698 §2.1) as DANE (RFC 7672) uses it: usage 2 (DANE-TA) or 3 (DANE-EE),
@@ -83,6 +86,9 @@ struct Security {
   std::optional<TlsPolicy> tls;            // overrides ClientOptions::tls
   std::optional<bool> verify_certificate;  // overrides ClientOptions::verify_certificate
   std::vector<Tlsa> tlsa;                  // non-empty: DANE
+  // Check the certificate as verify_certificate would, but only report the result
+  // (SessionResult::certificate_verified) and go on either way: MTA-STS testing mode (RFC 8461 §5).
+  bool check_certificate = false;
 };
 
 // An open connection to one host after EHLO (and STARTTLS), for one message after another
