@@ -31,8 +31,9 @@ struct Generation {
   std::weak_ptr<store::Mailbox> mailbox;
   int64_t base_ms = 0;
   bool base_uploaded = false;
-  bool ended = false;   // its capture is over: upload what is queued, then forget it
-  bool broken = false;  // nothing more of it is shipped
+  bool ended = false;     // its capture is over or replaced: nothing more is queued
+  bool broken = false;    // nothing more of it is shipped
+  bool released = false;  // the store let go of its sink: no commit can come any more
   uint32_t next_index = 1;
   std::deque<store::WalCommit> queue;
   size_t queued_bytes = 0;
@@ -135,7 +136,18 @@ void WalShipper::pass(bool start_new) {
       auto g = std::make_shared<Generation>();
       g->mailbox_id = id;
       g->mailbox = mailbox;
-      auto sink = [shared, g](store::WalCommit&& c) {
+      // The store drops the sink when the capture ends (the mailbox closed: its last commits, e.g.
+      // PRAGMA optimize, come from the destructor). Until then the generation must stay listed.
+      struct Release {
+        std::shared_ptr<Shared> shared;
+        std::shared_ptr<Generation> g;
+        ~Release() {
+          std::lock_guard lock(shared->mutex);
+          g->released = true;
+        }
+      };
+      std::shared_ptr<Release> release(new Release{shared, g});  // no temporary: its destructor would release
+      auto sink = [shared, g, release](store::WalCommit&& c) {
         std::lock_guard lock(shared->mutex);
         if (g->broken || g->ended) return false;
         if (shared->queued + c.frames.size() > shared->max_queued) {
@@ -241,11 +253,10 @@ void WalShipper::pass(bool start_new) {
     }
   }
 
-  // 3. Generations whose mailbox closed (its capture ended with it) and whose queue is empty.
+  // 3. Generations whose capture is over for good and whose queue is empty.
   std::lock_guard lock(shared->mutex);
   std::erase_if(shared->generations, [&](const std::shared_ptr<Generation>& g) {
-    bool over = g->ended || g->broken || g->mailbox.expired();
-    if (!over || !g->queue.empty()) return false;
+    if (!g->released || !g->queue.empty()) return false;
     if (auto it = shared->current.find(g->mailbox_id); it != shared->current.end() && it->second == g)
       shared->current.erase(it);
     return true;
