@@ -350,6 +350,16 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
 
     for (const auto& key : restart_keys(*running, *fresh))
       log::warn("reload_needs_restart", {{"key", key}, {"detail", "changed; needs a restart, the old value stays"}});
+    // The shipper keeps the [backup] table it started with (its generations are in flight).
+    const auto &was = *backup_config, &now = *fresh_backup;
+    bool shipper_changed =
+        was.continuous &&
+        (was.ship_seconds != now.ship_seconds || was.target != now.target || was.endpoint != now.endpoint ||
+         was.bucket != now.bucket || was.prefix != now.prefix || was.keep != now.keep ||
+         was.generation_seconds != now.generation_seconds || was.continuous_buffer_mb != now.continuous_buffer_mb);
+    if (was.continuous != now.continuous || shipper_changed)
+      log::warn("reload_needs_restart",
+                {{"key", "backup.continuous"}, {"detail", "continuous protection keeps its settings until a restart"}});
     // Keep what cannot change at run time as it is, so that the next reload compares with it.
     fresh->listen = running->listen;
     fresh->io_threads = running->io_threads;

@@ -145,6 +145,13 @@ def test_restore_to_a_point_in_time_with_continuous_protection(tmp_path, s3):
         assert bad.returncode != 0 and "invalid credentials" in bad.stderr, bad.stderr
         srv.start()
         assert status(srv, user, password)[0] == 5
+        # The shipper keeps its settings until a restart; a reload that changes them says so.
+        with open(srv.config) as f:
+            text = f.read()
+        with open(srv.config, "w") as f:
+            f.write(text.replace("ship_seconds = 1\n", "ship_seconds = 2\n"))
+        srv.proc.send_signal(signal.SIGHUP)
+        assert srv.wait_for_log("key=backup.continuous", timeout=30), srv.read_log()[-2000:]
         assert password not in srv.read_log() and user not in srv.read_log()
     finally:
         srv.stop()
