@@ -145,6 +145,14 @@ def test_restore_to_a_point_in_time_with_continuous_protection(tmp_path, s3):
         assert bad.returncode != 0 and "invalid credentials" in bad.stderr, bad.stderr
         srv.start()
         assert status(srv, user, password)[0] == 5
+        # The restored mailbox, opened again, gets a generation of its own: its base is the restored
+        # file, and what is written next ships after it.
+        w = srv.wire()
+        w.login(user, password)
+        append(w, "INBOX", message(subject="C", body=f"{MARKER} C\r\n"))
+        wait_until(lambda: shipped.messages() == 6, "the message after the restore to be shipped")
+        w.ok("LOGOUT")
+        w.close()
         # The shipper keeps its settings until a restart; a reload that changes them says so.
         with open(srv.config) as f:
             text = f.read()
