@@ -386,6 +386,7 @@ asio::awaitable<OutboundQueue::DomainResult> OutboundQueue::deliver_domain(std::
         // §3.1.3: secure records that are all unusable leave mandatory (unauthenticated) TLS.
         dane_host = true;
         security.tlsa = std::move(tlsa.usable);
+        security.dane_names = std::move(tlsa.names);
         security.tls = smtp::client::TlsPolicy::required;
         if (security.tlsa.empty()) security.verify_certificate = false;
       }

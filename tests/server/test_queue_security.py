@@ -40,7 +40,9 @@ HOSTS = {"mx-good.s.test": "127.0.0.20", "mx-other.s.test": "127.0.0.21", "mx-no
          "mx-badname.s.test": "127.0.0.27",  # not named by the certificate, like mx-nocert
          "mx-dgood.d.example": "127.0.0.30", "mx-dwrong.d.example": "127.0.0.31",
          # MX hosts of the signed d.example whose addresses are in the unsigned s.test (RFC 7672 §2.2.2).
-         "mx-dins.s.test": "127.0.0.32", "mx-dout.s.test": "127.0.0.33"}
+         "mx-dins.s.test": "127.0.0.32", "mx-dout.s.test": "127.0.0.33",
+         # Targets of secure CNAMEs inside d.example (the TLSA base domain is the expanded name first).
+         "mx-dr1.d.example": "127.0.0.34", "mx-dr2.d.example": "127.0.0.35", "mx-dr3.d.example": "127.0.0.36"}
 # The certificate's names: every host but mx-nocert and mx-badname, and the policy hosts.
 CERT_NAMES = [h for h in HOSTS if h not in ("mx-nocert.s.test", "mx-badname.s.test")] + [
     "mta-sts.enforce.s.test", "mta-sts.unlisted.s.test", "mta-sts.nocert.s.test", "mta-sts.testing.s.test",
@@ -97,7 +99,15 @@ def signed_zone(d, spki_sha256):
             # A secure MX name and a secure (wrong) TLSA record, but the name is a CNAME into the
             # unsigned s.test: its addresses are insecure, so the TLSA record must not be used.
             "alias IN MX 10 mx-dalias.d.example.\nmx-dalias IN CNAME mx-dins.s.test.\n"
-            f"_25._tcp.mx-dalias IN TLSA 3 1 1 {'00' * 32}\n")
+            f"_25._tcp.mx-dalias IN TLSA 3 1 1 {'00' * 32}\n"
+            # Secure CNAME chains (RFC 7672 §2.2.2): the expanded name's TLSA records come first,
+            # the MX host name's only when the expanded name has none.
+            "cname1 IN MX 10 mx-dc1.d.example.\nmx-dc1 IN CNAME mx-dr1.d.example.\nmx-dr1 IN A 127.0.0.34\n"
+            f"_25._tcp.mx-dr1 IN TLSA 3 1 1 {'00' * 32}\n"
+            "cname2 IN MX 10 mx-dc2.d.example.\nmx-dc2 IN CNAME mx-dr2.d.example.\nmx-dr2 IN A 127.0.0.35\n"
+            f"_25._tcp.mx-dr2 IN TLSA 3 1 1 {spki_sha256}\n_25._tcp.mx-dc2 IN TLSA 3 1 1 {'00' * 32}\n"
+            "cname3 IN MX 10 mx-dc3.d.example.\nmx-dc3 IN CNAME mx-dr3.d.example.\nmx-dr3 IN A 127.0.0.36\n"
+            f"_25._tcp.mx-dc3 IN TLSA 3 1 1 {'00' * 32}\n")
     zd = os.path.join(d, "zone")
     os.makedirs(zd)
     with open(f"{zd}/d.example.zone", "w") as f:
@@ -334,6 +344,22 @@ def test_dane_not_applied_when_the_mx_name_leads_to_insecure_addresses(bench):
     inject(bench, "u@alias.d.example", subject)
     wait_for(lambda: sink_received(bench.sink_dir, subject))
     assert all(m["tls"] for m in received_at(bench, HOSTS["mx-dins.s.test"]))
+
+
+def test_dane_uses_the_tlsa_records_of_the_cname_expanded_mx_name_first(bench):
+    """RFC 7672 §2.2.2: the MX host name is a secure CNAME. A wrong TLSA record at the expanded
+    name defers (the MX name itself has none); a matching one there delivers although the MX name
+    has a wrong one; with none at the expanded name, the MX name's (wrong) record applies."""
+    q1 = inject(bench, "u@cname1.d.example", "dane cname1 " + uuid.uuid4().hex)
+    subject = "dane cname2 " + uuid.uuid4().hex
+    inject(bench, "u@cname2.d.example", subject)
+    q3 = inject(bench, "u@cname3.d.example", "dane cname3 " + uuid.uuid4().hex)
+    wait_for(lambda: sink_received(bench.sink_dir, subject))
+    assert all(m["tls"] for m in received_at(bench, HOSTS["mx-dr2.d.example"]))
+    for qid, host in ((q1, "mx-dr1.d.example"), (q3, "mx-dr3.d.example")):
+        r = wait_for(lambda: tried(bench, qid))
+        assert r["state"] == "pending" and r["code"] == 451 and r["enhanced"] == "4.7.5", r
+        assert received_at(bench, HOSTS[host]) == []
 
 
 def test_unsigned_domain_without_policy_is_opportunistic_as_before(bench):

@@ -2,6 +2,8 @@
 
 #include <unbound.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -24,6 +26,12 @@ std::string forwarder(const std::string& server) {
   std::string host = server.substr(0, colon), port = server.substr(colon + 1);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   return host + "@" + port;
+}
+
+bool iequals(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 Validation judge(const ub_result* r) {
@@ -113,37 +121,43 @@ Validation Dane::lookup_mx(const std::string& domain) {
   return s;
 }
 
-Validation Dane::lookup_addresses(const std::string& host) {
-  if (!validating()) return Validation::insecure;
-  // Both families: an address the client may connect to must be as trustworthy as the TLSA
-  // records that authenticate it. Any bogus answer is bogus, any insecure one (a CNAME into an
-  // unsigned zone, an insecure delegation) makes the host insecure; a signed denial (no AAAA) is
-  // secure.
-  Validation worst = Validation::secure;
-  for (int type : {kTypeA, kTypeAaaa}) {
-    ub_result* r = nullptr;
-    if (ub_resolve(ctx_, host.c_str(), type, kClassIn, &r) != 0 || r == nullptr) return Validation::failed;
-    Validation v = judge(r);
-    ub_resolve_free(r);
-    if (v == Validation::bogus) return v;
-    if (v == Validation::insecure) worst = v;
-  }
-  return worst;
-}
+Validation Dane::lookup_addresses(const std::string& host) { return resolve_addresses(host).validation; }
 
-TlsaResult Dane::lookup_tlsa(const std::string& host, uint16_t port) {
-  TlsaResult out;
+Dane::Addresses Dane::resolve_addresses(const std::string& host) {
+  Addresses out;
   if (!validating()) {
     out.validation = Validation::insecure;
     return out;
   }
-  // RFC 7672 §2.2.2: TLSA records are looked up only for an MX host whose address records are
-  // secure too, not only the MX answer: with insecure addresses, DANE does not apply to the host
-  // (opportunistic TLS as without DANE); with bogus ones (or a failed lookup) it is not used.
-  out.validation = lookup_addresses(host);
-  if (out.validation != Validation::secure) return out;
-  out.validation = Validation::failed;
-  std::string name = "_" + std::to_string(port) + "._tcp." + host;
+  // Both families: an address the client may connect to must be as trustworthy as the TLSA
+  // records that authenticate it. Any bogus answer is bogus, any insecure one (a CNAME into an
+  // unsigned zone, an insecure delegation) makes the host insecure; a signed denial (no AAAA) is
+  // secure. A secure answer covers the CNAME chain it followed, so its canonical name is trusted.
+  Validation worst = Validation::secure;
+  for (int type : {kTypeA, kTypeAaaa}) {
+    ub_result* r = nullptr;
+    if (ub_resolve(ctx_, host.c_str(), type, kClassIn, &r) != 0 || r == nullptr) return out;
+    Validation v = judge(r);
+    if (v == Validation::secure && r->havedata && r->canonname != nullptr && out.expanded.empty()) {
+      std::string canonical = r->canonname;
+      if (!canonical.empty() && canonical.back() == '.') canonical.pop_back();
+      if (!iequals(canonical, host)) out.expanded = canonical;
+    }
+    ub_resolve_free(r);
+    if (v == Validation::bogus) {
+      out.validation = v;
+      return out;
+    }
+    if (v == Validation::insecure) worst = v;
+  }
+  out.validation = worst;
+  if (worst != Validation::secure) out.expanded.clear();
+  return out;
+}
+
+TlsaResult Dane::tlsa_at(const std::string& base, uint16_t port) {
+  TlsaResult out;
+  std::string name = "_" + std::to_string(port) + "._tcp." + base;
   ub_result* r = nullptr;
   if (ub_resolve(ctx_, name.c_str(), kTypeTlsa, kClassIn, &r) != 0 || r == nullptr) return out;
   out.validation = judge(r);
@@ -166,6 +180,36 @@ TlsaResult Dane::lookup_tlsa(const std::string& host, uint16_t port) {
     }
   }
   ub_resolve_free(r);
+  return out;
+}
+
+TlsaResult Dane::lookup_tlsa(const std::string& host, uint16_t port) {
+  TlsaResult out;
+  if (!validating()) {
+    out.validation = Validation::insecure;
+    return out;
+  }
+  // RFC 7672 §2.2.2: TLSA records are looked up only for an MX host whose address records are
+  // secure too, not only the MX answer: with insecure addresses, DANE does not apply to the host
+  // (opportunistic TLS as without DANE); with bogus ones (or a failed lookup) it is not used.
+  Addresses addresses = resolve_addresses(host);
+  if (addresses.validation != Validation::secure) {
+    out.validation = addresses.validation;
+    return out;
+  }
+  // Through a secure CNAME chain: the expanded name first; when it has no secure TLSA records
+  // (a signed denial, or an insecure answer there), the name the MX record gave.
+  if (!addresses.expanded.empty()) {
+    out = tlsa_at(addresses.expanded, port);
+    bool found = out.validation == Validation::secure && (!out.usable.empty() || out.unusable > 0);
+    if (found || out.validation == Validation::bogus || out.validation == Validation::failed) {
+      out.names = {addresses.expanded, host};
+      return out;
+    }
+  }
+  out = tlsa_at(host, port);
+  out.names = {host};
+  if (!addresses.expanded.empty()) out.names.push_back(addresses.expanded);
   return out;
 }
 

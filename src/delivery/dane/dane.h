@@ -7,7 +7,10 @@
 // counts as insecure: no DANE, delivery as without it.
 //   tlsa(host): the usable TLSA records at _25._tcp.<host> when the host's own address records
 //   (A and AAAA, CNAMEs followed) and then that answer validate (§2.2.2; insecure addresses give
-//   "insecure": no DANE for the host, bogus ones "bogus"):
+//   "insecure": no DANE for the host, bogus ones "bogus"). When the addresses came through a
+//   secure CNAME chain, the TLSA records are looked up first at the fully expanded name, then
+//   (none there) at the MX host name itself (§2.2.2, RFC 7671 §7), and both names are the
+//   certificate's reference identifiers for DANE-TA (§3.2.2):
 //   DANE-TA(2) and DANE-EE(3), selector 0/1, matching 0/1/2 (§3.1; others are unusable and
 //   dropped). "bogus" (validation failed) means the host must not be used (§2.1.1).
 //
@@ -44,6 +47,9 @@ struct TlsaResult {
   Validation validation = Validation::failed;
   std::vector<smtp::client::Tlsa> usable;  // when secure
   size_t unusable = 0;                     // records dropped (usage 0/1, unknown parameters)
+  // The names a DANE-TA(2) certificate may carry: the TLSA base domain first (it is also the
+  // SNI), then the other of the MX host name and its CNAME expansion, when they differ.
+  std::vector<std::string> names;
 };
 
 class Dane {
@@ -62,6 +68,14 @@ class Dane {
   Validation lookup_addresses(const std::string& host);
 
  private:
+  struct Addresses {
+    Validation validation = Validation::failed;
+    std::string expanded;  // the CNAME chain's target when the host name is an alias, else empty
+  };
+  Addresses resolve_addresses(const std::string& host);
+  // The TLSA RRset at _<port>._tcp.<base>, judged and filtered.
+  TlsaResult tlsa_at(const std::string& base, uint16_t port);
+
   Dane(ub_ctx* ctx, std::string anchor_zone);
   // Whether the resolver path validates at all: the trust anchor's own DNSKEY answer must be
   // secure (asked once, again after an hour). A forwarder that strips DNSSEC, or one that does not

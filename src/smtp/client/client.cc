@@ -114,8 +114,11 @@ bool is_ip_literal(const std::string& name) {
 }
 
 // RFC 7672 §3.1: DANE-EE(3) and DANE-TA(2) only; PKIX-TA(0)/PKIX-EE(1) are unusable for SMTP.
-void prepare_dane(SSL* ssl, const std::string& server_name, const std::vector<Tlsa>& records) {
-  SSL_dane_enable(ssl, server_name.c_str());
+void prepare_dane(SSL* ssl, const std::string& server_name, const Security& security) {
+  const auto& names = security.dane_names;
+  SSL_dane_enable(ssl, names.empty() ? server_name.c_str() : names.front().c_str());
+  for (size_t i = 1; i < names.size(); ++i) SSL_add1_host(ssl, names[i].c_str());
+  const auto& records = security.tlsa;
   // §3.1.1: with DANE-EE the certificate's names are not checked (the key is pinned by DNSSEC).
   SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
   for (const auto& t : records) SSL_dane_tlsa_add(ssl, t.usage, t.selector, t.matching, t.data.data(), t.data.size());
@@ -266,7 +269,7 @@ asio::awaitable<OpenResult> Client::open(tcp::endpoint endpoint, std::string ser
       const bool check_only = !verify && security.check_certificate && !is_ip_literal(server_name);
       SSL* handle = nullptr;
       if (!security.tlsa.empty()) {
-        prepare = [&server_name, &security](SSL* ssl) { prepare_dane(ssl, server_name, security.tlsa); };
+        prepare = [&server_name, &security](SSL* ssl) { prepare_dane(ssl, server_name, security); };
       } else if (check_only) {
         // SSL_VERIFY_NONE (set for an unverified handshake) still verifies the chain and, with
         // the host set here, the name; it only does not stop the handshake. The result is read
@@ -278,7 +281,9 @@ asio::awaitable<OpenResult> Client::open(tcp::endpoint endpoint, std::string ser
           X509_VERIFY_PARAM_set1_host(param, server_name.c_str(), server_name.size());
         };
       }
-      auto handshake = wire->connection().start_tls_client(*tls_, server_name, pkix, command_timeout, prepare);
+      const std::string& sni =
+          security.tlsa.empty() || security.dane_names.empty() ? server_name : security.dane_names.front();
+      auto handshake = wire->connection().start_tls_client(*tls_, sni, pkix, command_timeout, prepare);
       if (auto hec = co_await std::move(handshake)) {
         out.tls_handshake_failed = true;
         set_all(

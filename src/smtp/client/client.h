@@ -86,6 +86,9 @@ struct Security {
   std::optional<TlsPolicy> tls;            // overrides ClientOptions::tls
   std::optional<bool> verify_certificate;  // overrides ClientOptions::verify_certificate
   std::vector<Tlsa> tlsa;                  // non-empty: DANE
+  // With DANE, the names the certificate may carry (DANE-TA), the first being the TLSA base
+  // domain, also sent as SNI (RFC 7672 §3.2.2, §8.1); empty: the server name alone.
+  std::vector<std::string> dane_names;
   // Check the certificate as verify_certificate would, but only report the result
   // (SessionResult::certificate_verified) and go on either way: MTA-STS testing mode (RFC 8461 §5).
   bool check_certificate = false;
