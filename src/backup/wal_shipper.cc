@@ -116,7 +116,63 @@ void WalShipper::pass(bool start_new) {
   std::filesystem::create_directories(work_dir_, ec);
   ::chmod(work_dir_.c_str(), 0700);
 
-  // 1. A generation for every open mailbox whose capture is not running (new, reopened, or ended).
+  // Queued commits, in order, packed into segments: before new generations start (a generation
+  // that ended ships its last commits before the new base prunes it), and after.
+  auto flush = [&] {
+    std::vector<std::shared_ptr<Generation>> gens;
+    {
+      std::lock_guard lock(shared->mutex);
+      gens = shared->generations;
+    }
+    for (auto& g : gens) {
+      for (;;) {
+        std::vector<store::WalCommit> batch;
+        size_t bytes = 0;
+        {
+          std::lock_guard lock(shared->mutex);
+          if (!g->base_uploaded || g->broken) break;
+          while (!g->queue.empty() && (batch.empty() || bytes + g->queue.front().frames.size() <= kSegmentBytes)) {
+            bytes += g->queue.front().frames.size();
+            batch.push_back(std::move(g->queue.front()));
+            g->queue.pop_front();
+          }
+        }
+        if (batch.empty()) break;
+        std::string object;
+        for (const auto& c : batch) append_segment_commit(object, c.page_size, c.unix_ms, c.frames);
+        auto file = work_dir_ / (g->mailbox_id + ".seg");
+        auto st = fs::write_file_durably(file, object);
+        std::string sha;
+        if (st) {
+          auto h = fs::sha256_file_hex(file);
+          if (h)
+            sha = *h;
+          else
+            st = h.error();
+        }
+        if (st)
+          st = target_->put(
+              segment_object(config_.prefix, g->mailbox_id, g->name, g->next_index, batch.front().unix_ms), file, sha);
+        (void)fs::remove_if_exists(file);
+        std::lock_guard lock(shared->mutex);
+        if (!st) {
+          failed.add();
+          log::warn("wal_segment_upload_failed", {{"mailbox", g->mailbox_id}, {"reason", st.error().message}});
+          for (auto it = batch.rbegin(); it != batch.rend(); ++it) g->queue.push_front(std::move(*it));
+          break;  // kept in order; tried again at the next pass
+        }
+        ++g->next_index;
+        g->queued_bytes -= bytes;
+        shared->queued -= bytes;
+        ++shared->stats.segments;
+        shared->stats.segment_bytes += object.size();
+        shared->stats.commits += batch.size();
+      }
+    }
+  };
+  flush();
+
+  // A generation for every open mailbox whose capture is not running (new, reopened, or ended).
   if (start_new) {
     for (auto& slot : registry_->open_mailboxes()) {
       auto mailbox = std::move(slot);  // let go once the capture runs: the upload keeps no key in memory
@@ -201,59 +257,9 @@ void WalShipper::pass(bool start_new) {
     }
   }
 
-  // 2. Queued commits, in order, packed into segments.
-  std::vector<std::shared_ptr<Generation>> gens;
-  {
-    std::lock_guard lock(shared->mutex);
-    gens = shared->generations;
-  }
-  for (auto& g : gens) {
-    for (;;) {
-      std::vector<store::WalCommit> batch;
-      size_t bytes = 0;
-      {
-        std::lock_guard lock(shared->mutex);
-        if (!g->base_uploaded || g->broken) break;
-        while (!g->queue.empty() && (batch.empty() || bytes + g->queue.front().frames.size() <= kSegmentBytes)) {
-          bytes += g->queue.front().frames.size();
-          batch.push_back(std::move(g->queue.front()));
-          g->queue.pop_front();
-        }
-      }
-      if (batch.empty()) break;
-      std::string object;
-      for (const auto& c : batch) append_segment_commit(object, c.page_size, c.unix_ms, c.frames);
-      auto file = work_dir_ / (g->mailbox_id + ".seg");
-      auto st = fs::write_file_durably(file, object);
-      std::string sha;
-      if (st) {
-        auto h = fs::sha256_file_hex(file);
-        if (h)
-          sha = *h;
-        else
-          st = h.error();
-      }
-      if (st)
-        st = target_->put(segment_object(config_.prefix, g->mailbox_id, g->name, g->next_index, batch.front().unix_ms),
-                          file, sha);
-      (void)fs::remove_if_exists(file);
-      std::lock_guard lock(shared->mutex);
-      if (!st) {
-        failed.add();
-        log::warn("wal_segment_upload_failed", {{"mailbox", g->mailbox_id}, {"reason", st.error().message}});
-        for (auto it = batch.rbegin(); it != batch.rend(); ++it) g->queue.push_front(std::move(*it));
-        break;  // kept in order; tried again at the next pass
-      }
-      ++g->next_index;
-      g->queued_bytes -= bytes;
-      shared->queued -= bytes;
-      ++shared->stats.segments;
-      shared->stats.segment_bytes += object.size();
-      shared->stats.commits += batch.size();
-    }
-  }
+  flush();
 
-  // 3. Generations whose capture is over for good and whose queue is empty.
+  // Generations whose capture is over for good and whose queue is empty.
   std::lock_guard lock(shared->mutex);
   std::erase_if(shared->generations, [&](const std::shared_ptr<Generation>& g) {
     if (!g->released || !g->queue.empty()) return false;
