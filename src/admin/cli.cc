@@ -12,6 +12,7 @@
 #include "admin/queue_commands.h"
 #include "admin/quickstart_command.h"
 #include "admin/serve_command.h"
+#include "admin/spam_commands.h"
 #include "crypto/secret.h"
 
 namespace sealmail::admin {
@@ -33,6 +34,7 @@ int run(int argc, char** argv) {
   add_directory_commands(app, data_dir, exit_code);
   add_protection_commands(app, data_dir, exit_code);
   add_pgp_key_commands(app, data_dir, exit_code);
+  add_spam_commands(app, data_dir, exit_code);
   add_queue_commands(app, data_dir, exit_code);
   add_backup_commands(app, data_dir, exit_code);
   add_portability_commands(app, data_dir, exit_code);

@@ -185,6 +185,8 @@ MxServer::Parts::Contexts MxServer::Parts::build(const Config& config, const Sub
   route.webhooks = std::make_shared<delivery::WebhookSender>(*runtime, hooks);
   route.srs = srs;
   route.filter = std::make_shared<delivery::filters::ContentFilter>(content_filter_options(config.protections));
+  route.spam =
+      std::make_shared<delivery::filters::SpamFilter>(delivery::filters::SpamFilter::model_file(config.data_dir));
   delivery::auth::DnsRecordsOptions auth_dns;
   // Its own resolver if set, else the one forwarding's MX lookups use.
   auth_dns.servers =

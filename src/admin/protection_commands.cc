@@ -11,7 +11,23 @@ namespace {
 
 namespace filters = delivery::filters;
 
-constexpr const char* kNames[] = {"virus", "executables", "phishing"};
+constexpr const char* kNames[] = {"virus", "executables", "phishing", "spam", "adult", "junk_threshold"};
+
+// A value each name accepts: --unset checks only the name.
+const char* sample_value(const std::string& name) {
+  if (name == "phishing" || name == "spam" || name == "adult") return "junk";
+  if (name == "junk_threshold") return "0.9";
+  return "on";
+}
+
+std::string value_of(const filters::Protections& p, const std::string& name) {
+  if (name == "virus") return p.virus ? "on" : "off";
+  if (name == "executables") return p.executables ? "on" : "off";
+  if (name == "phishing") return filters::to_string(p.phishing);
+  if (name == "spam") return filters::to_string(p.spam);
+  if (name == "adult") return filters::to_string(p.adult);
+  return filters::format_threshold(p.junk_threshold);
+}
 
 struct Change {
   std::string name;
@@ -31,7 +47,7 @@ Result<std::vector<Change>> parse_changes(const std::vector<std::string>& sets,
   }
   for (const auto& name : unsets) {
     // Any value is fine for the check: only the name matters.
-    auto known = filters::check_setting(name, name == "phishing" ? "junk" : "on");
+    auto known = filters::check_setting(name, sample_value(name));
     if (!known) return known.error();
     out.push_back({name, std::nullopt});
   }
@@ -42,9 +58,7 @@ Result<std::vector<Change>> parse_changes(const std::vector<std::string>& sets,
 void print(const filters::SettingMap& domain, const filters::SettingMap* alias) {
   filters::Protections p = filters::effective(domain, alias ? *alias : filters::SettingMap{});
   for (const char* name : kNames) {
-    std::string value = name == std::string("virus")         ? (p.virus ? "on" : "off")
-                        : name == std::string("executables") ? (p.executables ? "on" : "off")
-                                                             : filters::to_string(p.phishing);
+    std::string value = value_of(p, name);
     const char* source = alias && alias->count(name) ? "alias" : domain.count(name) ? "domain" : "default";
     std::printf("%-12s %-7s (%s)\n", name, value.c_str(), source);
   }
@@ -74,7 +88,7 @@ void with_directory(const std::string& data_dir, int& exit_code, F&& fn) {
 void add_protection_commands(CLI::App& app, std::string& data_dir, int& exit_code) {
   const char* help =
       "show or set content protections: virus=on|off, executables=on|off, phishing=refuse|junk|off, "
-      "dnsbl=on|off, greylist=on|off, rspamd=on|off";
+      "spam=refuse|junk|off, adult=refuse|junk|off, junk_threshold=0..1, dnsbl=on|off, greylist=on|off, rspamd=on|off";
   {
     auto* cmd = app.get_subcommand("domain")->add_subcommand("protections", help);
     auto name = std::make_shared<std::string>();

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "classify/message_tokens.h"
 #include "core/ascii.h"
 #include "core/log.h"
 #include "core/time.h"
@@ -53,6 +54,41 @@ struct Router::Plan {
   std::map<std::string, int64_t> forward_owner;
   std::map<std::string, int64_t> webhook_owner;
 };
+
+struct Router::JunkCheck {
+  std::vector<classify::Token> tokens;
+  std::shared_ptr<const classify::Model> model;  // the server's
+  classify::Scores global;
+  std::map<int64_t, filters::Protections> protections;  // by alias id
+};
+
+std::shared_ptr<Router::JunkCheck> Router::junk_check_blocking(const std::vector<directory::Alias>& recipients,
+                                                               const std::string& message,
+                                                               std::optional<smtp::Reply>& refuse) {
+  auto check = std::make_shared<JunkCheck>();
+  bool wanted = false;
+  for (const auto& alias : recipients) {
+    auto domain_settings = parts_.directory->domain_protections(alias.domain_id);
+    auto alias_settings = parts_.directory->alias_protections(alias.id);
+    if (!domain_settings || !alias_settings) {
+      refuse = make(451, "4.3.0", "Temporary lookup failure");
+      return nullptr;
+    }
+    auto p = filters::effective(*domain_settings, *alias_settings);
+    wanted = wanted || p.spam != filters::JunkAction::off || p.adult != filters::JunkAction::off;
+    check->protections.emplace(alias.id, p);
+  }
+  if (!wanted) return nullptr;
+  check->model = parts_.spam->model();
+  check->tokens = classify::message_tokens(message);
+  check->global = classify::score(check->tokens, *check->model, nullptr);
+  for (const auto& [id, p] : check->protections)
+    if (auto why = filters::SpamFilter::refusal(check->global, p)) {
+      refuse = make(550, "5.7.1", *why);
+      return nullptr;
+    }
+  return check;
+}
 
 Router::Router(net::Runtime& runtime, RouterParts parts, RouterOptions options)
     : runtime_(runtime),
@@ -152,15 +188,38 @@ Result<Router::Plan> Router::plan_blocking(const smtp::Envelope& envelope) {
   return plan;
 }
 
-Router::Copy Router::store_blocking(const directory::Alias& alias, const std::string& bytes,
-                                    const std::string& folder) {
+Router::Copy Router::store_blocking(const directory::Alias& alias, const std::string& given,
+                                    const std::string& given_folder, const JunkCheck* junk) {
+  std::string folder = given_folder;
+  std::string bytes;
+  auto open_now = parts_.registry->find(alias.mailbox_id);
+  const filters::Protections* protections = nullptr;
+  if (junk)
+    if (auto it = junk->protections.find(alias.id); it != junk->protections.end()) protections = &it->second;
+  if (protections) {
+    // With the owner's training when the mailbox is open; the server's model alone otherwise.
+    classify::Scores scores = junk->global;
+    if (open_now) {
+      auto personal = open_now->junk_model(junk->tokens);
+      if (personal) scores = classify::score(junk->tokens, *junk->model, &*personal);
+    }
+    auto v = filters::SpamFilter::verdict(scores, *protections);
+    if (v.junk) folder = "Junk";  // never out of Junk: DMARC quarantine and phishing keep theirs
+    // Below Return-Path (RFC 5321 §4.4: the first line of a stored message).
+    auto eol = given.find("\r\n");
+    size_t at = eol == std::string::npos ? 0 : eol + 2;
+    bytes.reserve(given.size() + v.header.size());
+    bytes.append(given, 0, at).append(v.header).append(given, at, std::string::npos);
+  } else {
+    bytes = given;
+  }
   auto usage = usage_blocking(alias);
   if (!usage) return {Outcome::temporary, make(451, "4.3.0", "Temporary lookup failure")};
   if (!usage->could_ever_fit(bytes.size()))
     return {Outcome::permanent, make(552, "5.2.2", "Message exceeds the mailbox quota")};
   if (!usage->fits(bytes.size())) return {Outcome::temporary, make(452, "4.2.2", "Mailbox full")};
   int64_t now = unix_now();
-  if (auto open = parts_.registry->find(alias.mailbox_id)) {
+  if (auto open = open_now ? open_now : parts_.registry->find(alias.mailbox_id)) {
     // The owner is online: straight into INBOX (the commit is synchronous=FULL, durable), and
     // every session of the owner hears of it through the mailbox's change events.
     store::AppendRequest request;
@@ -254,6 +313,14 @@ boost::asio::awaitable<smtp::Reply> Router::deliver(smtp::Envelope envelope, std
     scan.header = screening::merge_scan_header(scan.header, screened.fields);
     scan.junk_mailboxes.insert(screened.junk_mailboxes.begin(), screened.junk_mailboxes.end());
   }
+  std::shared_ptr<JunkCheck> junk;
+  if (parts_.spam && !plan->recipients.empty()) {
+    std::optional<smtp::Reply> refuse;
+    auto classifying = runtime_.blocking(
+        [this, &plan, message, &refuse] { return junk_check_blocking(plan->recipients, *message, refuse); });
+    junk = co_await std::move(classifying);
+    if (refuse) co_return *refuse;
+  }
 
   // Issue 9, OpenPGP: each alias with a key gets the message as PGP/MIME encrypted to that key,
   // once, for its stored copy, its forwards and its webhooks alike (pgp/message_encryption.h); a
@@ -306,7 +373,8 @@ boost::asio::awaitable<smtp::Reply> Router::deliver(smtp::Envelope envelope, std
     *stored += scan.header;  // after our Received: what this hop found, below what it says it is
     *stored += *body;
     std::string folder = quarantined || scan.junk_mailboxes.count(alias.mailbox_id) ? "Junk" : "INBOX";
-    auto storing = runtime_.blocking([this, alias, stored, folder] { return store_blocking(alias, *stored, folder); });
+    auto storing = runtime_.blocking(
+        [this, alias, stored, folder, junk] { return store_blocking(alias, *stored, folder, junk.get()); });
     Copy copy = co_await std::move(storing);
     if (copy.outcome == Outcome::delivered) memory_->remember(print, key);
     copies.push_back(std::move(copy));

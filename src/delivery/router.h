@@ -18,6 +18,8 @@
 //   whose owner is away is never opened: its size is the hint it left when it last closed.
 // - Content protections (filters/content_filter.h) run on the message in memory before any copy
 //   is made: a refusal answers for the whole message; phishing may send a mailbox's copy to Junk.
+// - The junk classifier (filters/spam_filter.h) scores the clear text too; each mailbox's copy is
+//   filed by its alias's threshold, with the owner's own training when the mailbox is open.
 // - OpenPGP (issue 9, pgp/message_encryption.h): every copy for an alias with a key (stored, in the
 //   mailbox or the spool; forwarded; posted to a webhook) is the message as PGP/MIME encrypted to
 //   that key, unless it came encrypted. Drafts never pass here (IMAP APPEND stores them as given).
@@ -34,6 +36,7 @@
 #include "core/runtime.h"
 #include "delivery/auth/inbound_auth.h"
 #include "delivery/filters/content_filter.h"
+#include "delivery/filters/spam_filter.h"
 #include "delivery/forwarder.h"
 #include "delivery/screening/screener.h"
 #include "delivery/sent_memory.h"
@@ -66,6 +69,7 @@ struct RouterParts {
   std::shared_ptr<WebhookSender> webhooks;         // null: webhooks get 451
   std::shared_ptr<Srs> srs;                        // null: senders are not rewritten, no bounces come back
   std::shared_ptr<filters::ContentFilter> filter;  // null: no content protections (issue 9)
+  std::shared_ptr<filters::SpamFilter> spam;       // null: no junk classifier (issue 9)
   // Issue 9: SPF, DKIM, ARC and DMARC of inbound mail (null: no checks, no Authentication-Results).
   std::shared_ptr<auth::Authenticator> authenticator;
   // Issue 9: DNS blocklists and greylisting at RCPT, rspamd at DATA (null: none).
@@ -90,6 +94,7 @@ class Router : public smtp::Delivery {
 
  private:
   struct Plan;
+  struct JunkCheck;
   enum class Outcome { delivered, temporary, permanent };
   struct Copy {
     Outcome outcome;
@@ -103,7 +108,13 @@ class Router : public smtp::Delivery {
   Result<Plan> plan_blocking(const smtp::Envelope& envelope);
   // Bytes held now against each limit of `alias` (its mailboxes and spools).
   Result<quota::Usage> usage_blocking(const directory::Alias& alias);
-  Copy store_blocking(const directory::Alias& alias, const std::string& bytes, const std::string& folder);
+  // `junk` (may be null): the classifier's inputs; the copy gets its X-Sealmail-Spam header here,
+  // scored with the owner's training too when the mailbox is open.
+  Copy store_blocking(const directory::Alias& alias, const std::string& bytes, const std::string& folder,
+                      const JunkCheck* junk);
+  // The classifier on the server's model (null when it is off for every recipient).
+  std::shared_ptr<JunkCheck> junk_check_blocking(const std::vector<directory::Alias>& recipients,
+                                                 const std::string& message, std::optional<smtp::Reply>& refuse);
   // Our ARC set for a forwarded copy (empty when the forwarding domain has no DKIM key).
   std::string arc_set_blocking(const std::string& domain, const std::string& message, const auth::AuthVerdict& verdict);
 

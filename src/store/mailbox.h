@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "classify/model.h"
 #include "core/result.h"
 #include "crypto/mailbox_key.h"
 #include "crypto/sealed_box.h"
@@ -115,6 +116,14 @@ class Mailbox {
   // (0: all), in transactions of a few hundred; returns how many. Servers call it when idle.
   Result<size_t> index_pending(size_t limit = 0);
   Result<Quota> quota();
+
+  // The owner's junk training (issue 9, src/store/junk.cc; classify/ for the tokens and maths).
+  // The counts of `tokens` (unknown ones left out) and the message totals, as a Model.
+  Result<classify::Model> junk_model(std::span<const classify::Token> tokens);
+  // Trains the messages `uids` of `folder` as junk (`spam`) or not: their tokens are counted, the
+  // text is not kept. A message trained the same way before is skipped, one trained the other way
+  // is moved over. Returns how many messages changed the counts.
+  Result<size_t> train_junk(std::string_view folder, const UidSet& uids, bool spam);
 
   // The X25519 key pair for mail that waits while the owner is away (private key stored inside).
   Result<crypto::BoxKeyPair> box_key_pair();

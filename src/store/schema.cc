@@ -128,6 +128,22 @@ const std::vector<Table>& tables() {
        {{"name", "TEXT", "TEXT PRIMARY KEY"}, {"drained_at", "TEXT", "TEXT NOT NULL"}},
        "",
        "WITHOUT ROWID"},
+      // The owner's junk training (issue 9, classify/): per token hash (never a word), in how many
+      // messages trained as not junk (ham) and as junk (spam) it was seen; token 0 holds the
+      // message totals. Kept inside the encrypted mailbox because it is derived from the mail.
+      {"junk_tokens",
+       {{"token", "INTEGER", "INTEGER PRIMARY KEY"},
+        {"ham", "INTEGER", "INTEGER NOT NULL DEFAULT 0"},
+        {"spam", "INTEGER", "INTEGER NOT NULL DEFAULT 0"}},
+       "",
+       ""},
+      // How each trained message counts now (1 junk, 0 not junk), by body: training the same
+      // message again the same way changes nothing, the other way moves its counts over.
+      {"junk_trained",
+       {{"body_id", "INTEGER", "INTEGER PRIMARY KEY REFERENCES bodies(id) ON DELETE CASCADE"},
+        {"spam", "INTEGER", "INTEGER NOT NULL"}},
+       "",
+       ""},
   };
   return t;
 }
@@ -292,6 +308,7 @@ const std::vector<Migration>& migrations() {
       move_subscriptions,    // 3 -> 4
       add_first_recent_uid,  // 4 -> 5
       add_word_index,        // 5 -> 6
+      nullptr,               // 6 -> 7: junk_tokens, junk_trained (additive)
   };
   return m;
 }

@@ -9,7 +9,7 @@
 
 namespace sealmail::store {
 
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // Creates every table and index in an empty database (auto_vacuum must already be set).
 void create_schema(sql::Db& db);

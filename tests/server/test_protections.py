@@ -350,10 +350,15 @@ def test_protections_cli_refuses_unknown_names_and_values(server):
     r = server.cli("domain", "protections", DOMAIN, "--set", "virus=maybe", check=False)
     assert r.returncode == 1 and "virus: expected on or off" in r.stderr
     r = server.cli("domain", "protections", DOMAIN, "--set", "adult=on", check=False)
+    assert r.returncode == 1 and "adult: expected refuse, junk or off" in r.stderr
+    r = server.cli("domain", "protections", DOMAIN, "--set", "junk_threshold=1.5", check=False)
+    assert r.returncode == 1 and "junk_threshold: expected a number from 0 to 1" in r.stderr
+    r = server.cli("domain", "protections", DOMAIN, "--set", "sexy=on", check=False)
     assert r.returncode == 1 and "unknown protection" in r.stderr
     out = server.cli("domain", "protections", DOMAIN).stdout
     assert out.splitlines() == ["virus        on      (default)", "executables  on      (default)",
-                                "phishing     junk    (default)",
+                                "phishing     junk    (default)", "spam         junk    (default)",
+                                "adult        junk    (default)", "junk_threshold 0.90    (default)",
                                 # the sender checks (issue 9, tests/server/test_screening.py)
                                 "dnsbl        on      (default)", "greylist     on      (default)",
                                 "rspamd       on      (default)"]

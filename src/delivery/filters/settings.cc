@@ -1,5 +1,8 @@
 #include "delivery/filters/settings.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace sealmail::delivery::filters {
 
 namespace {
@@ -17,6 +20,16 @@ std::optional<PhishingAction> phishing_action(std::string_view v) {
   return std::nullopt;
 }
 
+// "0.9", "1", "0.75": a decimal from 0 to 1.
+std::optional<double> threshold(std::string_view v) {
+  if (v.empty() || v.size() > 8 || v.find_first_not_of("0123456789.") != std::string_view::npos) return std::nullopt;
+  std::string text(v);
+  char* end = nullptr;
+  double d = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !(d >= 0.0 && d <= 1.0)) return std::nullopt;
+  return d;
+}
+
 void overlay(Protections& p, const SettingMap& settings) {
   for (const auto& [name, value] : settings) {
     if (name == "virus") {
@@ -25,6 +38,12 @@ void overlay(Protections& p, const SettingMap& settings) {
       if (auto v = on_off(value)) p.executables = *v;
     } else if (name == "phishing") {
       if (auto v = phishing_action(value)) p.phishing = *v;
+    } else if (name == "spam") {
+      if (auto v = phishing_action(value)) p.spam = *v;
+    } else if (name == "adult") {
+      if (auto v = phishing_action(value)) p.adult = *v;
+    } else if (name == "junk_threshold") {
+      if (auto v = threshold(value)) p.junk_threshold = *v;
     }
   }
 }
@@ -41,8 +60,17 @@ Status check_setting(std::string_view name, std::string_view value) {
     if (phishing_action(value)) return {};
     return make_error(Errc::invalid_argument, "phishing: expected refuse, junk or off");
   }
-  return make_error(Errc::invalid_argument, "unknown protection '" + std::string(name) +
-                                                "' (virus, executables, phishing, dnsbl, greylist, rspamd)");
+  if (name == "spam" || name == "adult") {
+    if (phishing_action(value)) return {};
+    return make_error(Errc::invalid_argument, std::string(name) + ": expected refuse, junk or off");
+  }
+  if (name == "junk_threshold") {
+    if (threshold(value)) return {};
+    return make_error(Errc::invalid_argument, "junk_threshold: expected a number from 0 to 1");
+  }
+  return make_error(Errc::invalid_argument,
+                    "unknown protection '" + std::string(name) +
+                        "' (virus, executables, phishing, dnsbl, greylist, rspamd, spam, adult, junk_threshold)");
 }
 
 Protections effective(const SettingMap& domain, const SettingMap& alias) {
@@ -50,6 +78,12 @@ Protections effective(const SettingMap& domain, const SettingMap& alias) {
   overlay(p, domain);
   overlay(p, alias);
   return p;
+}
+
+std::string format_threshold(double t) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.2f", t);
+  return buf;
 }
 
 const char* to_string(PhishingAction action) {
@@ -66,7 +100,8 @@ const char* to_string(PhishingAction action) {
 
 std::string describe(const Protections& p) {
   return std::string("virus=") + (p.virus ? "on" : "off") + " executables=" + (p.executables ? "on" : "off") +
-         " phishing=" + to_string(p.phishing);
+         " phishing=" + to_string(p.phishing) + " spam=" + to_string(p.spam) + " adult=" + to_string(p.adult) +
+         " junk_threshold=" + format_threshold(p.junk_threshold);
 }
 
 }  // namespace sealmail::delivery::filters

@@ -7,6 +7,9 @@
 //   executables  on | off     executables, scripts, installers, archives or macro documents with one
 //   phishing     refuse | junk | off
 //   dnsbl, greylist, rspamd   on | off   (read by delivery/screening/screener.h)
+//   spam         refuse | junk | off    the junk classifier's spam score (classify/, spam_filter.h)
+//   adult        refuse | junk | off    its adult score (when the server's model knows adult mail)
+//   junk_threshold  0.0 .. 1.0         the score from which mail is junk (default 0.9)
 #pragma once
 
 #include <map>
@@ -19,11 +22,15 @@
 namespace sealmail::delivery::filters {
 
 enum class PhishingAction { off, junk, refuse };
+using JunkAction = PhishingAction;  // spam and adult: the same three choices
 
 struct Protections {
   bool virus = true;
   bool executables = true;
   PhishingAction phishing = PhishingAction::junk;
+  JunkAction spam = JunkAction::junk;
+  JunkAction adult = JunkAction::junk;
+  double junk_threshold = 0.9;
 };
 
 using SettingMap = std::map<std::string, std::string>;
@@ -34,7 +41,8 @@ Status check_setting(std::string_view name, std::string_view value);
 // (written by a newer sealmail) are ignored: the default stays.
 Protections effective(const SettingMap& domain, const SettingMap& alias);
 const char* to_string(PhishingAction action);
-// "virus=on executables=on phishing=junk"
+std::string format_threshold(double threshold);  // "0.90"
+// "virus=on executables=on phishing=junk spam=junk adult=junk junk_threshold=0.90"
 std::string describe(const Protections& p);
 
 }  // namespace sealmail::delivery::filters

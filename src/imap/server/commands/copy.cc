@@ -4,8 +4,10 @@
 // and refused whole with NO [OVERQUOTA] (RFC 5530 §3, the code RFC 9208 uses). MOVE is not: it stays inside
 // the one mailbox and adds nothing, and a user over quota must still be able to move mail to
 // Trash to delete it (Dovecot likewise skips the check for moves within one quota root).
+// Into or out of Junk, the copies train the owner's junk classifier (junk_training.h).
 #include "imap/protocol/response.h"
 #include "imap/server/commands/handlers.h"
+#include "imap/server/junk_training.h"
 #include "imap/server/message_set.h"
 #include "quota/ledger.h"
 #include "quota/usage.h"
@@ -40,7 +42,17 @@ Result copy(Session& s, Command& c) {
       if (!usage) return usage.error();
       if (!usage->fits(bytes)) return sealmail::Error{Errc::quota_exceeded, "the mailbox is full"};
     }
-    return move ? mailbox->move(folder, ranges, target) : mailbox->copy(folder, ranges, target);
+    auto source = mailbox->folder(folder);
+    if (!source) return source.error();
+    auto done = move ? mailbox->move(folder, ranges, target) : mailbox->copy(folder, ranges, target);
+    // Issue 9: into or out of Junk teaches the owner's junk classifier (junk_training.h).
+    auto how = training_for_copy(source->special_use, exists->special_use);
+    if (done && how != JunkTraining::none) {
+      std::vector<uint32_t> copies;
+      for (auto& [from, to] : done->uids) copies.push_back(to);
+      train(*mailbox, exists->name, copies, how);
+    }
+    return done;
   });
   auto result = co_await std::move(result_work);
   if (!result) {

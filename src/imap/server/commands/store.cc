@@ -1,7 +1,9 @@
-// STORE and UID STORE (RFC 9051 §6.4.6; RFC 7162 §3.1.3 UNCHANGEDSINCE and MODIFIED).
+// STORE and UID STORE (RFC 9051 §6.4.6; RFC 7162 §3.1.3 UNCHANGEDSINCE and MODIFIED). Setting
+// $Junk or $NotJunk trains the owner's junk classifier (issue 9, junk_training.h).
 #include "imap/protocol/response.h"
 #include "imap/server/commands/handlers.h"
 #include "imap/server/fetch_response.h"
+#include "imap/server/junk_training.h"
 #include "imap/server/message_set.h"
 
 namespace sealmail::imap::commands {
@@ -30,20 +32,26 @@ Result store(Session& s, Command& c) {
   auto ranges = SelectedFolder::to_ranges(uids);
   auto unchanged = args.unchangedsince;
   bool list_after = !args.silent;
-  auto stored_work = s.blocking([mailbox, folder, ranges, mode, flags, unchanged,
-                                     list_after]() -> sealmail::Result<Stored> {
-    Stored out;
-    if (ranges.empty()) return out;
-    auto r = mailbox->store_flags(folder, ranges, mode, flags, unchanged);
-    if (!r) return r.error();
-    out.result = std::move(*r);
-    if (list_after) {
-      auto now = mailbox->list_messages(folder, ranges, false);
-      if (!now) return now.error();
-      out.now = std::move(*now);
-    }
-    return out;
-  });
+  auto stored_work =
+      s.blocking([mailbox, folder, ranges, mode, flags, unchanged, list_after]() -> sealmail::Result<Stored> {
+        Stored out;
+        if (ranges.empty()) return out;
+        auto r = mailbox->store_flags(folder, ranges, mode, flags, unchanged);
+        if (!r) return r.error();
+        out.result = std::move(*r);
+        // Issue 9: $Junk / $NotJunk teach the owner's junk classifier (junk_training.h).
+        if (auto how = training_for_flags(mode, flags); how != JunkTraining::none) {
+          std::vector<uint32_t> changed;
+          for (auto& u : out.result.updated) changed.push_back(u.uid);
+          train(*mailbox, folder, changed, how);
+        }
+        if (list_after) {
+          auto now = mailbox->list_messages(folder, ranges, false);
+          if (!now) return now.error();
+          out.now = std::move(*now);
+        }
+        return out;
+      });
   auto stored = co_await std::move(stored_work);
   if (!stored) fail(stored.error());
   auto& result = stored->result;
