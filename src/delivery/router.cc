@@ -189,7 +189,7 @@ Result<Router::Plan> Router::plan_blocking(const smtp::Envelope& envelope) {
 }
 
 Router::Copy Router::store_blocking(const directory::Alias& alias, const std::string& given,
-                                    const std::string& given_folder, const JunkCheck* junk) {
+                                    const std::string& given_folder, const JunkCheck* junk, size_t header_end) {
   std::string folder = given_folder;
   std::string bytes;
   auto open_now = parts_.registry->find(alias.mailbox_id);
@@ -205,9 +205,8 @@ Router::Copy Router::store_blocking(const directory::Alias& alias, const std::st
     }
     auto v = filters::SpamFilter::verdict(scores, *protections);
     if (v.junk) folder = "Junk";  // never out of Junk: DMARC quarantine and phishing keep theirs
-    // Below Return-Path (RFC 5321 §4.4: the first line of a stored message).
-    auto eol = given.find("\r\n");
-    size_t at = eol == std::string::npos ? 0 : eol + 2;
+    // Below our trace and X-Sealmail-Scan: what this hop found, with the other findings.
+    size_t at = std::min(header_end, given.size());
     bytes.reserve(given.size() + v.header.size());
     bytes.append(given, 0, at).append(v.header).append(given, at, std::string::npos);
   } else {
@@ -370,11 +369,13 @@ boost::asio::awaitable<smtp::Reply> Router::deliver(smtp::Envelope envelope, std
     *stored += "Return-Path: <" + envelope.mail_from + ">\r\n";
     *stored += verdict.header;
     *stored += trace;
-    *stored += scan.header;  // after our Received: what this hop found, below what it says it is
+    *stored += scan.header;              // after our Received: what this hop found, below what it says it is
+    size_t header_end = stored->size();  // the junk classifier's header goes here (store_blocking)
     *stored += *body;
     std::string folder = quarantined || scan.junk_mailboxes.count(alias.mailbox_id) ? "Junk" : "INBOX";
-    auto storing = runtime_.blocking(
-        [this, alias, stored, folder, junk] { return store_blocking(alias, *stored, folder, junk.get()); });
+    auto storing = runtime_.blocking([this, alias, stored, folder, junk, header_end] {
+      return store_blocking(alias, *stored, folder, junk.get(), header_end);
+    });
     Copy copy = co_await std::move(storing);
     if (copy.outcome == Outcome::delivered) memory_->remember(print, key);
     copies.push_back(std::move(copy));

@@ -108,10 +108,10 @@ class Router : public smtp::Delivery {
   Result<Plan> plan_blocking(const smtp::Envelope& envelope);
   // Bytes held now against each limit of `alias` (its mailboxes and spools).
   Result<quota::Usage> usage_blocking(const directory::Alias& alias);
-  // `junk` (may be null): the classifier's inputs; the copy gets its X-Sealmail-Spam header here,
-  // scored with the owner's training too when the mailbox is open.
+  // `junk` (may be null): the classifier's inputs; the copy gets its X-Sealmail-Spam header at
+  // `header_end`, scored with the owner's training too when the mailbox is open.
   Copy store_blocking(const directory::Alias& alias, const std::string& bytes, const std::string& folder,
-                      const JunkCheck* junk);
+                      const JunkCheck* junk, size_t header_end);
   // The classifier on the server's model (null when it is off for every recipient).
   std::shared_ptr<JunkCheck> junk_check_blocking(const std::vector<directory::Alias>& recipients,
                                                  const std::string& message, std::optional<smtp::Reply>& refuse);

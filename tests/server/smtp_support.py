@@ -138,10 +138,10 @@ def message(subject="Hello", body="Hello there.\r\n", marker=""):
 
 def strip_trace(stored):
     """The stored message without the Return-Path, Authentication-Results (issue 9), Received and
-    X-Sealmail-Scan headers the MX added in front."""
+    X-Sealmail-Scan and X-Sealmail-Spam headers the MX added in front."""
     m = re.match(rb"Return-Path: <[^>]*>\r\n(?:Authentication-Results: mail\.test[^\r]*\r\n(?:[ \t][^\r]*\r\n)*)?"
                  rb"Received: from [^\r]*\r\n\tby mail\.test with [A-Z0-9]+; [^\r]*\r\n"
-                 rb"(?:X-Sealmail-Scan: [^\r]*\r\n)?", stored)
+                 rb"(?:X-Sealmail-Scan: [^\r]*\r\n)?(?:X-Sealmail-Spam: [^\r]*\r\n)?", stored)
     assert m, stored[:300]
     return stored[m.end():]
 
