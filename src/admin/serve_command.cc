@@ -20,6 +20,7 @@
 #include "core/metrics.h"
 #include "core/runtime.h"
 #include "core/tls.h"
+#include "delivery/junk_refile.h"
 #include "delivery/pgp/wkd.h"
 #include "imap/server/server.h"
 #include "pop3/server/server.h"
@@ -215,6 +216,11 @@ int serve(const std::filesystem::path& data_dir, const std::string& config_flag)
   // One sealed spool for every listener (store/spool.h): the MX appends, logins drain.
   auto spool = std::make_shared<store::Spool>(store::spool_dir(config->data_dir));
   context->spool = spool;
+  // Issue 9: at the drain, the owner's junk training files waiting mail again (junk_refile.h).
+  spool->set_refiler([junk = std::make_shared<delivery::filters::SpamFilter>(delivery::filters::SpamFilter::model_file(
+                          config->data_dir))](store::Mailbox& mailbox, store::AppendRequest& request) {
+    delivery::refile_junk(*junk, mailbox, request);
+  });
   // Quota usage as running counters (issue 4): every mailbox the registry opens is followed.
   auto quota_ledger = quota::Ledger::create(config->data_dir, registry, spool);
   quota_ledger->observe(*registry);

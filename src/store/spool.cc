@@ -269,6 +269,7 @@ Result<size_t> Spool::drain(const std::string& mailbox_id, Mailbox& mailbox) {
     if (name.size() > kJunkEnding.size() &&
         name.compare(name.size() - kJunkEnding.size(), kJunkEnding.size(), kJunkEnding) == 0)
       r.folder = "Junk";
+    if (refiler_ && r.folder == "INBOX") refiler_(mailbox, r);
     batch.push_back(std::move(r));
     batch_names.push_back(name);
     if (batch.size() >= kBatchCount || batch_bytes >= kBatchBytes) {

@@ -49,6 +49,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -85,7 +86,15 @@ class Spool {
   // old key pair is gone).
   Status remove_all(const std::string& mailbox_id);
 
+  // Issue 9: at drain, each message filed to INBOX at the MX may be filed again with what only the
+  // open mailbox holds (the owner's junk training; delivery/junk_refile.h): the refiler may set
+  // the request's folder to "Junk" and rewrite the classifier's own header. Set once by serve,
+  // before the first drain.
+  using Refiler = std::function<void(Mailbox& mailbox, AppendRequest& request)>;
+  void set_refiler(Refiler refiler) { refiler_ = std::move(refiler); }
+
  private:
+  Refiler refiler_;
   std::mutex& lock_for(const std::string& mailbox_id);
   std::string new_entry_name(bool junk);
 

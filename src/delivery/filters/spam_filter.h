@@ -5,7 +5,7 @@
 //   - the owner's, trained by moving mail into and out of Junk over IMAP (store: junk_tokens, inside
 //     the encrypted mailbox), which can only be read while the mailbox is open: when the owner is
 //     online, the MX adds it for that mailbox's copy. Mail that waits in the sealed spool is filed
-//     by the server's model alone.
+//     by the server's model, then again at the owner's login (delivery/junk_refile.h).
 // Per alias (settings.h): spam and adult (refuse | junk | off) and junk_threshold. A refusal is
 // decided on the server's model alone, at DATA, for the whole message (the strictest recipient).
 // What is stored carries "X-Sealmail-Spam: score=0.97 adult=0.01 verdict=junk reasons=spam": scores
