@@ -70,7 +70,6 @@ Mailbox::Impl::Impl(std::filesystem::path p, crypto::MailboxKey k, Options o)
     auto lease = reader();
     sqlite3_wal_checkpoint_v2(lease.db().get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   });
-  register_impl(this);
 }
 
 void Mailbox::Impl::adopt_writer(sql::Db db) {
@@ -80,7 +79,6 @@ void Mailbox::Impl::adopt_writer(sql::Db db) {
 }
 
 Mailbox::Impl::~Impl() {
-  unregister_impl(this);
   checkpoints->close();
   if (writer.is_open()) {
     try {

@@ -155,6 +155,8 @@ class Mailbox {
   static Status destroy(const std::filesystem::path& file);
 
   struct Impl;
+  // The store's own files that work beside the Mailbox (wal_capture.cc) reach its insides here.
+  friend Impl& impl_of(const Mailbox& mailbox) { return *mailbox.impl_; }
 
  private:
   explicit Mailbox(std::unique_ptr<Impl> impl);

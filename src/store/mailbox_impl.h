@@ -132,10 +132,7 @@ struct Mailbox::Impl {
   void notify(const ChangeEvent& event);
 };
 
-// The WAL capture (wal_capture.cc): every Impl is findable from its Mailbox while it lives, and
-// the writer's WAL hook hands each commit's frame count to the capture.
-void register_impl(Mailbox::Impl* impl);
-void unregister_impl(Mailbox::Impl* impl);
+// The WAL capture (wal_capture.cc): the writer's WAL hook hands each commit's frame count to it.
 void capture_wal_commit(Mailbox::Impl& impl, int frames);
 
 // Folder helpers (folders.cc), used across the store.

@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <map>
 
 #include "store/mailbox_impl.h"
 
@@ -81,18 +80,6 @@ Status copy_file(const std::filesystem::path& from, const std::filesystem::path&
   return st;
 }
 
-std::mutex impls_mutex;
-std::map<const crypto::MailboxKey*, Mailbox::Impl*>& impls() {
-  static auto* m = new std::map<const crypto::MailboxKey*, Mailbox::Impl*>();
-  return *m;
-}
-
-Mailbox::Impl* impl_of(const Mailbox& mailbox) {
-  std::lock_guard lock(impls_mutex);
-  auto it = impls().find(&mailbox.key());
-  return it == impls().end() ? nullptr : it->second;
-}
-
 }  // namespace
 
 struct Mailbox::Impl::WalCaptureState {
@@ -109,16 +96,6 @@ struct Mailbox::Impl::WalCaptureState {
     if (wal_fd >= 0) ::close(wal_fd);
   }
 };
-
-void register_impl(Mailbox::Impl* impl) {
-  std::lock_guard lock(impls_mutex);
-  impls()[&impl->key] = impl;
-}
-
-void unregister_impl(Mailbox::Impl* impl) {
-  std::lock_guard lock(impls_mutex);
-  impls().erase(&impl->key);
-}
 
 // Called with the write lock held (the writer's WAL hook), right after a commit that left
 // `frames` frames in the log.
@@ -171,8 +148,7 @@ void capture_wal_commit(Mailbox::Impl& impl, int frames) {
 
 Result<WalBase> start_wal_capture(Mailbox& mailbox, const std::filesystem::path& dest, WalSink sink,
                                   size_t max_commit_bytes) {
-  auto* impl = impl_of(mailbox);
-  if (impl == nullptr) return make_error(Errc::not_found, "the mailbox is not open");
+  auto* impl = &impl_of(mailbox);
   return guarded<Result<WalBase>>([&]() -> Result<WalBase> {
     std::lock_guard lock(impl->write_mutex);
     if (impl->wal_capture) return make_error(Errc::already_exists, "the log is captured already");
@@ -213,16 +189,12 @@ Result<WalBase> start_wal_capture(Mailbox& mailbox, const std::filesystem::path&
 }
 
 void stop_wal_capture(Mailbox& mailbox) {
-  auto* impl = impl_of(mailbox);
-  if (impl == nullptr) return;
+  auto* impl = &impl_of(mailbox);
   std::lock_guard lock(impl->write_mutex);
   impl->wal_capturing = false;
   impl->wal_capture.reset();
 }
 
-bool wal_capture_active(const Mailbox& mailbox) {
-  auto* impl = impl_of(mailbox);
-  return impl != nullptr && impl->wal_capturing.load();
-}
+bool wal_capture_active(const Mailbox& mailbox) { return impl_of(mailbox).wal_capturing.load(); }
 
 }  // namespace sealmail::store

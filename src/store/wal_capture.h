@@ -12,8 +12,6 @@
 // - Anything that could let a commit go unseen ends the capture instead of guessing: a log
 //   restarted twice between two commits (another process wrote), frames whose salts do not match,
 //   a commit larger than `max_commit_bytes`, a rekey. The caller starts again with a new base.
-// - Found through Mailbox::key()'s address, so that store/mailbox.h (included by about 100 files)
-//   is unchanged.
 #pragma once
 
 #include <cstdint>
