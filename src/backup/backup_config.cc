@@ -2,7 +2,7 @@
 
 #include <toml++/toml.h>
 
-#include <sstream>
+#include "core/toml_file.h"
 
 namespace sealmail::backup {
 
@@ -31,14 +31,9 @@ Result<std::string> text(const toml::node& n, const std::string& key) {
 Result<BackupConfig> load_backup_config(const std::optional<std::filesystem::path>& file) {
   BackupConfig c;
   if (!file) return c;
-  toml::table root;
-  try {
-    root = toml::parse_file(file->string());
-  } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << "config: " << file->filename().string() << " line " << e.source().begin.line << ": " << e.description();
-    return make_error(Errc::invalid_argument, msg.str());
-  }
+  auto parsed = parse_toml_file(*file);
+  if (!parsed) return parsed.error();
+  toml::table& root = *parsed;
   if (auto* n = root.get("backup")) {
     if (!n->is_table()) return config_error("backup", "expected a table");
     for (auto& [k, v] : *n->as_table()) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/submission_config.h"
+#include "core/toml_file.h"
 
 namespace sealmail {
 
@@ -101,13 +102,9 @@ Result<SubmissionSettings> submission_settings_from(const toml::node& n) {
 
 Result<SubmissionSettings> load_submission_settings(const std::optional<std::filesystem::path>& file) {
   if (!file) return SubmissionSettings{};
-  toml::table root;
-  try {
-    root = toml::parse_file(file->string());
-  } catch (const toml::parse_error& e) {
-    return make_error(Errc::invalid_argument,
-                      "config: " + file->filename().string() + ": " + std::string(e.description()));
-  }
+  auto parsed = parse_toml_file(*file);
+  if (!parsed) return parsed.error();
+  toml::table& root = *parsed;
   if (auto* n = root.get("submission")) return submission_settings_from(*n);
   return SubmissionSettings{};
 }
@@ -115,18 +112,12 @@ Result<SubmissionSettings> load_submission_settings(const std::optional<std::fil
 Result<Config> load_config(const std::filesystem::path& data_dir, const std::optional<std::filesystem::path>& file) {
   Config c = default_config(data_dir);
   if (!file) return c;
-  toml::table root;
-  try {
-    root = toml::parse_file(file->string());
-  } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << "config: " << file->filename().string() << " line " << e.source().begin.line << ": " << e.description();
-    return make_error(Errc::invalid_argument, msg.str());
-  }
+  auto parsed = parse_toml_file(*file);
+  if (!parsed) return parsed.error();
+  toml::table& root = *parsed;
   static const std::set<std::string> top_keys = {
-      "hostname", "data_dir",    "listen",     "tls",    "limits",         "delivery", "log",
-      "runtime",  "protections", "submission", "backup", "authentication", "openpgp",
-      "dnsbl",    "greylist",    "rspamd"};
+      "hostname",   "data_dir", "listen",         "tls",     "limits", "delivery", "log",   "runtime", "protections",
+      "submission", "backup",   "authentication", "openpgp", "dnsbl",  "greylist", "rspamd"};
   // [backup] is read and checked by backup/backup_config.h, [authentication] by
   // delivery/auth/inbound_auth.h, [openpgp] by delivery/pgp/wkd.h, [dnsbl], [greylist] and [rspamd]
   // by delivery/screening/screening_config.h.

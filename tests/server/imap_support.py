@@ -71,6 +71,17 @@ class ImapServer(Server):
         return imaplib.IMAP4_SSL("127.0.0.1", self.imaps_port, ssl_context=unverified_context(), timeout=10)
 
 
+def folder_status(srv, user, password, folder="INBOX"):
+    """(MESSAGES, UIDVALIDITY) of a folder, by a fresh login."""
+    m = srv.imaplib()
+    m.login(user, password)
+    typ, data = m.status(folder, "(MESSAGES UIDVALIDITY)")
+    m.logout()
+    assert typ == "OK", data
+    n, v = re.search(rb"MESSAGES (\d+) UIDVALIDITY (\d+)", data[0]).groups()
+    return int(n), int(v)
+
+
 class Account:
     def __init__(self, server, user, password):
         self.server, self.user, self.password = server, user, password

@@ -2,7 +2,6 @@
 backup is uploaded once per change, holds no plaintext, keeps N, restores with a new UIDVALIDITY
 that IMAP shows; serve backs up an open mailbox on its schedule and on request; export and import
 round trips are byte-exact, and the zip opens in 7z with the password."""
-import imaplib
 import json
 import os
 import re
@@ -10,9 +9,7 @@ import shutil
 import subprocess
 import time
 
-import pytest
-
-from imap_support import DOMAIN, ImapServer, append, appenduid, message
+from imap_support import DOMAIN, ImapServer, append, folder_status, appenduid, message
 from s3rver_support import S3rver, s3  # noqa: F401 (fixture)
 
 MARKER = "PLAINTEXT-MARKER-8f3a1c"
@@ -35,16 +32,6 @@ def put(acct_server, user, password, msgs, folder="INBOX", flags=""):
     w.ok("LOGOUT")
     w.close()
     return uids
-
-
-def status(srv, user, password, folder="INBOX"):
-    m = srv.imaplib()
-    m.login(user, password)
-    typ, data = m.status(folder, "(MESSAGES UIDVALIDITY)")
-    m.logout()
-    assert typ == "OK", data
-    n, v = re.search(rb"MESSAGES (\d+) UIDVALIDITY (\d+)", data[0]).groups()
-    return int(n), int(v)
 
 
 def bodies(srv, user, password, folder="INBOX"):
@@ -125,17 +112,17 @@ def test_backup_uploads_once_per_change_keeps_n_and_restores_with_new_uidvalidit
         assert len(s3.objects()) == 2
 
         # Restore the older of the two (4 messages); IMAP sees it, under a new UIDVALIDITY.
-        before_count, before_validity = status(srv, user, password)
+        before_count, before_validity = folder_status(srv, user, password)
         assert before_count == 5
         expected = bodies(srv, user, password)[:4]
         r = srv.cli("backup", "restore", user, "--time", listed[0][0], password=password)
         assert r.stdout.startswith("restored "), r.stdout
-        after_count, after_validity = status(srv, user, password)
+        after_count, after_validity = folder_status(srv, user, password)
         assert after_count == 4
         assert after_validity > before_validity
         assert bodies(srv, user, password) == expected
         # Every folder got a new UIDVALIDITY, not only INBOX.
-        assert status(srv, user, password, "Sent")[1] != before_validity
+        assert folder_status(srv, user, password, "Sent")[1] != before_validity
         # Credentials the store refuses: a clear error, nothing changed.
         with open(tmp_path / "s3-credentials", "w") as f:
             f.write("NOT-A-KEY\nsecret\n")
@@ -146,7 +133,7 @@ def test_backup_uploads_once_per_change_keeps_n_and_restores_with_new_uidvalidit
         # A wrong password restores nothing.
         bad = srv.cli("backup", "restore", user, password="wrong password here", check=False)
         assert bad.returncode != 0 and "invalid credentials" in bad.stderr, bad.stderr
-        assert status(srv, user, password)[0] == 4
+        assert folder_status(srv, user, password)[0] == 4
     finally:
         srv.stop()
 

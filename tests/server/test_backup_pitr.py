@@ -8,7 +8,7 @@ import re
 import signal
 import time
 
-from imap_support import DOMAIN, ImapServer, append, message
+from imap_support import DOMAIN, ImapServer, append, folder_status, message
 from s3rver_support import S3rver, s3  # noqa: F401 (fixture)
 
 MARKER = "PITR-PLAINTEXT-MARKER-51c9e2"
@@ -26,16 +26,6 @@ def wait_until(cond, what, timeout=60):
             return v
         time.sleep(0.1)
     raise AssertionError("timed out waiting for " + what)
-
-
-def status(srv, user, password, folder="INBOX"):
-    m = srv.imaplib()
-    m.login(user, password)
-    typ, data = m.status(folder, "(MESSAGES UIDVALIDITY)")
-    m.logout()
-    assert typ == "OK", data
-    n, v = re.search(rb"MESSAGES (\d+) UIDVALIDITY (\d+)", data[0]).groups()
-    return int(n), int(v)
 
 
 def bodies(srv, user, password, folder="INBOX"):
@@ -119,7 +109,7 @@ def test_restore_to_a_point_in_time_with_continuous_protection(tmp_path, s3):
         r = srv.cli("backup", "restore", user, "--at", point, password=password)
         assert r.stdout.startswith("restored as of "), r.stdout
         srv.start()
-        n, validity_a = status(srv, user, password)
+        n, validity_a = folder_status(srv, user, password)
         assert n == 3
         assert bodies(srv, user, password) == first
         srv.stop()
@@ -131,7 +121,7 @@ def test_restore_to_a_point_in_time_with_continuous_protection(tmp_path, s3):
         applied = re.search(r"(\d+) segments, (\d+) commits", r.stdout)
         assert applied and int(applied.group(1)) >= 1 and int(applied.group(2)) >= 2, r.stdout
         srv.start()
-        n, validity_b = status(srv, user, password)
+        n, validity_b = folder_status(srv, user, password)
         assert n == 5 and validity_b > validity_a
         assert bodies(srv, user, password) == first + second
         srv.stop()
@@ -144,7 +134,7 @@ def test_restore_to_a_point_in_time_with_continuous_protection(tmp_path, s3):
         bad = srv.cli("backup", "restore", user, "--at", point, password="wrong password here", check=False)
         assert bad.returncode != 0 and "invalid credentials" in bad.stderr, bad.stderr
         srv.start()
-        assert status(srv, user, password)[0] == 5
+        assert folder_status(srv, user, password)[0] == 5
         # The restored mailbox, opened again, gets a generation of its own: its base is the restored
         # file, and what is written next ships after it.
         w = srv.wire()

@@ -6,7 +6,8 @@
 
 #include <algorithm>
 #include <mutex>
-#include <sstream>
+
+#include "core/toml_file.h"
 
 namespace sealmail::delivery::pgp {
 
@@ -91,14 +92,9 @@ std::string wkd_hash(std::string_view local_part) {
 Result<WkdLookupOptions> load_wkd_options(const std::optional<std::filesystem::path>& file) {
   WkdLookupOptions o;
   if (!file) return o;
-  toml::table root;
-  try {
-    root = toml::parse_file(file->string());
-  } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << "config: " << file->filename().string() << " line " << e.source().begin.line << ": " << e.description();
-    return make_error(Errc::invalid_argument, msg.str());
-  }
+  auto parsed = parse_toml_file(*file);
+  if (!parsed) return parsed.error();
+  toml::table& root = *parsed;
   auto* n = root.get("openpgp");
   if (!n) return o;
   if (!n->is_table()) return make_error(Errc::invalid_argument, "config: openpgp: expected a table");

@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "core/toml_file.h"
+
 namespace sealmail::delivery::screening {
 
 namespace {
@@ -171,14 +173,9 @@ Result<ScreeningConfig> parse_screening_config(std::string_view text) {
 
 Result<ScreeningConfig> load_screening_config(const std::optional<std::filesystem::path>& file) {
   if (!file) return ScreeningConfig{};
-  toml::table root;
-  try {
-    root = toml::parse_file(file->string());
-  } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << "config: " << file->filename().string() << " line " << e.source().begin.line << ": " << e.description();
-    return make_error(Errc::invalid_argument, msg.str());
-  }
+  auto parsed = parse_toml_file(*file);
+  if (!parsed) return parsed.error();
+  toml::table& root = *parsed;
   return from_root(root);
 }
 
