@@ -12,10 +12,20 @@ import pytest
 BINARY = os.environ.get("SEALMAIL_BINARY", os.path.join(os.path.dirname(__file__), "../../build/sealmail"))
 
 
+_ports_given = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on now, and never one this process handed out before: the
+    kernel may offer a port it just gave again once its probe socket is closed, and two listeners
+    of one server then collide ("smtp: cannot listen ...: Address already in use", seen in CI)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
 
 
 class Server:
