@@ -5,6 +5,7 @@ import imaplib
 import os
 import re
 import subprocess
+import time
 
 import pytest
 
@@ -80,6 +81,26 @@ def folder_status(srv, user, password, folder="INBOX"):
     assert typ == "OK", data
     n, v = re.search(rb"MESSAGES (\d+) UIDVALIDITY (\d+)", data[0]).groups()
     return int(n), int(v)
+
+
+def fetch_by_subject(srv, user, password, subject, folder="INBOX", deadline=30):
+    """The stored message of `folder` whose Subject is `subject`, waiting for it to appear."""
+    end = time.monotonic() + deadline
+    while True:
+        m = srv.imaplib()
+        m.login(user, password)
+        m.select(folder, readonly=True)
+        typ, data = m.uid("SEARCH", None, "HEADER", "Subject", f'"{subject}"')
+        uids = data[0].split()
+        found = None
+        if uids:
+            typ, d = m.uid("FETCH", uids[-1], "(BODY.PEEK[])")
+            found = d[0][1]
+        m.logout()
+        if found is not None:
+            return found
+        assert time.monotonic() < end, f"{subject} not in {folder}"
+        time.sleep(0.1)
 
 
 class Account:

@@ -20,6 +20,7 @@ import nacl.signing
 import pytest
 
 from conftest import BINARY, free_port
+from imap_support import fetch_by_subject
 from smtp_support import SmtpServer
 from nsd_support import Nsd, start_ready
 
@@ -147,22 +148,7 @@ def send(bench, mail_from, msg, rcpt=USER):
 
 def fetch(bench, subject, folder="INBOX", deadline=30):
     """The stored message of `folder` whose Subject is `subject` (waiting for it to appear)."""
-    end = time.monotonic() + deadline
-    while True:
-        m = bench["server"].imaplib()
-        m.login(USER, bench["password"])
-        m.select(folder, readonly=True)
-        typ, data = m.uid("SEARCH", None, "HEADER", "Subject", f'"{subject}"')
-        uids = data[0].split()
-        found = None
-        if uids:
-            typ, d = m.uid("FETCH", uids[-1], "(BODY.PEEK[])")
-            found = d[0][1]
-        m.logout()
-        if found is not None:
-            return found
-        assert time.monotonic() < end, f"{subject} not in {folder}"
-        time.sleep(0.1)
+    return fetch_by_subject(bench["server"], USER, bench["password"], subject, folder, deadline)
 
 
 def auth_results(stored):

@@ -22,6 +22,7 @@ import pytest
 
 from conftest import free_port
 from nsd_support import Nsd
+from imap_support import fetch_by_subject
 from smtp_support import DOMAIN, SmtpServer
 
 RSPAMD = shutil.which("rspamd") or "/usr/bin/rspamd"
@@ -94,22 +95,7 @@ def send(server, source, to, subject, body="Hello.\r\n", sender="alice@example.o
 
 
 def fetch(server, user, password, subject, folder="INBOX", deadline=30):
-    end = time.monotonic() + deadline
-    while True:
-        m = server.imaplib()
-        m.login(user, password)
-        m.select(folder, readonly=True)
-        typ, data = m.uid("SEARCH", None, "HEADER", "Subject", f'"{subject}"')
-        uids = data[0].split()
-        found = None
-        if uids:
-            typ, d = m.uid("FETCH", uids[-1], "(BODY.PEEK[])")
-            found = d[0][1]
-        m.logout()
-        if found is not None:
-            return found
-        assert time.monotonic() < end, f"{subject} not in {folder}"
-        time.sleep(0.1)
+    return fetch_by_subject(server, user, password, subject, folder, deadline)
 
 
 def scan_header(stored):
